@@ -1,0 +1,75 @@
+#include "tests/lab/support/netns.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+
+namespace sctpgw::testing {
+
+absl::Status RunCommand(const std::string& command) {
+  int rc = std::system(command.c_str());
+  if (rc == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("`", command, "` failed (status ", rc, ")"));
+}
+
+absl::StatusOr<NetNamespace> NetNamespace::Create(const std::string& name) {
+  absl::Status created = RunCommand(absl::StrCat("ip netns add ", name));
+  if (!created.ok()) return created;
+  NetNamespace ns(name);
+  absl::Status up = ns.Exec("ip link set lo up");
+  if (!up.ok()) return up;
+  return ns;
+}
+
+NetNamespace::~NetNamespace() {
+  if (!name_.empty()) RunCommand(absl::StrCat("ip netns del ", name_)).IgnoreError();
+}
+
+absl::Status NetNamespace::Exec(const std::string& command) const {
+  return RunCommand(absl::StrCat("ip netns exec ", name_, " ", command));
+}
+
+ScopedNetns::ScopedNetns(const NetNamespace& ns) {
+  previous_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  int target = ::open(absl::StrCat("/run/netns/", ns.name()).c_str(), O_RDONLY | O_CLOEXEC);
+  if (previous_ < 0 || target < 0 || ::setns(target, CLONE_NEWNET) != 0) {
+    status_ = absl::InternalError(absl::StrCat("cannot enter network namespace ", ns.name(),
+                                               ": errno ", errno));
+  }
+  if (target >= 0) ::close(target);
+}
+
+ScopedNetns::~ScopedNetns() {
+  if (previous_ >= 0) {
+    if (::setns(previous_, CLONE_NEWNET) != 0) std::abort();  // Would poison later tests.
+    ::close(previous_);
+  }
+}
+
+absl::Status ConnectWithVeth(const NetNamespace& a, const std::string& a_ifname,
+                             const std::vector<std::string>& a_addresses, const NetNamespace& b,
+                             const std::string& b_ifname,
+                             const std::vector<std::string>& b_addresses) {
+  absl::Status status = RunCommand(absl::StrCat("ip link add ", a_ifname, " netns ", a.name(),
+                                                " type veth peer name ", b_ifname, " netns ",
+                                                b.name()));
+  if (!status.ok()) return status;
+  for (const auto& [ns, ifname, addresses] :
+       {std::tie(a, a_ifname, a_addresses), std::tie(b, b_ifname, b_addresses)}) {
+    for (const std::string& address : addresses) {
+      std::string nodad = address.find(':') != std::string::npos ? " nodad" : "";
+      status = ns.Exec(absl::StrCat("ip addr add ", address, " dev ", ifname, nodad));
+      if (!status.ok()) return status;
+    }
+    status = ns.Exec(absl::StrCat("ip link set ", ifname, " up"));
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sctpgw::testing

@@ -20,7 +20,12 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
+
+#include "server/core/gateway.h"
 #include "server/net/kernel_probe.h"
+#include "server/net/kernel_sctp_stack.h"
+#include "server/rpc/gateway_service.h"
 
 namespace {
 
@@ -30,6 +35,7 @@ struct Options {
   std::vector<std::string> listen = {"unix:/run/sctpgw/sctpgw.sock"};
   std::string log_level = "info";
   int drain_seconds = 5;
+  sctpgw::core::Limits limits;
 };
 
 // Prepares a unix socket path: creates its directory and removes a stale
@@ -72,7 +78,35 @@ int main(int argc, char** argv) {
                  "on SIGTERM/SIGINT, how long in-flight calls may take to finish")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  sctpgw::core::Limits& limits = options.limits;
+  app.add_option("--max-message-bytes", limits.max_message_bytes,
+                 "largest SCTP message sent or received (reassembled), bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{64} << 20));
+  app.add_option("--association-queue-bytes", limits.association_queue_bytes,
+                 "received bytes queued per association before sctpgw stops reading it")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{4096}, size_t{1} << 30));
+  app.add_option("--socket-buffer-bytes", limits.socket_send_buffer_bytes,
+                 "SO_SNDBUF and SO_RCVBUF of every SCTP socket, bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(4096, 1 << 30));
+  app.add_option("--event-history", limits.event_history,
+                 "events kept for subscribers that resume")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{16}, size_t{1} << 24));
+  app.add_option("--max-endpoints", limits.max_endpoints, "endpoints open at once")
+      ->capture_default_str();
+  app.add_option("--max-associations", limits.max_associations, "associations held at once")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  limits.socket_receive_buffer_bytes = limits.socket_send_buffer_bytes;
+  // A message must fit the socket's send buffer (the kernel refuses larger
+  // ones), with room for the kernel's bookkeeping.
+  if (static_cast<size_t>(limits.socket_send_buffer_bytes) < limits.max_message_bytes * 2) {
+    limits.socket_send_buffer_bytes = static_cast<int>(limits.max_message_bytes * 2);
+    limits.socket_receive_buffer_bytes = limits.socket_send_buffer_bytes;
+  }
 
   spdlog::set_level(spdlog::level::from_str(options.log_level));
 
@@ -91,9 +125,31 @@ int main(int argc, char** argv) {
                   "on a host without SCTP, start it through the lab: make run");
   }
 
+  sctpgw::net::KernelSctpStackOptions stack_options;
+  stack_options.max_message_bytes = limits.max_message_bytes;
+  auto stack = sctpgw::net::KernelSctpStack::Create(sctpgw::net::SysCalls::Real(), stack_options);
+  if (!stack.ok()) {
+    spdlog::critical("cannot start the I/O loop: {}", stack.status().ToString());
+    return 1;
+  }
+  sctpgw::core::Gateway gateway(**stack, limits);
+  sctpgw::rpc::GatewayServiceImpl service(gateway);
+  // Once a second: idle event streams send progress messages.
+  std::function<void()> tick = [&] {
+    service.Tick();
+    (*stack)->StartTimer(std::chrono::seconds(1), tick);
+  };
+  (*stack)->Post([&] { (*stack)->StartTimer(std::chrono::seconds(1), tick); });
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  // Room for a full Send batch of large messages.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<size_t>(INT32_MAX, limits.max_message_bytes * 4 + (4 << 20))));
+  builder.SetMaxSendMessageSize(static_cast<int>(
+      std::min<size_t>(INT32_MAX, limits.max_bytes_per_receive + limits.max_message_bytes + (1 << 20))));
   std::vector<std::string> unix_paths;
   for (const std::string& address : options.listen) {
     if (address.rfind(kUnixPrefix, 0) == 0) {
@@ -108,6 +164,7 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot listen on the configured addresses");
     return 1;
   }
+  (*stack)->Start();
   server->GetHealthCheckService()->SetServingStatus(sctp.ok());
   for (const std::string& address : options.listen) {
     spdlog::info("sctpgw serving on {} (kernel SCTP {})", address, sctp.ok() ? "ok" : "missing");
@@ -118,8 +175,17 @@ int main(int argc, char** argv) {
   spdlog::info("received {}, draining for up to {} s", strsignal(signal_number),
                options.drain_seconds);
   server->GetHealthCheckService()->SetServingStatus(false);
+  // Calls still waiting end with UNAVAILABLE (SHUTTING_DOWN); associations
+  // are shut down gracefully by the kernel as their sockets close.
+  std::promise<void> closed;
+  (*stack)->Post([&] {
+    gateway.Close();
+    closed.set_value();
+  });
+  closed.get_future().wait();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(options.drain_seconds));
   server->Wait();
+  (*stack)->Stop();
   for (const std::string& path : unix_paths) unlink(path.c_str());
   spdlog::info("sctpgw stopped");
   return 0;

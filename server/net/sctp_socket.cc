@@ -83,15 +83,53 @@ absl::Status SctpSocket::SetNoDelay(bool on) {
 
 absl::Status SctpSocket::SetBufferSizes(int send_bytes, int receive_bytes) {
   if (send_bytes > 0) {
-    SysCallIntResult rc = sys_->SetSockOpt(fd(), SOL_SOCKET, SO_SNDBUF, &send_bytes, sizeof(int));
+    SysCallIntResult rc =
+        sys_->SetSockOpt(fd(), SOL_SOCKET, SO_SNDBUFFORCE, &send_bytes, sizeof(int));
+    if (!rc.ok()) rc = sys_->SetSockOpt(fd(), SOL_SOCKET, SO_SNDBUF, &send_bytes, sizeof(int));
     if (!rc.ok()) return ErrnoStatus(rc.error, "setsockopt(SO_SNDBUF)");
   }
   if (receive_bytes > 0) {
     SysCallIntResult rc =
-        sys_->SetSockOpt(fd(), SOL_SOCKET, SO_RCVBUF, &receive_bytes, sizeof(int));
+        sys_->SetSockOpt(fd(), SOL_SOCKET, SO_RCVBUFFORCE, &receive_bytes, sizeof(int));
+    if (!rc.ok()) rc = sys_->SetSockOpt(fd(), SOL_SOCKET, SO_RCVBUF, &receive_bytes, sizeof(int));
     if (!rc.ok()) return ErrnoStatus(rc.error, "setsockopt(SO_RCVBUF)");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> SctpSocket::SendBufferSize() const {
+  int value = 0;
+  socklen_t length = sizeof(value);
+  SysCallIntResult rc = sys_->GetSockOpt(fd(), SOL_SOCKET, SO_SNDBUF, &value, &length);
+  if (!rc.ok()) return ErrnoStatus(rc.error, "getsockopt(SO_SNDBUF)");
+  return value;
+}
+
+absl::StatusOr<AssociationStatus> SctpSocket::Status(sctp_assoc_t assoc_id) const {
+  sctp_status raw{};
+  raw.sstat_assoc_id = style_ == Style::kOneToMany ? assoc_id : 0;
+  socklen_t length = sizeof(raw);
+  SysCallIntResult rc = sys_->GetSockOpt(fd(), IPPROTO_SCTP, SCTP_STATUS, &raw, &length);
+  if (!rc.ok()) return ErrnoStatus(rc.error, "getsockopt(SCTP_STATUS)");
+  AssociationStatus status;
+  status.state = raw.sstat_state;
+  status.peer_rwnd = raw.sstat_rwnd;
+  status.unacked_chunks = raw.sstat_unackdata;
+  status.pending_chunks = raw.sstat_penddata;
+  status.inbound_streams = raw.sstat_instrms;
+  status.outbound_streams = raw.sstat_outstrms;
+  status.fragmentation_point = raw.sstat_fragmentation_point;
+  sockaddr_storage primary;
+  std::memcpy(&primary, &raw.sstat_primary.spinfo_address, sizeof(primary));
+  auto address =
+      SocketAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&primary), sizeof(primary));
+  if (address.ok()) status.primary_address = *address;
+  status.primary_state = raw.sstat_primary.spinfo_state;
+  status.primary_cwnd = raw.sstat_primary.spinfo_cwnd;
+  status.primary_srtt_ms = raw.sstat_primary.spinfo_srtt;
+  status.primary_rto_ms = raw.sstat_primary.spinfo_rto;
+  status.primary_mtu = raw.sstat_primary.spinfo_mtu;
+  return status;
 }
 
 absl::Status SctpSocket::SetNonBlocking(bool on) {
@@ -165,7 +203,7 @@ absl::StatusOr<size_t> SctpSocket::Send(const SendInfo& info, absl::Span<const u
   sctp_sndinfo sndinfo{};
   sndinfo.snd_sid = info.stream;
   sndinfo.snd_ppid = htonl(info.ppid);
-  sndinfo.snd_flags = info.unordered ? SCTP_UNORDERED : 0;
+  sndinfo.snd_flags = static_cast<uint16_t>((info.unordered ? SCTP_UNORDERED : 0) | info.flags);
   sndinfo.snd_context = info.context;
   sndinfo.snd_assoc_id = style_ == Style::kOneToMany ? info.assoc_id : 0;
   std::memcpy(CMSG_DATA(cmsg), &sndinfo, sizeof(sndinfo));

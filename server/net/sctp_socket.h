@@ -37,6 +37,25 @@ struct SendInfo {
   bool unordered = false;
   uint32_t lifetime_ms = 0;    // PR-SCTP timed reliability; 0 = fully reliable.
   uint32_t context = 0;        // Returned in a SEND_FAILED notification.
+  uint16_t flags = 0;          // Extra snd_flags: SCTP_EOF (graceful shutdown) or SCTP_ABORT.
+};
+
+// SCTP_STATUS of one association (RFC 6458 section 8.2.1).
+struct AssociationStatus {
+  int32_t state = 0;  // SCTP_ESTABLISHED, ... (enum sctp_sstat_state).
+  uint32_t peer_rwnd = 0;
+  uint16_t unacked_chunks = 0;
+  uint16_t pending_chunks = 0;
+  uint16_t inbound_streams = 0;
+  uint16_t outbound_streams = 0;
+  uint32_t fragmentation_point = 0;
+  // The primary path.
+  SocketAddress primary_address;
+  int32_t primary_state = 0;  // SCTP_ACTIVE, ... (enum sctp_spinfo_state).
+  uint32_t primary_cwnd = 0;
+  uint32_t primary_srtt_ms = 0;
+  uint32_t primary_rto_ms = 0;
+  uint32_t primary_mtu = 0;
 };
 
 // What one recvmsg() returned.
@@ -83,8 +102,12 @@ class SctpSocket {
   absl::Status SetInitParams(const InitParams& params);
   absl::Status SetNoDelay(bool on);
   // SO_SNDBUF/SO_RCVBUF in bytes; 0 leaves one unchanged. SCTP buffers are
-  // not auto-tuned by the kernel.
+  // not auto-tuned by the kernel. The *FORCE variants are tried first so that
+  // a privileged service is not capped by net.core.[rw]mem_max.
   absl::Status SetBufferSizes(int send_bytes, int receive_bytes);
+  // The kernel's effective SO_SNDBUF: no message larger than this can be sent.
+  absl::StatusOr<int> SendBufferSize() const;
+  absl::StatusOr<AssociationStatus> Status(sctp_assoc_t assoc_id) const;
   absl::Status SetNonBlocking(bool on);
   // SCTP_RECVRCVINFO: every received message carries its SCTP_RCVINFO.
   absl::Status EnableReceiveInfo();

@@ -1,0 +1,67 @@
+#include "server/core/event_log.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/core/errors.h"
+
+namespace sctpgw::core {
+
+EventLog::EventLog(size_t capacity) : capacity_(capacity > 0 ? capacity : 1) {}
+
+uint64_t EventLog::Append(Event event) {
+  uint64_t sequence;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sequence = ++last_sequence_;
+    event.sequence = sequence;
+    event.time = std::chrono::system_clock::now();
+    events_.push_back(std::make_shared<const Event>(std::move(event)));
+    while (events_.size() > capacity_) events_.pop_front();
+  }
+  WakeAll();
+  return sequence;
+}
+
+absl::Status EventLog::Read(uint64_t after, size_t max, std::vector<EventPtr>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t first = events_.empty() ? last_sequence_ + 1 : events_.front()->sequence;
+  if (after + 1 < first) {
+    return Error(Reason::kHistoryCompacted,
+                 absl::StrCat("events after sequence ", after,
+                              " are no longer kept; the oldest kept is ", first),
+                 {{"requested_after_sequence", absl::StrCat(after)},
+                  {"first_kept_sequence", absl::StrCat(first)}});
+  }
+  if (after >= last_sequence_) return absl::OkStatus();
+  size_t index = static_cast<size_t>(after + 1 - first);
+  for (; index < events_.size() && max > 0; ++index, --max) out->push_back(events_[index]);
+  return absl::OkStatus();
+}
+
+uint64_t EventLog::last_sequence() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_sequence_;
+}
+
+uint64_t EventLog::first_kept_sequence() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return events_.empty() ? last_sequence_ + 1 : events_.front()->sequence;
+}
+
+EventLog::SubscriberId EventLog::Subscribe(std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(subscribers_mu_);
+  SubscriberId id = next_subscriber_++;
+  subscribers_.emplace(id, std::move(wake));
+  return id;
+}
+
+void EventLog::Unsubscribe(SubscriberId id) {
+  std::lock_guard<std::mutex> lock(subscribers_mu_);
+  subscribers_.erase(id);
+}
+
+void EventLog::WakeAll() {
+  std::lock_guard<std::mutex> lock(subscribers_mu_);
+  for (auto& [id, wake] : subscribers_) wake();
+}
+
+}  // namespace sctpgw::core

@@ -1,0 +1,73 @@
+// The ordered log of everything that happened to endpoints and associations.
+// Each event gets the next sequence number (1, 2, 3, ...). The last
+// `capacity` events are kept so that a subscriber can resume after the last
+// sequence it saw and get every later event exactly once; a subscriber that
+// asks for events no longer kept gets HISTORY_COMPACTED, never a silent gap
+// (the model is etcd's Watch). Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "server/net/notification.h"
+
+namespace sctpgw::core {
+
+struct Event {
+  uint64_t sequence = 0;
+  std::chrono::system_clock::time_point time;
+  uint64_t endpoint_id = 0;
+  uint64_t association_id = 0;  // 0 when the event concerns no association.
+  net::Notification notification;
+};
+
+using EventPtr = std::shared_ptr<const Event>;
+
+class EventLog {
+ public:
+  using SubscriberId = uint64_t;
+
+  explicit EventLog(size_t capacity);
+
+  // Stamps `event` with the next sequence number and the time, keeps it and
+  // wakes every subscriber. Returns the sequence number.
+  uint64_t Append(Event event);
+
+  // Appends to `out` the events after sequence `after`, at most `max`. Fails
+  // with HISTORY_COMPACTED when events after `after` are no longer kept.
+  absl::Status Read(uint64_t after, size_t max, std::vector<EventPtr>* out) const;
+
+  // The newest sequence number (0 before the first event) and the oldest
+  // still kept (last_sequence() + 1 when none is kept).
+  uint64_t last_sequence() const;
+  uint64_t first_kept_sequence() const;
+
+  // `wake` runs (on the appending thread, without the log's lock held for
+  // reading) after every Append() and every WakeAll(); it must not block.
+  SubscriberId Subscribe(std::function<void()> wake);
+  void Unsubscribe(SubscriberId id);
+  // Wakes every subscriber without a new event: progress ticks.
+  void WakeAll();
+
+ private:
+  const size_t capacity_;
+
+  mutable std::mutex mu_;
+  std::deque<EventPtr> events_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Lock order: subscribers_mu_ before a subscriber's own lock before mu_.
+  std::mutex subscribers_mu_;
+  std::map<SubscriberId, std::function<void()>> subscribers_ ABSL_GUARDED_BY(subscribers_mu_);
+  SubscriberId next_subscriber_ ABSL_GUARDED_BY(subscribers_mu_) = 1;
+};
+
+}  // namespace sctpgw::core

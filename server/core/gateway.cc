@@ -1,0 +1,933 @@
+#include "server/core/gateway.h"
+
+#include <cerrno>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "server/core/errors.h"
+#include "server/net/errno_status.h"
+
+namespace sctpgw::core {
+namespace {
+
+constexpr size_t kEndedRemembered = 4096;
+
+std::chrono::milliseconds UntilDeadline(Deadline deadline, std::chrono::milliseconds margin) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  // Keep the margin only when there is time to spare for it.
+  if (left > 2 * margin) left -= margin;
+  return left.count() > 0 ? left : std::chrono::milliseconds(0);
+}
+
+absl::Status DeadlineError(absl::string_view what) {
+  return Error(Reason::kDeadlineExceeded, absl::StrCat(what, ": the call's deadline expired"));
+}
+
+}  // namespace
+
+const char* AssociationStateName(AssociationState state) {
+  switch (state) {
+    case AssociationState::kConnecting: return "CONNECTING";
+    case AssociationState::kEstablished: return "ESTABLISHED";
+    case AssociationState::kShuttingDown: return "SHUTTING_DOWN";
+    case AssociationState::kClosed: return "CLOSED";
+  }
+  return "UNKNOWN";
+}
+
+Gateway::Gateway(net::SctpStack& stack, Limits limits)
+    : stack_(stack), limits_(limits), events_(limits.event_history) {
+  stack_.SetObserver(this);
+}
+
+Gateway::~Gateway() { stack_.SetObserver(nullptr); }
+
+// ---------------------------------------------------------------- endpoints
+
+absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const EndpointSpec& spec) {
+  if (closed_) return Error(Reason::kShuttingDown, "sctpgw is shutting down");
+  if (spec.addresses.empty()) {
+    return Error(Reason::kInvalidAddress, "an endpoint needs at least one local address",
+                 {{"field", "local_addresses"}});
+  }
+  if (endpoints_.size() >= limits_.max_endpoints) {
+    return Error(Reason::kLimitExceeded,
+                 absl::StrCat("at most ", limits_.max_endpoints, " endpoints may be open"),
+                 {{"limit", "max_endpoints"}, {"value", absl::StrCat(limits_.max_endpoints)}});
+  }
+  net::EndpointConfig config;
+  config.addresses = spec.addresses;
+  config.listen = spec.listen;
+  config.backlog = spec.backlog;
+  config.init = spec.init;
+  config.send_buffer_bytes = limits_.socket_send_buffer_bytes;
+  config.receive_buffer_bytes = limits_.socket_receive_buffer_bytes;
+  config.no_delay = true;
+  auto socket = stack_.OpenEndpoint(config);
+  if (!socket.ok()) return FromKernel(socket.status(), "opening the endpoint");
+
+  auto port = stack_.LocalPort(*socket);
+  auto local = stack_.LocalAddresses(*socket, 0);
+  auto max_send = stack_.MaxSendSize(*socket);
+  if (!port.ok() || !local.ok() || !max_send.ok()) {
+    stack_.Close(*socket);
+    absl::Status status = !port.ok() ? port.status() : !local.ok() ? local.status() : max_send.status();
+    return FromKernel(status, "reading the endpoint's addresses");
+  }
+  Endpoint endpoint;
+  endpoint.info.id = next_endpoint_id_++;
+  endpoint.info.local_addresses = *local;
+  endpoint.info.port = *port;
+  endpoint.info.listening = spec.listen;
+  endpoint.socket = *socket;
+  endpoint.max_send_bytes = *max_send;
+  uint64_t id = endpoint.info.id;
+  endpoint_sockets_[*socket] = id;
+  EndpointInfo info = endpoint.info;
+  endpoints_.emplace(id, std::move(endpoint));
+  return info;
+}
+
+absl::Status Gateway::CloseEndpoint(uint64_t endpoint_id, bool abort) {
+  auto it = endpoints_.find(endpoint_id);
+  if (it == endpoints_.end()) {
+    return Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", endpoint_id),
+                 {{"endpoint_id", absl::StrCat(endpoint_id)}});
+  }
+  std::set<uint64_t> associations = it->second.associations;
+  for (uint64_t association_id : associations) {
+    Association* association = FindAssociation(association_id);
+    if (association == nullptr) continue;
+    if (abort) {
+      net::SocketId socket = association->socket != 0 ? association->socket : it->second.socket;
+      (void)stack_.Abort(socket, association->info.kernel_id, "endpoint closed");
+    }
+    // Without abort, closing the socket lets the kernel complete a graceful
+    // SHUTDOWN in the background.
+    Ended(association_id, Error(Reason::kAssociationClosed,
+                                absl::StrCat("endpoint ", endpoint_id, " was closed")));
+    Forget(association_id);
+  }
+  Endpoint& endpoint = it->second;
+  for (OperationId op : std::vector<OperationId>(endpoint.receivers)) {
+    FailOperation(op, Error(Reason::kEndpointNotFound,
+                            absl::StrCat("endpoint ", endpoint_id, " was closed")));
+  }
+  endpoint_sockets_.erase(endpoint.socket);
+  stack_.Close(endpoint.socket);
+  endpoints_.erase(endpoint_id);
+  return absl::OkStatus();
+}
+
+std::vector<EndpointInfo> Gateway::ListEndpoints() const {
+  std::vector<EndpointInfo> result;
+  for (const auto& [id, endpoint] : endpoints_) {
+    EndpointInfo info = endpoint.info;
+    info.association_count = endpoint.associations.size();
+    result.push_back(std::move(info));
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<AssociationInfo>> Gateway::ListAssociations(uint64_t endpoint_id) const {
+  if (endpoint_id != 0 && endpoints_.count(endpoint_id) == 0) {
+    return Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", endpoint_id),
+                 {{"endpoint_id", absl::StrCat(endpoint_id)}});
+  }
+  std::vector<AssociationInfo> result;
+  for (const auto& [id, association] : associations_) {
+    if (endpoint_id != 0 && association.info.endpoint_id != endpoint_id) continue;
+    result.push_back(Snapshot(association));
+  }
+  return result;
+}
+
+absl::StatusOr<AssociationInfo> Gateway::GetAssociation(uint64_t association_id) const {
+  const Association* association = FindAssociation(association_id);
+  if (association == nullptr) return NotFound(association_id);
+  return Snapshot(*association);
+}
+
+absl::StatusOr<net::AssociationStatus> Gateway::GetAssociationStatus(uint64_t association_id) {
+  Association* association = FindAssociation(association_id);
+  if (association == nullptr) return NotFound(association_id);
+  if (association->socket == 0 || association->info.state == AssociationState::kClosed) {
+    return Error(Reason::kAssociationNotEstablished,
+                 absl::StrCat("association ", association_id, " is ",
+                              AssociationStateName(association->info.state)),
+                 {{"association_id", absl::StrCat(association_id)}});
+  }
+  auto status = stack_.Status(association->socket, association->info.kernel_id);
+  if (!status.ok()) return FromKernel(status.status(), "getsockopt(SCTP_STATUS)");
+  return status;
+}
+
+Gateway::Association* Gateway::FindAssociation(uint64_t id) {
+  auto it = associations_.find(id);
+  return it == associations_.end() ? nullptr : &it->second;
+}
+
+const Gateway::Association* Gateway::FindAssociation(uint64_t id) const {
+  auto it = associations_.find(id);
+  return it == associations_.end() ? nullptr : &it->second;
+}
+
+absl::Status Gateway::NotFound(uint64_t association_id) const {
+  if (ended_.count(association_id) != 0) {
+    return Error(Reason::kAssociationClosed,
+                 absl::StrCat("association ", association_id, " has ended"),
+                 {{"association_id", absl::StrCat(association_id)}});
+  }
+  return Error(Reason::kAssociationNotFound, absl::StrCat("no association ", association_id),
+               {{"association_id", absl::StrCat(association_id)}});
+}
+
+AssociationInfo Gateway::Snapshot(const Association& association) const {
+  AssociationInfo info = association.info;
+  info.queued_messages = association.queue.size();
+  info.queued_bytes = association.queued_bytes;
+  return info;
+}
+
+// ---------------------------------------------------------------- operations
+
+OperationId Gateway::AddOperation(Operation op, Deadline deadline) {
+  OperationId id = next_operation_id_++;
+  op.timer = stack_.StartTimer(UntilDeadline(deadline, limits_.deadline_margin),
+                               [this, id] { OnDeadline(id); });
+  operations_.emplace(id, std::move(op));
+  return id;
+}
+
+void Gateway::FailOperation(OperationId id, const absl::Status& status) {
+  auto it = operations_.find(id);
+  if (it == operations_.end()) return;
+  Operation op = std::move(it->second);
+  operations_.erase(it);
+  stack_.CancelTimer(op.timer);
+  switch (op.kind) {
+    case OpKind::kAssociate: {
+      // Abort the half-open association and forget it.
+      Association* association = FindAssociation(op.association_id);
+      if (association != nullptr && association->info.state == AssociationState::kConnecting) {
+        auto endpoint = endpoints_.find(association->info.endpoint_id);
+        if (endpoint != endpoints_.end()) {
+          (void)stack_.Abort(endpoint->second.socket, association->info.kernel_id,
+                             "associate cancelled");
+          endpoint->second.by_kernel_id.erase(association->info.kernel_id);
+        }
+        association->associate_op = 0;
+        Forget(op.association_id);
+      }
+      op.associate_done(status);
+      return;
+    }
+    case OpKind::kSend: {
+      absl::Status result = status;
+      if (op.next > 0) {
+        // Part of the batch is already with the kernel: say how much.
+        result = absl::Status(status.code(),
+                              absl::StrCat(status.message(), "; the first ", op.next, " of ",
+                                           op.messages.size(), " messages were accepted"));
+        status.ForEachPayload([&](absl::string_view url, const absl::Cord& value) {
+          result.SetPayload(url, value);
+        });
+        AddErrorMetadata(&result, "accepted_messages", absl::StrCat(op.next));
+      }
+      op.send_done(result);
+      return;
+    }
+    case OpKind::kReceive:
+      op.receive_done(status);
+      return;
+    case OpKind::kShutdown:
+      op.shutdown_done(status);
+      return;
+  }
+}
+
+void Gateway::OnDeadline(OperationId id) {
+  auto it = operations_.find(id);
+  if (it == operations_.end()) return;
+  it->second.timer = 0;
+  const char* what = "the call";
+  switch (it->second.kind) {
+    case OpKind::kAssociate: what = "associate"; break;
+    case OpKind::kSend: what = "send"; break;
+    case OpKind::kReceive: what = "receive"; break;
+    case OpKind::kShutdown: what = "shutdown"; break;
+  }
+  FailOperation(id, DeadlineError(what));
+}
+
+void Gateway::Cancel(OperationId id) {
+  FailOperation(id, Error(Reason::kCancelled, "the call was cancelled"));
+}
+
+// ---------------------------------------------------------------- associate
+
+OperationId Gateway::Associate(const AssociateSpec& spec, Deadline deadline,
+                               Done<AssociationInfo> done) {
+  auto fail = [&](absl::Status status) -> OperationId {
+    done(std::move(status));
+    return 0;
+  };
+  if (closed_) return fail(Error(Reason::kShuttingDown, "sctpgw is shutting down"));
+  auto endpoint_it = endpoints_.find(spec.endpoint_id);
+  if (endpoint_it == endpoints_.end()) {
+    return fail(Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", spec.endpoint_id),
+                      {{"endpoint_id", absl::StrCat(spec.endpoint_id)}}));
+  }
+  if (spec.peers.empty()) {
+    return fail(Error(Reason::kInvalidAddress, "associate needs at least one peer address",
+                      {{"field", "peer_addresses"}}));
+  }
+  if (associations_.size() >= limits_.max_associations) {
+    return fail(Error(Reason::kLimitExceeded,
+                      absl::StrCat("at most ", limits_.max_associations, " associations"),
+                      {{"limit", "max_associations"}}));
+  }
+  Endpoint& endpoint = endpoint_it->second;
+  auto kernel_id = stack_.Connect(endpoint.socket, spec.peers, spec.init);
+  if (!kernel_id.ok()) {
+    absl::Status status = FromKernel(kernel_id.status(), "sctp_connectx");
+    int error = net::StatusErrno(kernel_id.status());
+    if (error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH) {
+      status = Error(Reason::kAssociateFailed, status.message(), {{"errno", absl::StrCat(error)}});
+    }
+    return fail(status);
+  }
+  Association association;
+  association.info.id = next_association_id_++;
+  association.info.endpoint_id = endpoint.info.id;
+  association.info.kernel_id = *kernel_id;
+  association.info.state = AssociationState::kConnecting;
+  association.info.peer_port = spec.peers.front().port();
+  uint64_t association_id = association.info.id;
+  endpoint.associations.insert(association_id);
+  endpoint.by_kernel_id[*kernel_id] = association_id;
+  associations_.emplace(association_id, std::move(association));
+
+  Operation op;
+  op.kind = OpKind::kAssociate;
+  op.association_id = association_id;
+  op.endpoint_id = endpoint.info.id;
+  op.associate_done = std::move(done);
+  OperationId id = AddOperation(std::move(op), deadline);
+  associations_[association_id].associate_op = id;
+  return id;
+}
+
+// ---------------------------------------------------------------- send
+
+OperationId Gateway::Send(uint64_t association_id, std::vector<OutboundMessage> messages,
+                          Deadline deadline, Done<size_t> done) {
+  Association* association = FindAssociation(association_id);
+  if (association == nullptr) {
+    done(NotFound(association_id));
+    return 0;
+  }
+  if (association->info.state != AssociationState::kEstablished) {
+    done(Error(Reason::kAssociationNotEstablished,
+               absl::StrCat("association ", association_id, " is ",
+                            AssociationStateName(association->info.state)),
+               {{"association_id", absl::StrCat(association_id)},
+                {"state", AssociationStateName(association->info.state)}}));
+    return 0;
+  }
+  if (messages.empty()) {
+    done(Error(Reason::kInvalidArgument, "send needs at least one message",
+               {{"field", "messages"}}));
+    return 0;
+  }
+  if (messages.size() > limits_.max_messages_per_send) {
+    done(Error(Reason::kLimitExceeded,
+               absl::StrCat(messages.size(), " messages in one send; the limit is ",
+                            limits_.max_messages_per_send),
+               {{"limit", "max_messages_per_send"},
+                {"value", absl::StrCat(limits_.max_messages_per_send)}}));
+    return 0;
+  }
+  size_t max_size = limits_.max_message_bytes;
+  auto endpoint = endpoints_.find(association->info.endpoint_id);
+  if (endpoint != endpoints_.end() && endpoint->second.max_send_bytes > 0) {
+    max_size = std::min(max_size, endpoint->second.max_send_bytes);
+  }
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const OutboundMessage& m = messages[i];
+    std::string field = absl::StrCat("messages[", i, "]");
+    if (m.stream >= association->info.outbound_streams) {
+      done(Error(Reason::kStreamOutOfRange,
+                 absl::StrCat(field, ".stream ", m.stream, " is beyond the ",
+                              association->info.outbound_streams,
+                              " outbound streams negotiated for association ", association_id),
+                 {{"field", field + ".stream"},
+                  {"outbound_streams", absl::StrCat(association->info.outbound_streams)}}));
+      return 0;
+    }
+    if (m.payload.empty()) {
+      done(Error(Reason::kEmptyMessage,
+                 absl::StrCat(field, ".payload is empty; SCTP cannot send an empty message"),
+                 {{"field", field + ".payload"}}));
+      return 0;
+    }
+    if (m.payload.size() > max_size) {
+      done(Error(Reason::kMessageTooLarge,
+                 absl::StrCat(field, ".payload has ", m.payload.size(),
+                              " bytes; the maximum message size is ", max_size),
+                 {{"field", field + ".payload"}, {"max_message_bytes", absl::StrCat(max_size)}}));
+      return 0;
+    }
+  }
+  Operation op;
+  op.kind = OpKind::kSend;
+  op.association_id = association_id;
+  op.messages = std::move(messages);
+  op.send_done = std::move(done);
+  OperationId id = AddOperation(std::move(op), deadline);
+  association->outbound.push_back(id);
+  PumpOutbound(*association);
+  return id;
+}
+
+void Gateway::PumpOutbound(Association& association) {
+  uint64_t association_id = association.info.id;
+  while (!association.outbound.empty()) {
+    OperationId id = association.outbound.front();
+    auto it = operations_.find(id);
+    if (it == operations_.end()) {  // Completed (deadline, cancel) while queued.
+      association.outbound.pop_front();
+      continue;
+    }
+    Operation& op = it->second;
+    if (op.kind == OpKind::kShutdown) {
+      association.outbound.pop_front();
+      op.shutdown_started = true;
+      absl::Status status = stack_.Shutdown(association.socket, association.info.kernel_id);
+      if (!status.ok()) {
+        FailOperation(id, FromKernel(status, "starting the SHUTDOWN handshake"));
+        return;
+      }
+      association.info.state = AssociationState::kShuttingDown;
+      continue;  // Completes on SHUTDOWN_COMP.
+    }
+    while (op.next < op.messages.size()) {
+      const OutboundMessage& m = op.messages[op.next];
+      net::SendInfo info;
+      info.assoc_id = association.info.kernel_id;
+      info.stream = static_cast<uint16_t>(m.stream);
+      info.ppid = m.ppid;
+      info.unordered = m.unordered;
+      info.lifetime_ms = m.lifetime_ms;
+      info.context = m.context;
+      absl::Status status = stack_.Send(
+          association.socket, info,
+          absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(m.payload.data()),
+                                    m.payload.size()));
+      if (!status.ok()) {
+        if (net::StatusErrno(status) == EAGAIN) return;  // OnWritable resumes.
+        FailOperation(id, FromKernel(status, absl::StrCat("sending message ", op.next)));
+        association.outbound.pop_front();
+        if (FindAssociation(association_id) == nullptr) return;
+        break;
+      }
+      ++op.next;
+    }
+    it = operations_.find(id);
+    if (it != operations_.end()) {
+      Operation done_op = std::move(it->second);
+      operations_.erase(it);
+      stack_.CancelTimer(done_op.timer);
+      association.outbound.pop_front();
+      done_op.send_done(done_op.next);
+    }
+  }
+}
+
+void Gateway::OnWritable(net::SocketId socket) {
+  auto it = association_sockets_.find(socket);
+  if (it == association_sockets_.end()) return;
+  Association* association = FindAssociation(it->second);
+  if (association != nullptr) PumpOutbound(*association);
+}
+
+// ---------------------------------------------------------------- receive
+
+OperationId Gateway::Receive(const ReceiveSpec& spec, Deadline deadline,
+                             Done<std::vector<ReceivedMessage>> done) {
+  if ((spec.association_id == 0) == (spec.endpoint_id == 0)) {
+    done(Error(Reason::kInvalidArgument,
+               "receive needs exactly one of association_id and endpoint_id",
+               {{"field", "target"}}));
+    return 0;
+  }
+  if (spec.max_messages > limits_.max_messages_per_receive) {
+    done(Error(Reason::kInvalidArgument,
+               absl::StrCat("max_messages ", spec.max_messages, " is above the limit of ",
+                            limits_.max_messages_per_receive),
+               {{"field", "max_messages"},
+                {"limit", absl::StrCat(limits_.max_messages_per_receive)}}));
+    return 0;
+  }
+  if (spec.max_bytes > limits_.max_bytes_per_receive) {
+    done(Error(Reason::kInvalidArgument,
+               absl::StrCat("max_bytes ", spec.max_bytes, " is above the limit of ",
+                            limits_.max_bytes_per_receive),
+               {{"field", "max_bytes"}, {"limit", absl::StrCat(limits_.max_bytes_per_receive)}}));
+    return 0;
+  }
+  Operation op;
+  op.kind = OpKind::kReceive;
+  op.receive = spec;
+  if (op.receive.max_messages == 0) op.receive.max_messages = limits_.default_messages_per_receive;
+  if (op.receive.max_bytes == 0) op.receive.max_bytes = limits_.max_bytes_per_receive;
+  op.receive_done = std::move(done);
+  if (spec.association_id != 0) {
+    Association* association = FindAssociation(spec.association_id);
+    if (association == nullptr) {
+      op.receive_done(NotFound(spec.association_id));
+      return 0;
+    }
+    if (association->info.state == AssociationState::kClosed && association->queue.empty()) {
+      op.receive_done(NotFound(spec.association_id));
+      return 0;
+    }
+    op.association_id = spec.association_id;
+    OperationId id = AddOperation(std::move(op), deadline);
+    association->receivers.push_back(id);
+    TryReceive(id);
+    return id;
+  }
+  auto endpoint = endpoints_.find(spec.endpoint_id);
+  if (endpoint == endpoints_.end()) {
+    op.receive_done(Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", spec.endpoint_id),
+                          {{"endpoint_id", absl::StrCat(spec.endpoint_id)}}));
+    return 0;
+  }
+  op.endpoint_id = spec.endpoint_id;
+  OperationId id = AddOperation(std::move(op), deadline);
+  endpoint->second.receivers.push_back(id);
+  TryReceive(id);
+  return id;
+}
+
+void Gateway::TakeMessages(Association& association, Operation& op,
+                           std::vector<ReceivedMessage>* out, size_t* bytes) {
+  while (!association.queue.empty() && out->size() < op.receive.max_messages) {
+    size_t size = association.queue.front().payload.size();
+    // Always at least one message, even one above the byte budget.
+    if (!out->empty() && *bytes + size > op.receive.max_bytes) break;
+    ReceivedMessage received;
+    received.association_id = association.info.id;
+    received.message = std::move(association.queue.front());
+    association.queue.pop_front();
+    association.queued_bytes -= size;
+    *bytes += size;
+    out->push_back(std::move(received));
+  }
+}
+
+// Completes receive operation `id` if messages are there; true if it did.
+bool Gateway::TryReceive(OperationId id) {
+  auto it = operations_.find(id);
+  if (it == operations_.end()) return false;
+  Operation& op = it->second;
+  std::vector<ReceivedMessage> out;
+  size_t bytes = 0;
+  std::vector<uint64_t> drained;
+  if (op.association_id != 0) {
+    Association* association = FindAssociation(op.association_id);
+    if (association == nullptr) return false;
+    TakeMessages(*association, op, &out, &bytes);
+    if (!out.empty()) drained.push_back(association->info.id);
+  } else {
+    auto endpoint = endpoints_.find(op.endpoint_id);
+    if (endpoint == endpoints_.end()) return false;
+    Endpoint& e = endpoint->second;
+    // Round robin: start after the association served last.
+    std::vector<uint64_t> order(e.associations.upper_bound(e.next_receive_from),
+                                e.associations.end());
+    order.insert(order.end(), e.associations.begin(),
+                 e.associations.upper_bound(e.next_receive_from));
+    for (uint64_t association_id : order) {
+      if (out.size() >= op.receive.max_messages || bytes >= op.receive.max_bytes) break;
+      Association* association = FindAssociation(association_id);
+      if (association == nullptr || association->queue.empty()) continue;
+      TakeMessages(*association, op, &out, &bytes);
+      drained.push_back(association_id);
+      e.next_receive_from = association_id;
+    }
+  }
+  if (out.empty()) return false;
+  Operation done_op = std::move(it->second);
+  operations_.erase(it);
+  stack_.CancelTimer(done_op.timer);
+  for (uint64_t association_id : drained) {
+    Association* association = FindAssociation(association_id);
+    if (association == nullptr) continue;
+    UpdateFlowControl(*association);
+    if (association->info.state == AssociationState::kClosed && association->queue.empty()) {
+      Forget(association_id);
+    }
+  }
+  done_op.receive_done(std::move(out));
+  return true;
+}
+
+void Gateway::ServeReceivers(Association& association) {
+  uint64_t association_id = association.info.id;
+  uint64_t endpoint_id = association.info.endpoint_id;
+  // Waiters on this association first, oldest first.
+  while (!association.receivers.empty() && !association.queue.empty()) {
+    OperationId id = association.receivers.front();
+    association.receivers.erase(association.receivers.begin());
+    TryReceive(id);
+    if (FindAssociation(association_id) == nullptr) return;
+  }
+  auto endpoint = endpoints_.find(endpoint_id);
+  if (endpoint == endpoints_.end()) return;
+  auto& receivers = endpoint->second.receivers;
+  while (!receivers.empty()) {
+    Association* current = FindAssociation(association_id);
+    if (current == nullptr || current->queue.empty()) return;
+    OperationId id = receivers.front();
+    receivers.erase(receivers.begin());
+    TryReceive(id);
+  }
+}
+
+void Gateway::UpdateFlowControl(Association& association) {
+  if (association.socket == 0) return;
+  bool full = association.queued_bytes >= limits_.association_queue_bytes;
+  bool low = association.queued_bytes <= limits_.association_queue_bytes / 2;
+  if (full && !association.reading_paused) {
+    association.reading_paused = true;
+    stack_.PauseReading(association.socket, true);
+  } else if (low && association.reading_paused) {
+    association.reading_paused = false;
+    stack_.PauseReading(association.socket, false);
+  }
+}
+
+void Gateway::OnMessage(net::SocketId socket, net::InboundMessage message) {
+  Association* association = nullptr;
+  if (auto it = association_sockets_.find(socket); it != association_sockets_.end()) {
+    association = FindAssociation(it->second);
+  } else if (auto e = endpoint_sockets_.find(socket); e != endpoint_sockets_.end()) {
+    // Data that arrived on the endpoint's socket before the association was
+    // peeled off.
+    auto endpoint = endpoints_.find(e->second);
+    if (endpoint != endpoints_.end()) {
+      auto k = endpoint->second.by_kernel_id.find(message.assoc_id);
+      if (k != endpoint->second.by_kernel_id.end()) association = FindAssociation(k->second);
+    }
+  }
+  if (association == nullptr) return;  // An association sctpgw has already let go of.
+  association->queued_bytes += message.payload.size();
+  association->queue.push_back(std::move(message));
+  UpdateFlowControl(*association);
+  ServeReceivers(*association);
+}
+
+// ---------------------------------------------------------------- shutdown
+
+OperationId Gateway::Shutdown(uint64_t association_id, bool abort, const std::string& reason,
+                              Deadline deadline, Done<bool> done) {
+  Association* association = FindAssociation(association_id);
+  if (association == nullptr) {
+    done(NotFound(association_id));
+    return 0;
+  }
+  if (association->info.state == AssociationState::kClosed) {
+    done(NotFound(association_id));
+    return 0;
+  }
+  if (abort) {
+    auto endpoint = endpoints_.find(association->info.endpoint_id);
+    net::SocketId socket = association->socket;
+    if (socket == 0 && endpoint != endpoints_.end()) socket = endpoint->second.socket;
+    absl::Status status = stack_.Abort(socket, association->info.kernel_id, reason);
+    if (!status.ok()) {
+      done(FromKernel(status, "sending ABORT"));
+      return 0;
+    }
+    if (association->associate_op != 0) {
+      FailOperation(association->associate_op,
+                    Error(Reason::kAssociateFailed, "the association was aborted"));
+    } else {
+      Ended(association_id, Error(Reason::kAssociationLost,
+                                  absl::StrCat("association ", association_id, " was aborted")));
+    }
+    done(true);
+    return 0;
+  }
+  if (association->info.state != AssociationState::kEstablished &&
+      association->info.state != AssociationState::kShuttingDown) {
+    done(Error(Reason::kAssociationNotEstablished,
+               absl::StrCat("association ", association_id, " is ",
+                            AssociationStateName(association->info.state))));
+    return 0;
+  }
+  Operation op;
+  op.kind = OpKind::kShutdown;
+  op.association_id = association_id;
+  op.shutdown_done = std::move(done);
+  OperationId id = AddOperation(std::move(op), deadline);
+  association->outbound.push_back(id);
+  PumpOutbound(*association);
+  return id;
+}
+
+// ---------------------------------------------------------------- notifications
+
+void Gateway::LogEvent(uint64_t endpoint_id, uint64_t association_id,
+                       net::Notification notification) {
+  Event event;
+  event.endpoint_id = endpoint_id;
+  event.association_id = association_id;
+  event.notification = std::move(notification);
+  events_.Append(std::move(event));
+}
+
+void Gateway::OnNotification(net::SocketId socket, net::Notification notification) {
+  if (auto it = association_sockets_.find(socket); it != association_sockets_.end()) {
+    Association* association = FindAssociation(it->second);
+    if (association != nullptr) OnAssociationNotification(*association, std::move(notification));
+    return;
+  }
+  if (auto it = endpoint_sockets_.find(socket); it != endpoint_sockets_.end()) {
+    auto endpoint = endpoints_.find(it->second);
+    if (endpoint != endpoints_.end()) {
+      OnEndpointNotification(endpoint->second, std::move(notification));
+    }
+  }
+}
+
+void Gateway::OnEndpointNotification(Endpoint& endpoint, net::Notification notification) {
+  auto known = endpoint.by_kernel_id.find(notification.assoc_id);
+  if (notification.type == net::NotificationType::kAssociationChange &&
+      notification.state == SCTP_COMM_UP) {
+    uint64_t association_id;
+    if (known != endpoint.by_kernel_id.end()) {
+      association_id = known->second;
+    } else {
+      if (associations_.size() >= limits_.max_associations || closed_) {
+        // Over the limit: refuse the incoming association.
+        (void)stack_.Abort(endpoint.socket, notification.assoc_id, "sctpgw association limit");
+        return;
+      }
+      Association association;
+      association.info.id = next_association_id_++;
+      association.info.endpoint_id = endpoint.info.id;
+      association.info.kernel_id = notification.assoc_id;
+      association.info.incoming = true;
+      association_id = association.info.id;
+      endpoint.associations.insert(association_id);
+      associations_.emplace(association_id, std::move(association));
+    }
+    endpoint.by_kernel_id.erase(notification.assoc_id);
+    Established(endpoint, associations_[association_id], notification);
+    return;
+  }
+  if (known == endpoint.by_kernel_id.end()) return;  // Not an association sctpgw holds.
+  uint64_t association_id = known->second;
+  Association* association = FindAssociation(association_id);
+  if (association == nullptr) return;
+  bool failed = notification.type == net::NotificationType::kAssociationChange &&
+                (notification.state == SCTP_CANT_STR_ASSOC || notification.state == SCTP_COMM_LOST);
+  uint32_t error = notification.error;
+  const char* what = net::AssociationChangeName(notification.state);
+  LogEvent(endpoint.info.id, association_id, std::move(notification));
+  if (failed) {
+    endpoint.by_kernel_id.erase(known);
+    absl::Status status = Error(
+        Reason::kAssociateFailed,
+        absl::StrCat("the association could not be set up (", what,
+                     error != 0 ? absl::StrCat(", error ", error) : std::string(), ")"),
+        {{"sctp_event", what}, {"sctp_error", absl::StrCat(error)}});
+    if (association->associate_op != 0) {
+      OperationId op = association->associate_op;
+      association->associate_op = 0;
+      association->info.state = AssociationState::kClosed;  // FailOperation must not abort it.
+      FailOperation(op, status);
+    }
+    Ended(association_id, status);
+    Forget(association_id);
+  }
+}
+
+void Gateway::Established(Endpoint& endpoint, Association& association,
+                          const net::Notification& up) {
+  uint64_t association_id = association.info.id;
+  auto socket = stack_.PeelOff(endpoint.socket, up.assoc_id);
+  if (!socket.ok()) {
+    (void)stack_.Abort(endpoint.socket, up.assoc_id, "sctpgw could not take the association");
+    absl::Status status = FromKernel(socket.status(), "sctp_peeloff");
+    if (association.associate_op != 0) {
+      OperationId op = association.associate_op;
+      association.associate_op = 0;
+      association.info.state = AssociationState::kClosed;
+      FailOperation(op, status);
+    }
+    Forget(association_id);
+    return;
+  }
+  association.socket = *socket;
+  association_sockets_[*socket] = association_id;
+  association.info.state = AssociationState::kEstablished;
+  association.info.inbound_streams = up.inbound_streams;
+  association.info.outbound_streams = up.outbound_streams;
+  if (auto peers = stack_.PeerAddresses(*socket, up.assoc_id); peers.ok()) {
+    association.info.peer_addresses = *peers;
+    if (!peers->empty()) association.info.peer_port = peers->front().port();
+  }
+  if (auto local = stack_.LocalAddresses(*socket, up.assoc_id); local.ok()) {
+    association.info.local_addresses = *local;
+  }
+  LogEvent(endpoint.info.id, association_id, up);
+  if (association.associate_op != 0) {
+    OperationId id = association.associate_op;
+    association.associate_op = 0;
+    auto it = operations_.find(id);
+    if (it != operations_.end()) {
+      Operation op = std::move(it->second);
+      operations_.erase(it);
+      stack_.CancelTimer(op.timer);
+      op.associate_done(Snapshot(association));
+    }
+  }
+}
+
+void Gateway::OnAssociationNotification(Association& association,
+                                        net::Notification notification) {
+  uint64_t association_id = association.info.id;
+  bool ended = false;
+  absl::Status why;
+  if (notification.type == net::NotificationType::kAssociationChange) {
+    switch (notification.state) {
+      case SCTP_COMM_LOST:
+      case SCTP_CANT_STR_ASSOC:
+        ended = true;
+        why = Error(Reason::kAssociationLost,
+                    absl::StrCat("association ", association_id, " was lost (",
+                                 net::AssociationChangeName(notification.state), ")"),
+                    {{"sctp_event", net::AssociationChangeName(notification.state)},
+                     {"sctp_error", absl::StrCat(notification.error)}});
+        break;
+      case SCTP_SHUTDOWN_COMP:
+        ended = true;
+        break;
+      case SCTP_RESTART:
+        association.info.inbound_streams = notification.inbound_streams;
+        association.info.outbound_streams = notification.outbound_streams;
+        break;
+      default:
+        break;
+    }
+  } else if (notification.type == net::NotificationType::kShutdown) {
+    association.info.state = AssociationState::kShuttingDown;
+  } else if (notification.type == net::NotificationType::kStreamChange) {
+    association.info.inbound_streams = notification.inbound_streams;
+    association.info.outbound_streams = notification.outbound_streams;
+  }
+  LogEvent(association.info.endpoint_id, association_id, std::move(notification));
+  if (ended) Ended(association_id, why);
+}
+
+void Gateway::OnReceiveError(net::SocketId socket, sctp_assoc_t /*assoc_id*/,
+                             absl::Status error) {
+  auto it = association_sockets_.find(socket);
+  if (it == association_sockets_.end()) return;
+  uint64_t association_id = it->second;
+  Association* association = FindAssociation(association_id);
+  if (association == nullptr) return;
+  // The association cannot be read any further without losing a message:
+  // abort it, and say why in the event stream.
+  (void)stack_.Abort(socket, association->info.kernel_id, std::string(error.message()));
+  Ended(association_id,
+        Error(error.code() == absl::StatusCode::kResourceExhausted ? Reason::kMessageTooLarge
+                                                                   : Reason::kAssociationLost,
+              error.message()));
+}
+
+void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
+  Association* association = FindAssociation(association_id);
+  if (association == nullptr) return;
+  association->info.state = AssociationState::kClosed;
+  // Sends and shutdowns waiting on it.
+  std::deque<OperationId> outbound;
+  outbound.swap(association->outbound);
+  for (OperationId id : outbound) {
+    auto it = operations_.find(id);
+    if (it == operations_.end()) continue;
+    if (it->second.kind == OpKind::kShutdown && it->second.shutdown_started && why.ok()) {
+      Operation op = std::move(it->second);
+      operations_.erase(it);
+      stack_.CancelTimer(op.timer);
+      op.shutdown_done(true);
+      continue;
+    }
+    FailOperation(id, why.ok() ? Error(Reason::kAssociationClosed,
+                                       absl::StrCat("association ", association_id,
+                                                    " was shut down"))
+                               : why);
+  }
+  // Receivers: only those with nothing left to read.
+  association = FindAssociation(association_id);
+  if (association == nullptr) return;
+  if (association->queue.empty()) {
+    std::vector<OperationId> receivers;
+    receivers.swap(association->receivers);
+    for (OperationId id : receivers) {
+      FailOperation(id, Error(Reason::kAssociationClosed,
+                              absl::StrCat("association ", association_id, " has ended")));
+    }
+  }
+  association = FindAssociation(association_id);
+  if (association == nullptr) return;
+  if (association->socket != 0) {
+    association_sockets_.erase(association->socket);
+    stack_.Close(association->socket);
+    association->socket = 0;
+  }
+  // Kept while messages wait to be read; forgotten after the last is read.
+  if (association->queue.empty()) Forget(association_id);
+}
+
+void Gateway::Forget(uint64_t association_id) {
+  Association* association = FindAssociation(association_id);
+  if (association == nullptr) return;
+  if (association->socket != 0) {
+    association_sockets_.erase(association->socket);
+    stack_.Close(association->socket);
+  }
+  for (OperationId id : std::vector<OperationId>(association->receivers)) {
+    FailOperation(id, Error(Reason::kAssociationClosed,
+                            absl::StrCat("association ", association_id, " has ended")));
+  }
+  auto endpoint = endpoints_.find(association->info.endpoint_id);
+  if (endpoint != endpoints_.end()) {
+    endpoint->second.associations.erase(association_id);
+    endpoint->second.by_kernel_id.erase(association->info.kernel_id);
+  }
+  associations_.erase(association_id);
+  ended_.insert(association_id);
+  ended_order_.push_back(association_id);
+  while (ended_order_.size() > kEndedRemembered) {
+    ended_.erase(ended_order_.front());
+    ended_order_.pop_front();
+  }
+}
+
+void Gateway::Close() {
+  closed_ = true;
+  std::vector<uint64_t> endpoints;
+  for (const auto& [id, endpoint] : endpoints_) endpoints.push_back(id);
+  for (uint64_t id : endpoints) (void)CloseEndpoint(id, /*abort=*/false);
+  std::vector<OperationId> pending;
+  for (const auto& [id, op] : operations_) pending.push_back(id);
+  for (OperationId id : pending) FailOperation(id, Error(Reason::kShuttingDown, "sctpgw is stopping"));
+}
+
+}  // namespace sctpgw::core

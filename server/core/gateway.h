@@ -1,0 +1,266 @@
+// The gateway's core: the registry of endpoints and associations, their
+// bounded receive queues, the operations that wait (associate, send when the
+// kernel's buffer is full, long-poll receive, graceful shutdown) and the event
+// log. It drives the kernel only through net::SctpStack and knows nothing of
+// gRPC.
+//
+// Threading: every method runs on the stack's thread. Callers on other
+// threads use Post(); completion callbacks run on the stack's thread too and
+// must not block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "server/core/event_log.h"
+#include "server/net/sctp_stack.h"
+
+namespace sctpgw::core {
+
+// Named limits. Each is documented in the README; exceeding one gives an
+// error naming it, never a crash or unbounded memory.
+struct Limits {
+  // Largest message sent or received (reassembled), bytes.
+  size_t max_message_bytes = 256 * 1024;
+  // Messages in one Send call.
+  size_t max_messages_per_send = 1024;
+  // Messages and bytes one Receive call returns at most (and its defaults).
+  size_t max_messages_per_receive = 1024;
+  size_t default_messages_per_receive = 64;
+  size_t max_bytes_per_receive = 4 * 1024 * 1024;
+  // Received bytes queued per association before sctpgw stops reading it
+  // (the kernel's receive window then pushes back on the peer).
+  size_t association_queue_bytes = 1024 * 1024;
+  size_t max_endpoints = 1024;
+  size_t max_associations = 16384;
+  // Events kept for resuming subscribers.
+  size_t event_history = 16384;
+  // Kernel socket buffers, bytes (SCTP does not auto-tune them).
+  int socket_send_buffer_bytes = 1024 * 1024;
+  int socket_receive_buffer_bytes = 1024 * 1024;
+  // Calls that wait complete this much before their deadline, so that their
+  // answer (for Receive: the messages) is not lost to the deadline racing it.
+  std::chrono::milliseconds deadline_margin{20};
+};
+
+struct EndpointSpec {
+  std::vector<net::SocketAddress> addresses;  // All with the endpoint's port.
+  bool listen = false;
+  int backlog = 128;
+  net::InitParams init;
+};
+
+struct EndpointInfo {
+  uint64_t id = 0;
+  std::vector<net::SocketAddress> local_addresses;
+  uint16_t port = 0;
+  bool listening = false;
+  size_t association_count = 0;
+};
+
+enum class AssociationState { kConnecting, kEstablished, kShuttingDown, kClosed };
+
+struct AssociationInfo {
+  uint64_t id = 0;
+  uint64_t endpoint_id = 0;
+  sctp_assoc_t kernel_id = 0;
+  AssociationState state = AssociationState::kConnecting;
+  bool incoming = false;
+  uint16_t inbound_streams = 0;
+  uint16_t outbound_streams = 0;
+  std::vector<net::SocketAddress> local_addresses;
+  std::vector<net::SocketAddress> peer_addresses;
+  uint16_t peer_port = 0;
+  size_t queued_messages = 0;
+  size_t queued_bytes = 0;
+};
+
+struct AssociateSpec {
+  uint64_t endpoint_id = 0;
+  std::vector<net::SocketAddress> peers;  // All with the peer's port.
+  net::InitParams init;
+};
+
+struct OutboundMessage {
+  uint32_t stream = 0;  // Wider than SCTP's 16 bits so out-of-range values are caught, not wrapped.
+  uint32_t ppid = 0;
+  bool unordered = false;
+  uint32_t lifetime_ms = 0;
+  uint32_t context = 0;
+  std::string payload;
+};
+
+struct ReceivedMessage {
+  uint64_t association_id = 0;
+  net::InboundMessage message;
+};
+
+struct ReceiveSpec {
+  // Exactly one of the two: one association, or any association of an
+  // endpoint.
+  uint64_t association_id = 0;
+  uint64_t endpoint_id = 0;
+  size_t max_messages = 0;  // 0 = Limits::default_messages_per_receive.
+  size_t max_bytes = 0;     // 0 = Limits::max_bytes_per_receive.
+};
+
+template <typename T>
+using Done = std::function<void(absl::StatusOr<T>)>;
+using OperationId = uint64_t;
+using Deadline = std::chrono::steady_clock::time_point;
+
+class Gateway final : private net::SctpStack::Observer {
+ public:
+  Gateway(net::SctpStack& stack, Limits limits);
+  ~Gateway() override;
+
+  const Limits& limits() const { return limits_; }
+  EventLog& events() { return events_; }
+
+  // Runs `task` on the stack's thread. Safe from any thread.
+  void Post(std::function<void()> task) { stack_.Post(std::move(task)); }
+
+  absl::StatusOr<EndpointInfo> OpenEndpoint(const EndpointSpec& spec);
+  // Closes an endpoint and every association on it: gracefully (the kernel
+  // completes the SHUTDOWN handshakes) or, with `abort`, at once.
+  absl::Status CloseEndpoint(uint64_t endpoint_id, bool abort);
+  std::vector<EndpointInfo> ListEndpoints() const;
+  // Associations of one endpoint, or of all when endpoint_id is 0.
+  absl::StatusOr<std::vector<AssociationInfo>> ListAssociations(uint64_t endpoint_id) const;
+  absl::StatusOr<AssociationInfo> GetAssociation(uint64_t association_id) const;
+  absl::StatusOr<net::AssociationStatus> GetAssociationStatus(uint64_t association_id);
+
+  // The operations that wait. Each calls `done` exactly once: when it
+  // completes, fails, reaches `deadline` (DEADLINE_EXCEEDED) or is cancelled
+  // with Cancel() (CANCELLED). `done` may run before the call returns.
+  //
+  // Associate: returns when the association is up. At the deadline or on
+  // cancel the half-open association is aborted and forgotten.
+  OperationId Associate(const AssociateSpec& spec, Deadline deadline, Done<AssociationInfo> done);
+  // Send: validates every message first (nothing is sent if one is invalid),
+  // then hands them to the kernel in order; returns the count accepted. If
+  // the deadline comes first the unsent rest is withdrawn and the error says
+  // how many were accepted (metadata "accepted_messages").
+  OperationId Send(uint64_t association_id, std::vector<OutboundMessage> messages,
+                   Deadline deadline, Done<size_t> done);
+  // Receive: waits until at least one message is queued. Messages stay
+  // queued unless returned.
+  OperationId Receive(const ReceiveSpec& spec, Deadline deadline,
+                      Done<std::vector<ReceivedMessage>> done);
+  // Shutdown: graceful (waits for SHUTDOWN_COMP; messages already accepted
+  // by Send go first) or abort (ABORT with `reason`, returns at once).
+  OperationId Shutdown(uint64_t association_id, bool abort, const std::string& reason,
+                       Deadline deadline, Done<bool> done);
+  void Cancel(OperationId id);
+
+  // Aborts everything and closes every socket: the service is stopping.
+  void Close();
+
+ private:
+  enum class OpKind { kAssociate, kSend, kReceive, kShutdown };
+
+  struct Operation {
+    OpKind kind;
+    net::TimerId timer = 0;
+    uint64_t association_id = 0;
+    uint64_t endpoint_id = 0;
+    // kSend
+    std::vector<OutboundMessage> messages;
+    size_t next = 0;
+    Done<size_t> send_done;
+    // kReceive
+    ReceiveSpec receive;
+    Done<std::vector<ReceivedMessage>> receive_done;
+    // kAssociate
+    Done<AssociationInfo> associate_done;
+    // kShutdown
+    Done<bool> shutdown_done;
+    bool shutdown_started = false;
+  };
+
+  struct Association {
+    AssociationInfo info;
+    net::SocketId socket = 0;  // 0 until peeled off.
+    std::deque<net::InboundMessage> queue;
+    size_t queued_bytes = 0;
+    bool reading_paused = false;
+    // Send and graceful-shutdown operations in the order they were made.
+    std::deque<OperationId> outbound;
+    std::vector<OperationId> receivers;
+    OperationId associate_op = 0;
+  };
+
+  struct Endpoint {
+    EndpointInfo info;
+    net::SocketId socket = 0;
+    size_t max_send_bytes = 0;
+    std::set<uint64_t> associations;
+    std::map<sctp_assoc_t, uint64_t> by_kernel_id;  // Not yet peeled off.
+    std::vector<OperationId> receivers;             // Receive from any association.
+    uint64_t next_receive_from = 0;                 // Round robin over associations.
+  };
+
+  // net::SctpStack::Observer
+  void OnMessage(net::SocketId socket, net::InboundMessage message) override;
+  void OnNotification(net::SocketId socket, net::Notification notification) override;
+  void OnReceiveError(net::SocketId socket, sctp_assoc_t assoc_id, absl::Status error) override;
+  void OnWritable(net::SocketId socket) override;
+
+  OperationId AddOperation(Operation op, Deadline deadline);
+  // Removes the operation and completes it with `status`.
+  void FailOperation(OperationId id, const absl::Status& status);
+  void OnDeadline(OperationId id);
+
+  void OnEndpointNotification(Endpoint& endpoint, net::Notification notification);
+  void OnAssociationNotification(Association& association, net::Notification notification);
+  void Established(Endpoint& endpoint, Association& association, const net::Notification& up);
+  // The association ended: fails what waits on it and forgets it (once its
+  // queue has been read).
+  void Ended(uint64_t association_id, const absl::Status& why);
+  void Forget(uint64_t association_id);
+  void LogEvent(uint64_t endpoint_id, uint64_t association_id, net::Notification notification);
+
+  void PumpOutbound(Association& association);
+  void ServeReceivers(Association& association);
+  bool TryReceive(OperationId id);
+  void TakeMessages(Association& association, Operation& op, std::vector<ReceivedMessage>* out,
+                    size_t* bytes);
+  void UpdateFlowControl(Association& association);
+
+  Association* FindAssociation(uint64_t id);
+  const Association* FindAssociation(uint64_t id) const;
+  absl::Status NotFound(uint64_t association_id) const;
+  AssociationInfo Snapshot(const Association& association) const;
+
+  net::SctpStack& stack_;
+  const Limits limits_;
+  EventLog events_;
+
+  std::map<uint64_t, Endpoint> endpoints_;
+  std::map<uint64_t, Association> associations_;
+  std::map<net::SocketId, uint64_t> endpoint_sockets_;
+  std::map<net::SocketId, uint64_t> association_sockets_;
+  std::map<OperationId, Operation> operations_;
+  // Recently ended associations, so that late calls get ASSOCIATION_CLOSED
+  // rather than NOT_FOUND. Bounded.
+  std::deque<uint64_t> ended_order_;
+  std::set<uint64_t> ended_;
+
+  uint64_t next_endpoint_id_ = 1;
+  uint64_t next_association_id_ = 1;
+  OperationId next_operation_id_ = 1;
+  bool closed_ = false;
+};
+
+const char* AssociationStateName(AssociationState state);
+
+}  // namespace sctpgw::core

@@ -1,0 +1,269 @@
+#include "server/net/kernel_sctp_stack.h"
+
+#include <sys/epoll.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "server/net/errno_status.h"
+
+namespace sctpgw::net {
+namespace {
+
+// One read's worth; longer messages arrive in pieces and are reassembled.
+constexpr size_t kReadChunkBytes = 64 * 1024;
+
+absl::Status NotFound(SocketId id) {
+  return absl::NotFoundError(absl::StrCat("no socket ", id));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KernelSctpStack>> KernelSctpStack::Create(
+    SysCalls& sys, KernelSctpStackOptions options) {
+  auto loop = EventLoop::Create();
+  if (!loop.ok()) return loop.status();
+  return std::unique_ptr<KernelSctpStack>(
+      new KernelSctpStack(sys, options, std::move(*loop)));
+}
+
+KernelSctpStack::KernelSctpStack(SysCalls& sys, KernelSctpStackOptions options,
+                                 std::unique_ptr<EventLoop> loop)
+    : sys_(sys), options_(options), loop_(std::move(loop)), buffer_(kReadChunkBytes) {}
+
+KernelSctpStack::~KernelSctpStack() { Stop(); }
+
+void KernelSctpStack::Start() { loop_->Start(); }
+
+void KernelSctpStack::Stop() {
+  loop_->Stop();
+  sockets_.clear();
+}
+
+absl::StatusOr<KernelSctpStack::Entry*> KernelSctpStack::Find(SocketId id) {
+  auto it = sockets_.find(id);
+  if (it == sockets_.end()) return NotFound(id);
+  return it->second.get();
+}
+
+absl::StatusOr<SocketId> KernelSctpStack::Adopt(SctpSocket socket) {
+  absl::Status status = socket.SetNonBlocking(true);
+  if (!status.ok()) return status;
+  SocketId id = next_id_++;
+  int fd = socket.fd();
+  auto entry = std::make_unique<Entry>(std::move(socket));
+  status = loop_->Watch(fd, EPOLLIN, [this, id](uint32_t events) { OnReady(id, events); });
+  if (!status.ok()) return status;
+  sockets_.emplace(id, std::move(entry));
+  return id;
+}
+
+absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& config) {
+  if (config.addresses.empty()) return absl::InvalidArgumentError("no local address");
+  int family = AF_INET;
+  for (const SocketAddress& address : config.addresses) {
+    if (address.family() == AF_INET6) family = AF_INET6;
+  }
+  auto socket = SctpSocket::Open(sys_, family, SctpSocket::Style::kOneToMany);
+  if (!socket.ok()) return socket.status();
+  absl::Status status = socket->SetBufferSizes(config.send_buffer_bytes, config.receive_buffer_bytes);
+  if (status.ok()) status = socket->SetInitParams(config.init);
+  if (status.ok()) status = socket->SetNoDelay(config.no_delay);
+  if (status.ok()) status = socket->EnableReceiveInfo();
+  if (status.ok()) status = socket->SubscribeEvents(SubscribedNotificationTypes());
+  if (status.ok()) status = socket->Bind(config.addresses);
+  if (status.ok() && config.listen) status = socket->Listen(config.backlog);
+  if (!status.ok()) return status;
+  return Adopt(std::move(*socket));
+}
+
+absl::StatusOr<uint16_t> KernelSctpStack::LocalPort(SocketId endpoint) {
+  auto entry = Find(endpoint);
+  if (!entry.ok()) return entry.status();
+  return (*entry)->socket.LocalPort();
+}
+
+absl::StatusOr<size_t> KernelSctpStack::MaxSendSize(SocketId endpoint) {
+  auto entry = Find(endpoint);
+  if (!entry.ok()) return entry.status();
+  auto size = (*entry)->socket.SendBufferSize();
+  if (!size.ok()) return size.status();
+  return static_cast<size_t>(*size);
+}
+
+absl::StatusOr<sctp_assoc_t> KernelSctpStack::Connect(SocketId endpoint,
+                                                      const std::vector<SocketAddress>& peers,
+                                                      const InitParams& init) {
+  auto entry = Find(endpoint);
+  if (!entry.ok()) return entry.status();
+  absl::Status status = (*entry)->socket.SetInitParams(init);
+  if (!status.ok()) return status;
+  return (*entry)->socket.Connect(peers);
+}
+
+absl::StatusOr<SocketId> KernelSctpStack::PeelOff(SocketId endpoint, sctp_assoc_t assoc_id) {
+  auto entry = Find(endpoint);
+  if (!entry.ok()) return entry.status();
+  auto peeled = (*entry)->socket.PeelOff(assoc_id);
+  if (!peeled.ok()) return peeled.status();
+  // Options are inherited from the endpoint; these two are set again so the
+  // data path never depends on that.
+  absl::Status status = peeled->EnableReceiveInfo();
+  if (status.ok()) status = peeled->SetNoDelay(true);
+  if (!status.ok()) return status;
+  return Adopt(std::move(*peeled));
+}
+
+absl::Status KernelSctpStack::Send(SocketId socket, const SendInfo& info,
+                                   absl::Span<const uint8_t> data) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return entry.status();
+  auto sent = (*entry)->socket.Send(info, data);
+  if (sent.ok()) return absl::OkStatus();
+  if (StatusErrno(sent.status()) == EAGAIN && !(*entry)->want_write) {
+    (*entry)->want_write = true;
+    UpdateInterest(socket, **entry);
+  }
+  return sent.status();
+}
+
+absl::Status KernelSctpStack::Shutdown(SocketId socket, sctp_assoc_t assoc_id) {
+  SendInfo info;
+  info.assoc_id = assoc_id;
+  info.flags = SCTP_EOF;
+  return Send(socket, info, {});
+}
+
+absl::Status KernelSctpStack::Abort(SocketId socket, sctp_assoc_t assoc_id,
+                                    absl::string_view reason) {
+  SendInfo info;
+  info.assoc_id = assoc_id;
+  info.flags = SCTP_ABORT;
+  return Send(socket, info,
+              absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(reason.data()),
+                                        reason.size()));
+}
+
+void KernelSctpStack::PauseReading(SocketId socket, bool paused) {
+  auto entry = Find(socket);
+  if (!entry.ok() || (*entry)->paused == paused) return;
+  (*entry)->paused = paused;
+  UpdateInterest(socket, **entry);
+}
+
+void KernelSctpStack::UpdateInterest(SocketId /*id*/, Entry& entry) {
+  uint32_t events = 0;
+  if (!entry.paused && !entry.failed) events |= EPOLLIN;
+  if (entry.want_write) events |= EPOLLOUT;
+  (void)loop_->Modify(entry.socket.fd(), events);
+}
+
+absl::StatusOr<AssociationStatus> KernelSctpStack::Status(SocketId socket, sctp_assoc_t assoc_id) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return entry.status();
+  return (*entry)->socket.Status(assoc_id);
+}
+
+absl::StatusOr<std::vector<SocketAddress>> KernelSctpStack::LocalAddresses(SocketId socket,
+                                                                           sctp_assoc_t assoc_id) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return entry.status();
+  return (*entry)->socket.LocalAddresses(assoc_id);
+}
+
+absl::StatusOr<std::vector<SocketAddress>> KernelSctpStack::PeerAddresses(SocketId socket,
+                                                                          sctp_assoc_t assoc_id) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return entry.status();
+  return (*entry)->socket.PeerAddresses(assoc_id);
+}
+
+void KernelSctpStack::Close(SocketId socket) {
+  auto it = sockets_.find(socket);
+  if (it == sockets_.end()) return;
+  loop_->Unwatch(it->second->socket.fd());
+  sockets_.erase(it);
+}
+
+TimerId KernelSctpStack::StartTimer(std::chrono::milliseconds delay, std::function<void()> task) {
+  return loop_->StartTimer(delay, std::move(task));
+}
+
+void KernelSctpStack::OnReady(SocketId id, uint32_t events) {
+  if (events & EPOLLOUT) {
+    auto entry = Find(id);
+    if (!entry.ok()) return;
+    (*entry)->want_write = false;
+    UpdateInterest(id, **entry);
+    if (observer_ != nullptr) observer_->OnWritable(id);
+  }
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+    for (int i = 0; i < options_.reads_per_wakeup; ++i) {
+      auto entry = Find(id);  // An observer may have closed it.
+      if (!entry.ok() || (*entry)->paused || (*entry)->failed) return;
+      if (!ReadOne(id, **entry)) return;
+    }
+  }
+}
+
+bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
+  auto piece = entry.socket.Receive(absl::MakeSpan(buffer_));
+  if (!piece.ok()) {
+    int error = StatusErrno(piece.status());
+    if (error == EAGAIN || error == EINTR) return false;
+    entry.failed = true;
+    UpdateInterest(id, entry);
+    if (observer_ != nullptr) observer_->OnReceiveError(id, 0, piece.status());
+    return false;
+  }
+  if (piece->length == 0 && !piece->notification && !piece->has_info) {
+    // End of file on a one-to-one socket: the association is gone; its
+    // notifications have already been delivered.
+    entry.failed = true;
+    UpdateInterest(id, entry);
+    return false;
+  }
+  if (entry.partial.empty()) entry.partial_info = *piece;
+  if (entry.partial.size() + piece->length > options_.max_message_bytes) {
+    sctp_assoc_t assoc_id = entry.partial_info.assoc_id;
+    entry.partial.clear();
+    entry.failed = true;
+    UpdateInterest(id, entry);
+    if (observer_ != nullptr) {
+      observer_->OnReceiveError(
+          id, assoc_id,
+          absl::ResourceExhaustedError(absl::StrCat(
+              "an incoming message exceeds the maximum message size of ",
+              options_.max_message_bytes, " bytes")));
+    }
+    return false;
+  }
+  entry.partial.append(reinterpret_cast<const char*>(buffer_.data()), piece->length);
+  if (!piece->end_of_record) return true;
+
+  std::string whole;
+  whole.swap(entry.partial);
+  const ReceiveResult& info = entry.partial_info;
+  if (info.notification) {
+    auto notification = DecodeNotification(
+        absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(whole.data()), whole.size()));
+    // A notification this build cannot decode is skipped: it carries nothing
+    // the core acts on.
+    if (notification.ok() && observer_ != nullptr) {
+      observer_->OnNotification(id, std::move(*notification));
+    }
+    return true;
+  }
+  InboundMessage message;
+  message.assoc_id = info.assoc_id;
+  message.stream = info.stream;
+  message.ssn = info.ssn;
+  message.tsn = info.tsn;
+  message.ppid = info.ppid;
+  message.unordered = info.unordered;
+  message.payload = std::move(whole);
+  if (observer_ != nullptr) observer_->OnMessage(id, std::move(message));
+  return true;
+}
+
+}  // namespace sctpgw::net

@@ -1,0 +1,85 @@
+// SctpStack on real kernel sockets: non-blocking SCTP sockets on an epoll
+// EventLoop thread. Reads are bounded per wakeup so that one busy
+// association cannot starve the others.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "server/net/event_loop.h"
+#include "server/net/sctp_stack.h"
+#include "server/net/sys_calls.h"
+
+namespace sctpgw::net {
+
+struct KernelSctpStackOptions {
+  // The largest message reassembled from pieces; a longer one aborts its
+  // association (OnReceiveError with RESOURCE_EXHAUSTED).
+  size_t max_message_bytes = 256 * 1024;
+  // Messages read from one socket per wakeup before the loop moves on.
+  int reads_per_wakeup = 32;
+};
+
+class KernelSctpStack final : public SctpStack {
+ public:
+  static absl::StatusOr<std::unique_ptr<KernelSctpStack>> Create(SysCalls& sys,
+                                                                 KernelSctpStackOptions options);
+  ~KernelSctpStack() override;
+
+  // Starts and stops the loop thread. Stop() closes every socket.
+  void Start();
+  void Stop();
+
+  void SetObserver(Observer* observer) override { observer_ = observer; }
+  absl::StatusOr<SocketId> OpenEndpoint(const EndpointConfig& config) override;
+  absl::StatusOr<uint16_t> LocalPort(SocketId endpoint) override;
+  absl::StatusOr<size_t> MaxSendSize(SocketId endpoint) override;
+  absl::StatusOr<sctp_assoc_t> Connect(SocketId endpoint, const std::vector<SocketAddress>& peers,
+                                       const InitParams& init) override;
+  absl::StatusOr<SocketId> PeelOff(SocketId endpoint, sctp_assoc_t assoc_id) override;
+  absl::Status Send(SocketId socket, const SendInfo& info,
+                    absl::Span<const uint8_t> data) override;
+  absl::Status Shutdown(SocketId socket, sctp_assoc_t assoc_id) override;
+  absl::Status Abort(SocketId socket, sctp_assoc_t assoc_id, absl::string_view reason) override;
+  void PauseReading(SocketId socket, bool paused) override;
+  absl::StatusOr<AssociationStatus> Status(SocketId socket, sctp_assoc_t assoc_id) override;
+  absl::StatusOr<std::vector<SocketAddress>> LocalAddresses(SocketId socket,
+                                                            sctp_assoc_t assoc_id) override;
+  absl::StatusOr<std::vector<SocketAddress>> PeerAddresses(SocketId socket,
+                                                           sctp_assoc_t assoc_id) override;
+  void Close(SocketId socket) override;
+  void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
+  TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override;
+  void CancelTimer(TimerId id) override { loop_->CancelTimer(id); }
+
+ private:
+  struct Entry {
+    explicit Entry(SctpSocket s) : socket(std::move(s)) {}
+    SctpSocket socket;
+    bool paused = false;
+    bool want_write = false;
+    bool failed = false;
+    // A message (or notification) still arriving in pieces.
+    std::string partial;
+    ReceiveResult partial_info;
+  };
+
+  KernelSctpStack(SysCalls& sys, KernelSctpStackOptions options, std::unique_ptr<EventLoop> loop);
+  absl::StatusOr<Entry*> Find(SocketId id);
+  absl::StatusOr<SocketId> Adopt(SctpSocket socket);
+  void UpdateInterest(SocketId id, Entry& entry);
+  void OnReady(SocketId id, uint32_t events);
+  // Reads one piece; false when nothing more can be read now.
+  bool ReadOne(SocketId id, Entry& entry);
+
+  SysCalls& sys_;
+  KernelSctpStackOptions options_;
+  std::unique_ptr<EventLoop> loop_;
+  Observer* observer_ = nullptr;
+  std::unordered_map<SocketId, std::unique_ptr<Entry>> sockets_;
+  SocketId next_id_ = 1;
+  std::vector<uint8_t> buffer_;  // Receive scratch, reused.
+};
+
+}  // namespace sctpgw::net

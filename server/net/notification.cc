@@ -1,0 +1,224 @@
+#include "server/net/notification.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace sctpgw::net {
+namespace {
+
+// Copies a fixed-size kernel struct out of `bytes`, which must hold it whole.
+template <typename T>
+absl::StatusOr<T> Fixed(absl::Span<const uint8_t> bytes, const char* name) {
+  if (bytes.size() < sizeof(T)) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " notification truncated: ", bytes.size(),
+                                                   " bytes, need ", sizeof(T)));
+  }
+  T value;
+  std::memcpy(&value, bytes.data(), sizeof(T));
+  return value;
+}
+
+std::string Tail(absl::Span<const uint8_t> bytes, size_t offset) {
+  if (offset >= bytes.size()) return std::string();
+  return std::string(reinterpret_cast<const char*>(bytes.data()) + offset, bytes.size() - offset);
+}
+
+}  // namespace
+
+absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes) {
+  struct Header {
+    uint16_t type;
+    uint16_t flags;
+    uint32_t length;
+  };
+  auto header = Fixed<Header>(bytes, "SCTP");
+  if (!header.ok()) return header.status();
+  if (header->length > bytes.size() || header->length < sizeof(Header)) {
+    return absl::InvalidArgumentError(absl::StrCat("notification length ", header->length,
+                                                   " does not match the ", bytes.size(),
+                                                   " bytes received"));
+  }
+  bytes = bytes.subspan(0, header->length);
+
+  Notification n;
+  n.flags = header->flags;
+  switch (header->type) {
+    case SCTP_ASSOC_CHANGE: {
+      auto v = Fixed<sctp_assoc_change>(bytes, "SCTP_ASSOC_CHANGE");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kAssociationChange;
+      n.assoc_id = v->sac_assoc_id;
+      n.state = v->sac_state;
+      n.error = v->sac_error;
+      n.outbound_streams = v->sac_outbound_streams;
+      n.inbound_streams = v->sac_inbound_streams;
+      n.data = Tail(bytes, sizeof(sctp_assoc_change));
+      return n;
+    }
+    case SCTP_PEER_ADDR_CHANGE: {
+      auto v = Fixed<sctp_paddr_change>(bytes, "SCTP_PEER_ADDR_CHANGE");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kPeerAddressChange;
+      n.assoc_id = v->spc_assoc_id;
+      n.state = static_cast<uint32_t>(v->spc_state);
+      n.error = static_cast<uint32_t>(v->spc_error);
+      sockaddr_storage storage;
+      std::memcpy(&storage, &v->spc_aaddr, sizeof(storage));
+      auto address = SocketAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&storage),
+                                                 sizeof(storage));
+      if (address.ok()) n.address = *address;
+      return n;
+    }
+    case SCTP_REMOTE_ERROR: {
+      auto v = Fixed<sctp_remote_error>(bytes, "SCTP_REMOTE_ERROR");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kRemoteError;
+      n.assoc_id = v->sre_assoc_id;
+      n.error = ntohs(v->sre_error);
+      n.data = Tail(bytes, sizeof(sctp_remote_error));
+      return n;
+    }
+    case SCTP_SEND_FAILED: {
+      auto v = Fixed<sctp_send_failed>(bytes, "SCTP_SEND_FAILED");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kSendFailed;
+      n.assoc_id = v->ssf_assoc_id;
+      n.error = v->ssf_error;
+      n.stream = v->ssf_info.sinfo_stream;
+      n.ppid = ntohl(v->ssf_info.sinfo_ppid);
+      n.context = v->ssf_info.sinfo_context;
+      n.send_flags = v->ssf_info.sinfo_flags;
+      n.data = Tail(bytes, sizeof(sctp_send_failed));
+      return n;
+    }
+    case SCTP_SEND_FAILED_EVENT: {
+      auto v = Fixed<sctp_send_failed_event>(bytes, "SCTP_SEND_FAILED_EVENT");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kSendFailed;
+      n.assoc_id = v->ssf_assoc_id;
+      n.error = v->ssf_error;
+      n.stream = v->ssfe_info.snd_sid;
+      n.ppid = ntohl(v->ssfe_info.snd_ppid);
+      n.context = v->ssfe_info.snd_context;
+      n.send_flags = v->ssfe_info.snd_flags;
+      n.data = Tail(bytes, sizeof(sctp_send_failed_event));
+      return n;
+    }
+    case SCTP_SHUTDOWN_EVENT: {
+      auto v = Fixed<sctp_shutdown_event>(bytes, "SCTP_SHUTDOWN_EVENT");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kShutdown;
+      n.assoc_id = v->sse_assoc_id;
+      return n;
+    }
+    case SCTP_ADAPTATION_INDICATION: {
+      auto v = Fixed<sctp_adaptation_event>(bytes, "SCTP_ADAPTATION_INDICATION");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kAdaptationIndication;
+      n.assoc_id = v->sai_assoc_id;
+      n.adaptation_indication = v->sai_adaptation_ind;
+      return n;
+    }
+    case SCTP_PARTIAL_DELIVERY_EVENT: {
+      auto v = Fixed<sctp_pdapi_event>(bytes, "SCTP_PARTIAL_DELIVERY_EVENT");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kPartialDelivery;
+      n.assoc_id = v->pdapi_assoc_id;
+      n.state = v->pdapi_indication;
+      n.pd_stream = v->pdapi_stream;
+      n.pd_sequence = v->pdapi_seq;
+      return n;
+    }
+    case SCTP_AUTHENTICATION_EVENT: {
+      auto v = Fixed<sctp_authkey_event>(bytes, "SCTP_AUTHENTICATION_EVENT");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kAuthentication;
+      n.assoc_id = v->auth_assoc_id;
+      n.state = v->auth_indication;
+      n.key_number = v->auth_keynumber;
+      return n;
+    }
+    case SCTP_SENDER_DRY_EVENT: {
+      auto v = Fixed<sctp_sender_dry_event>(bytes, "SCTP_SENDER_DRY_EVENT");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kSenderDry;
+      n.assoc_id = v->sender_dry_assoc_id;
+      return n;
+    }
+    case SCTP_STREAM_RESET_EVENT: {
+      auto v = Fixed<sctp_stream_reset_event>(bytes, "SCTP_STREAM_RESET_EVENT");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kStreamReset;
+      n.assoc_id = v->strreset_assoc_id;
+      size_t count = (bytes.size() - sizeof(sctp_stream_reset_event)) / sizeof(uint16_t);
+      for (size_t i = 0; i < count; ++i) {
+        uint16_t stream;
+        std::memcpy(&stream, bytes.data() + sizeof(sctp_stream_reset_event) + i * sizeof(uint16_t),
+                    sizeof(stream));
+        n.streams.push_back(stream);
+      }
+      return n;
+    }
+    case SCTP_ASSOC_RESET_EVENT: {
+      auto v = Fixed<sctp_assoc_reset_event>(bytes, "SCTP_ASSOC_RESET_EVENT");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kAssociationReset;
+      n.assoc_id = v->assocreset_assoc_id;
+      n.local_tsn = v->assocreset_local_tsn;
+      n.remote_tsn = v->assocreset_remote_tsn;
+      return n;
+    }
+    case SCTP_STREAM_CHANGE_EVENT: {
+      auto v = Fixed<sctp_stream_change_event>(bytes, "SCTP_STREAM_CHANGE_EVENT");
+      if (!v.ok()) return v.status();
+      n.type = NotificationType::kStreamChange;
+      n.assoc_id = v->strchange_assoc_id;
+      n.inbound_streams = v->strchange_instrms;
+      n.outbound_streams = v->strchange_outstrms;
+      return n;
+    }
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown SCTP notification type ", header->type));
+  }
+}
+
+const std::vector<uint16_t>& SubscribedNotificationTypes() {
+  static const std::vector<uint16_t> kTypes = {
+      SCTP_ASSOC_CHANGE,           SCTP_PEER_ADDR_CHANGE,      SCTP_REMOTE_ERROR,
+      SCTP_SEND_FAILED_EVENT,      SCTP_SHUTDOWN_EVENT,        SCTP_ADAPTATION_INDICATION,
+      SCTP_PARTIAL_DELIVERY_EVENT, SCTP_AUTHENTICATION_EVENT,  SCTP_STREAM_RESET_EVENT,
+      SCTP_ASSOC_RESET_EVENT,      SCTP_STREAM_CHANGE_EVENT,
+  };
+  return kTypes;
+}
+
+const char* AssociationChangeName(uint32_t state) {
+  switch (state) {
+    case SCTP_COMM_UP: return "COMM_UP";
+    case SCTP_COMM_LOST: return "COMM_LOST";
+    case SCTP_RESTART: return "RESTART";
+    case SCTP_SHUTDOWN_COMP: return "SHUTDOWN_COMP";
+    case SCTP_CANT_STR_ASSOC: return "CANT_STR_ASSOC";
+    default: return "UNKNOWN";
+  }
+}
+
+const char* PeerAddressStateName(uint32_t state) {
+  switch (state) {
+    case SCTP_ADDR_AVAILABLE: return "ADDR_AVAILABLE";
+    case SCTP_ADDR_UNREACHABLE: return "ADDR_UNREACHABLE";
+    case SCTP_ADDR_REMOVED: return "ADDR_REMOVED";
+    case SCTP_ADDR_ADDED: return "ADDR_ADDED";
+    case SCTP_ADDR_MADE_PRIM: return "ADDR_MADE_PRIM";
+    case SCTP_ADDR_CONFIRMED: return "ADDR_CONFIRMED";
+    case SCTP_ADDR_POTENTIALLY_FAILED: return "ADDR_POTENTIALLY_FAILED";
+    default: return "UNKNOWN";
+  }
+}
+
+}  // namespace sctpgw::net

@@ -1,0 +1,116 @@
+// The kernel SCTP operations sctpgw's core needs, as an interface: the core
+// drives endpoints and associations through it and learns what the network
+// did through its Observer. KernelSctpStack implements it with real sockets
+// on an epoll loop; unit tests of the core use a fake.
+//
+// Threading: every method except Post() must be called on the stack's own
+// thread, and every Observer callback and posted task runs there.
+#pragma once
+
+#include <netinet/in.h>  // Before netinet/sctp.h, which needs it.
+#include <netinet/sctp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "server/net/notification.h"
+#include "server/net/sctp_socket.h"
+#include "server/net/socket_address.h"
+
+namespace sctpgw::net {
+
+// Identifies a socket the stack holds: an endpoint's one-to-many socket or an
+// association peeled off onto its own socket. Never reused.
+using SocketId = uint64_t;
+using TimerId = uint64_t;
+
+struct EndpointConfig {
+  // Local addresses, all with the same port (0 = the kernel picks one).
+  std::vector<SocketAddress> addresses;
+  bool listen = false;
+  int backlog = 128;
+  InitParams init;
+  int send_buffer_bytes = 0;     // 0 = the kernel's default.
+  int receive_buffer_bytes = 0;  // 0 = the kernel's default.
+  bool no_delay = true;          // SCTP_NODELAY.
+};
+
+// One whole message as received (reassembled if the kernel gave it in
+// pieces).
+struct InboundMessage {
+  sctp_assoc_t assoc_id = 0;
+  uint16_t stream = 0;
+  uint16_t ssn = 0;
+  uint32_t tsn = 0;
+  uint32_t ppid = 0;  // Host byte order.
+  bool unordered = false;
+  std::string payload;
+};
+
+class SctpStack {
+ public:
+  class Observer {
+   public:
+    virtual ~Observer() = default;
+    virtual void OnMessage(SocketId socket, InboundMessage message) = 0;
+    virtual void OnNotification(SocketId socket, Notification notification) = 0;
+    // Reading `socket` failed: a message beyond the maximum size, or a
+    // socket error. Reading stops; the socket stays open until closed.
+    virtual void OnReceiveError(SocketId socket, sctp_assoc_t assoc_id, absl::Status error) = 0;
+    // `socket` has room again after Send() returned UNAVAILABLE.
+    virtual void OnWritable(SocketId socket) = 0;
+  };
+
+  virtual ~SctpStack() = default;
+
+  virtual void SetObserver(Observer* observer) = 0;
+
+  // Opens a one-to-many socket bound to `config.addresses` (sctp_bindx),
+  // subscribed to every notification, optionally listening.
+  virtual absl::StatusOr<SocketId> OpenEndpoint(const EndpointConfig& config) = 0;
+  virtual absl::StatusOr<uint16_t> LocalPort(SocketId endpoint) = 0;
+  // The largest message Send() can take on sockets of `endpoint` (the
+  // kernel's effective SO_SNDBUF).
+  virtual absl::StatusOr<size_t> MaxSendSize(SocketId endpoint) = 0;
+  // sctp_connectx() from `endpoint`, with `init` for this association. Does
+  // not wait: COMM_UP or CANT_STR_ASSOC arrives as a notification.
+  virtual absl::StatusOr<sctp_assoc_t> Connect(SocketId endpoint,
+                                               const std::vector<SocketAddress>& peers,
+                                               const InitParams& init) = 0;
+  // Moves an established association to its own socket (sctp_peeloff), so
+  // that it has its own receive queue and flow control.
+  virtual absl::StatusOr<SocketId> PeelOff(SocketId endpoint, sctp_assoc_t assoc_id) = 0;
+  // Sends one whole message. UNAVAILABLE with errno EAGAIN when the socket's
+  // send buffer is full (OnWritable follows).
+  virtual absl::Status Send(SocketId socket, const SendInfo& info,
+                            absl::Span<const uint8_t> data) = 0;
+  // Starts the SHUTDOWN handshake (SCTP_EOF).
+  virtual absl::Status Shutdown(SocketId socket, sctp_assoc_t assoc_id) = 0;
+  // Sends an ABORT carrying `reason` as a user-initiated abort cause.
+  virtual absl::Status Abort(SocketId socket, sctp_assoc_t assoc_id, absl::string_view reason) = 0;
+  // Stops (or resumes) reading `socket`: the kernel's receive window then
+  // pushes back on the peer.
+  virtual void PauseReading(SocketId socket, bool paused) = 0;
+  virtual absl::StatusOr<AssociationStatus> Status(SocketId socket, sctp_assoc_t assoc_id) = 0;
+  virtual absl::StatusOr<std::vector<SocketAddress>> LocalAddresses(SocketId socket,
+                                                                    sctp_assoc_t assoc_id) = 0;
+  virtual absl::StatusOr<std::vector<SocketAddress>> PeerAddresses(SocketId socket,
+                                                                   sctp_assoc_t assoc_id) = 0;
+  // Closes the socket. On an association's socket with the association still
+  // up, the kernel shuts it down gracefully in the background.
+  virtual void Close(SocketId socket) = 0;
+
+  // Safe from any thread: runs `task` on the stack's thread.
+  virtual void Post(std::function<void()> task) = 0;
+  virtual TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) = 0;
+  virtual void CancelTimer(TimerId id) = 0;
+};
+
+}  // namespace sctpgw::net

@@ -1,0 +1,342 @@
+#include "server/rpc/convert.h"
+
+#include <limits>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/core/errors.h"
+
+namespace sctpgw::rpc {
+namespace {
+
+using core::Error;
+using core::Reason;
+
+constexpr uint32_t kMaxU16 = std::numeric_limits<uint16_t>::max();
+
+absl::Status CheckU16(uint32_t value, const char* field) {
+  if (value <= kMaxU16) return absl::OkStatus();
+  return Error(Reason::kInvalidArgument,
+               absl::StrCat(field, " is ", value, "; the largest allowed is ", kMaxU16),
+               {{"field", field}});
+}
+
+absl::StatusOr<std::vector<net::SocketAddress>> ParseAddresses(
+    const google::protobuf::RepeatedPtrField<std::string>& ips, uint32_t port, const char* field) {
+  if (ips.empty()) {
+    return Error(Reason::kInvalidAddress, absl::StrCat(field, " needs at least one address"),
+                 {{"field", field}});
+  }
+  if (ips.size() > kMaxAddressesPerRequest) {
+    return Error(Reason::kInvalidArgument,
+                 absl::StrCat(field, " has ", ips.size(), " addresses; at most ",
+                              kMaxAddressesPerRequest, " are allowed"),
+                 {{"field", field}});
+  }
+  std::vector<net::SocketAddress> addresses;
+  for (int i = 0; i < ips.size(); ++i) {
+    auto address = net::SocketAddress::Parse(ips[i], port);
+    if (!address.ok()) {
+      std::string name = absl::StrCat(field, "[", i, "]");
+      return Error(Reason::kInvalidAddress,
+                   absl::StrCat(name, " \"", ips[i].substr(0, 64),
+                                "\" is not a numeric IPv4 or IPv6 address"),
+                   {{"field", name}});
+    }
+    addresses.push_back(*address);
+  }
+  return addresses;
+}
+
+absl::StatusOr<net::InitParams> ToInit(const v1::InitOptions& init) {
+  for (auto [value, field] : {std::pair{init.outbound_streams(), "init.outbound_streams"},
+                              {init.max_inbound_streams(), "init.max_inbound_streams"},
+                              {init.max_init_attempts(), "init.max_init_attempts"},
+                              {init.max_init_timeout_ms(), "init.max_init_timeout_ms"}}) {
+    absl::Status status = CheckU16(value, field);
+    if (!status.ok()) return status;
+  }
+  net::InitParams params;
+  params.num_ostreams = static_cast<uint16_t>(init.outbound_streams());
+  params.max_instreams = static_cast<uint16_t>(init.max_inbound_streams());
+  params.max_attempts = static_cast<uint16_t>(init.max_init_attempts());
+  params.max_init_timeout_ms = static_cast<uint16_t>(init.max_init_timeout_ms());
+  return params;
+}
+
+void ToProto(const net::SocketAddress& address, v1::TransportAddress* out) {
+  out->set_ip(address.Ip());
+  out->set_port(address.port());
+}
+
+}  // namespace
+
+absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest& request) {
+  if (request.port() > kMaxU16) {
+    return Error(Reason::kInvalidPort,
+                 absl::StrCat("port ", request.port(), " is outside 0..65535"),
+                 {{"field", "port"}});
+  }
+  core::EndpointSpec spec;
+  auto addresses = ParseAddresses(request.local_addresses(), request.port(), "local_addresses");
+  if (!addresses.ok()) return addresses.status();
+  spec.addresses = std::move(*addresses);
+  spec.listen = request.listen();
+  absl::Status status = CheckU16(request.backlog(), "backlog");
+  if (!status.ok()) return status;
+  spec.backlog = request.backlog() == 0 ? 128 : static_cast<int>(request.backlog());
+  auto init = ToInit(request.init());
+  if (!init.ok()) return init.status();
+  spec.init = *init;
+  return spec;
+}
+
+absl::StatusOr<core::AssociateSpec> ToAssociateSpec(const v1::AssociateRequest& request) {
+  if (request.peer_port() == 0 || request.peer_port() > kMaxU16) {
+    return Error(Reason::kInvalidPort,
+                 absl::StrCat("peer_port ", request.peer_port(), " is outside 1..65535"),
+                 {{"field", "peer_port"}});
+  }
+  core::AssociateSpec spec;
+  spec.endpoint_id = request.endpoint_id();
+  auto peers = ParseAddresses(request.peer_addresses(), request.peer_port(), "peer_addresses");
+  if (!peers.ok()) return peers.status();
+  spec.peers = std::move(*peers);
+  auto init = ToInit(request.init());
+  if (!init.ok()) return init.status();
+  spec.init = *init;
+  return spec;
+}
+
+absl::StatusOr<std::vector<core::OutboundMessage>> ToOutboundMessages(v1::SendRequest* request) {
+  std::vector<core::OutboundMessage> messages;
+  messages.reserve(request->messages_size());
+  for (v1::OutboundMessage& m : *request->mutable_messages()) {
+    core::OutboundMessage out;
+    out.stream = m.stream();
+    out.ppid = m.ppid();
+    out.unordered = m.unordered();
+    out.lifetime_ms = m.lifetime_ms();
+    out.context = m.context();
+    out.payload = std::move(*m.mutable_payload());
+    messages.push_back(std::move(out));
+  }
+  return messages;
+}
+
+absl::StatusOr<core::ReceiveSpec> ToReceiveSpec(const v1::ReceiveRequest& request) {
+  core::ReceiveSpec spec;
+  switch (request.target_case()) {
+    case v1::ReceiveRequest::kAssociationId:
+      spec.association_id = request.association_id();
+      if (spec.association_id == 0) {
+        return Error(Reason::kAssociationNotFound, "association_id 0 names no association",
+                     {{"field", "association_id"}});
+      }
+      break;
+    case v1::ReceiveRequest::kEndpointId:
+      spec.endpoint_id = request.endpoint_id();
+      if (spec.endpoint_id == 0) {
+        return Error(Reason::kEndpointNotFound, "endpoint_id 0 names no endpoint",
+                     {{"field", "endpoint_id"}});
+      }
+      break;
+    default:
+      return Error(Reason::kInvalidArgument,
+                   "receive needs association_id or endpoint_id", {{"field", "target"}});
+  }
+  spec.max_messages = request.max_messages();
+  spec.max_bytes = request.max_bytes();
+  return spec;
+}
+
+void ToProto(const core::EndpointInfo& info, v1::Endpoint* out) {
+  out->set_endpoint_id(info.id);
+  for (const auto& address : info.local_addresses) ToProto(address, out->add_local_addresses());
+  out->set_port(info.port);
+  out->set_listening(info.listening);
+  out->set_association_count(static_cast<uint32_t>(info.association_count));
+}
+
+void ToProto(const core::AssociationInfo& info, v1::Association* out) {
+  out->set_association_id(info.id);
+  out->set_endpoint_id(info.endpoint_id);
+  out->set_kernel_association_id(info.kernel_id);
+  switch (info.state) {
+    case core::AssociationState::kConnecting:
+      out->set_state(v1::ASSOCIATION_STATE_CONNECTING);
+      break;
+    case core::AssociationState::kEstablished:
+      out->set_state(v1::ASSOCIATION_STATE_ESTABLISHED);
+      break;
+    case core::AssociationState::kShuttingDown:
+      out->set_state(v1::ASSOCIATION_STATE_SHUTTING_DOWN);
+      break;
+    case core::AssociationState::kClosed:
+      out->set_state(v1::ASSOCIATION_STATE_CLOSED);
+      break;
+  }
+  out->set_incoming(info.incoming);
+  out->set_inbound_streams(info.inbound_streams);
+  out->set_outbound_streams(info.outbound_streams);
+  for (const auto& address : info.local_addresses) ToProto(address, out->add_local_addresses());
+  for (const auto& address : info.peer_addresses) ToProto(address, out->add_peer_addresses());
+  out->set_queued_messages(static_cast<uint32_t>(info.queued_messages));
+  out->set_queued_bytes(info.queued_bytes);
+}
+
+void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {
+  if (status.state >= 1 && status.state <= 8) {
+    out->set_state(static_cast<v1::KernelAssociationState>(status.state));
+  }
+  out->set_peer_rwnd(status.peer_rwnd);
+  out->set_unacked_chunks(status.unacked_chunks);
+  out->set_pending_chunks(status.pending_chunks);
+  out->set_inbound_streams(status.inbound_streams);
+  out->set_outbound_streams(status.outbound_streams);
+  out->set_fragmentation_point(status.fragmentation_point);
+  v1::PeerPath* primary = out->mutable_primary();
+  ToProto(status.primary_address, primary->mutable_address());
+  switch (status.primary_state) {
+    case SCTP_ACTIVE: primary->set_state(v1::PATH_STATE_ACTIVE); break;
+    case SCTP_INACTIVE: primary->set_state(v1::PATH_STATE_INACTIVE); break;
+    case SCTP_UNCONFIRMED: primary->set_state(v1::PATH_STATE_UNCONFIRMED); break;
+    case SCTP_PF: primary->set_state(v1::PATH_STATE_POTENTIALLY_FAILED); break;
+    default: break;
+  }
+  primary->set_cwnd(status.primary_cwnd);
+  primary->set_srtt_ms(status.primary_srtt_ms);
+  primary->set_rto_ms(status.primary_rto_ms);
+  primary->set_mtu(status.primary_mtu);
+}
+
+void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out) {
+  out->set_association_id(message.association_id);
+  out->set_stream(message.message.stream);
+  out->set_ssn(message.message.ssn);
+  out->set_tsn(message.message.tsn);
+  out->set_ppid(message.message.ppid);
+  out->set_unordered(message.message.unordered);
+  out->set_payload(std::move(message.message.payload));
+}
+
+void ToProto(const core::Event& event, v1::Event* out) {
+  out->set_sequence(event.sequence);
+  *out->mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(event.time.time_since_epoch()).count());
+  out->set_endpoint_id(event.endpoint_id);
+  out->set_association_id(event.association_id);
+  const net::Notification& n = event.notification;
+  switch (n.type) {
+    case net::NotificationType::kAssociationChange: {
+      auto* change = out->mutable_association_change();
+      switch (n.state) {
+        case SCTP_COMM_UP: change->set_type(v1::ASSOCIATION_CHANGE_TYPE_COMM_UP); break;
+        case SCTP_COMM_LOST: change->set_type(v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST); break;
+        case SCTP_RESTART: change->set_type(v1::ASSOCIATION_CHANGE_TYPE_RESTART); break;
+        case SCTP_SHUTDOWN_COMP:
+          change->set_type(v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP);
+          break;
+        case SCTP_CANT_STR_ASSOC:
+          change->set_type(v1::ASSOCIATION_CHANGE_TYPE_CANT_STR_ASSOC);
+          break;
+        default: break;
+      }
+      change->set_error(n.error);
+      change->set_outbound_streams(n.outbound_streams);
+      change->set_inbound_streams(n.inbound_streams);
+      change->set_info(n.data);
+      break;
+    }
+    case net::NotificationType::kPeerAddressChange: {
+      auto* change = out->mutable_peer_address_change();
+      if (n.address) ToProto(*n.address, change->mutable_address());
+      if (n.state <= SCTP_ADDR_POTENTIALLY_FAILED) {
+        change->set_type(static_cast<v1::PeerAddressChangeType>(n.state + 1));
+      }
+      change->set_error(n.error);
+      break;
+    }
+    case net::NotificationType::kRemoteError: {
+      auto* error = out->mutable_remote_error();
+      error->set_error(n.error);
+      error->set_data(n.data);
+      break;
+    }
+    case net::NotificationType::kSendFailed: {
+      auto* failed = out->mutable_send_failed();
+      failed->set_sent((n.flags & SCTP_DATA_SENT) != 0);
+      failed->set_error(n.error);
+      failed->set_stream(n.stream);
+      failed->set_ppid(n.ppid);
+      failed->set_context(n.context);
+      failed->set_unordered((n.send_flags & SCTP_UNORDERED) != 0);
+      failed->set_payload(n.data);
+      break;
+    }
+    case net::NotificationType::kShutdown:
+      out->mutable_shutdown();
+      break;
+    case net::NotificationType::kAdaptationIndication:
+      out->mutable_adaptation_indication()->set_indication(n.adaptation_indication);
+      break;
+    case net::NotificationType::kPartialDelivery: {
+      auto* pd = out->mutable_partial_delivery();
+      pd->set_indication(n.state);
+      pd->set_stream(n.pd_stream);
+      pd->set_sequence(n.pd_sequence);
+      break;
+    }
+    case net::NotificationType::kAuthentication: {
+      auto* auth = out->mutable_authentication();
+      auth->set_indication(n.state);
+      auth->set_key_number(n.key_number);
+      break;
+    }
+    case net::NotificationType::kSenderDry:
+      out->mutable_sender_dry();
+      break;
+    case net::NotificationType::kStreamReset: {
+      auto* reset = out->mutable_stream_reset();
+      reset->set_flags(n.flags);
+      for (uint16_t stream : n.streams) reset->add_streams(stream);
+      break;
+    }
+    case net::NotificationType::kAssociationReset: {
+      auto* reset = out->mutable_association_reset();
+      reset->set_flags(n.flags);
+      reset->set_local_tsn(n.local_tsn);
+      reset->set_remote_tsn(n.remote_tsn);
+      break;
+    }
+    case net::NotificationType::kStreamChange: {
+      auto* change = out->mutable_stream_change();
+      change->set_flags(n.flags);
+      change->set_inbound_streams(n.inbound_streams);
+      change->set_outbound_streams(n.outbound_streams);
+      break;
+    }
+  }
+}
+
+absl::StatusOr<uint64_t> ParsePageToken(const std::string& token) {
+  if (token.empty()) return 0;
+  uint64_t after = 0;
+  if (!absl::SimpleAtoi(token, &after)) {
+    return Error(Reason::kInvalidArgument, "page_token is not one this service returned",
+                 {{"field", "page_token"}});
+  }
+  return after;
+}
+
+absl::StatusOr<int> PageSize(int requested) {
+  if (requested < 0 || requested > 1000) {
+    return Error(Reason::kInvalidArgument,
+                 absl::StrCat("page_size ", requested, " is outside 0..1000"),
+                 {{"field", "page_size"}});
+  }
+  return requested == 0 ? 100 : requested;
+}
+
+}  // namespace sctpgw::rpc

@@ -1,0 +1,33 @@
+// Proto <-> core conversion for GatewayService, with the validation of every
+// request field that the proto's types cannot express (address syntax, port
+// and stream ranges, enum values). Errors name the field at fault.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "sctpgw/v1/gateway_service.pb.h"
+#include "server/core/event_log.h"
+#include "server/core/gateway.h"
+
+namespace sctpgw::rpc {
+
+// Named request limits.
+inline constexpr int kMaxAddressesPerRequest = 64;
+inline constexpr size_t kMaxAbortReasonBytes = 256;
+
+absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest& request);
+absl::StatusOr<core::AssociateSpec> ToAssociateSpec(const v1::AssociateRequest& request);
+absl::StatusOr<std::vector<core::OutboundMessage>> ToOutboundMessages(v1::SendRequest* request);
+absl::StatusOr<core::ReceiveSpec> ToReceiveSpec(const v1::ReceiveRequest& request);
+
+void ToProto(const core::EndpointInfo& info, v1::Endpoint* out);
+void ToProto(const core::AssociationInfo& info, v1::Association* out);
+void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out);
+// Moves the payload.
+void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out);
+void ToProto(const core::Event& event, v1::Event* out);
+
+// page_token <-> the last id of the previous page.
+absl::StatusOr<uint64_t> ParsePageToken(const std::string& token);
+absl::StatusOr<int> PageSize(int requested);
+
+}  // namespace sctpgw::rpc

@@ -1,0 +1,439 @@
+#include "server/rpc/gateway_service.h"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/core/errors.h"
+#include "server/rpc/convert.h"
+#include "server/rpc/status.h"
+
+namespace sctpgw::rpc {
+namespace {
+
+using core::Error;
+using core::Reason;
+
+// Longest wait a call without a deadline gets; it is a long-poll, not a leak.
+constexpr auto kNoDeadlineCap = std::chrono::hours(24 * 30);
+
+core::Deadline ToDeadline(std::chrono::system_clock::time_point deadline) {
+  auto system_now = std::chrono::system_clock::now();
+  auto steady_now = std::chrono::steady_clock::now();
+  if (deadline <= system_now) return steady_now;
+  auto left = deadline - system_now;
+  if (left > kNoDeadlineCap) left = kNoDeadlineCap;
+  return steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+}
+
+// A unary call that waits on a core operation: finished from the core's
+// thread; cancellation by the client (or its deadline) cancels the operation.
+class WaitingCall final : public grpc::ServerUnaryReactor {
+ public:
+  struct State {
+    std::mutex mu;
+    core::OperationId op = 0;
+    bool cancelled = false;
+  };
+
+  explicit WaitingCall(core::Gateway& gateway)
+      : gateway_(gateway), state_(std::make_shared<State>()) {}
+
+  std::shared_ptr<State> state() const { return state_; }
+
+  // On the core's thread, after the operation started (it may already have
+  // finished the call: this touches only the shared state).
+  static void Started(core::Gateway& gateway, const std::shared_ptr<State>& state,
+                      core::OperationId id) {
+    bool cancel_now;
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->op = id;
+      cancel_now = state->cancelled;
+    }
+    if (cancel_now && id != 0) gateway.Cancel(id);
+  }
+
+  void OnCancel() override {
+    core::OperationId id;
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->cancelled = true;
+      id = state_->op;
+    }
+    if (id != 0) {
+      core::Gateway* gateway = &gateway_;
+      gateway_.Post([gateway, id] { gateway->Cancel(id); });
+    }
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  core::Gateway& gateway_;
+  std::shared_ptr<State> state_;
+};
+
+// A unary call the core answers at once.
+class QuickCall final : public grpc::ServerUnaryReactor {
+ public:
+  void OnDone() override { delete this; }
+};
+
+// WatchEvents: one write outstanding; woken by the event log on every new
+// event and by the once-a-second tick for progress messages.
+class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsResponse> {
+ public:
+  EventWatcher(core::EventLog& log, const v1::WatchEventsRequest& request) : log_(log) {
+    endpoint_id_ = request.endpoint_id();
+    uint32_t interval_ms = request.progress_interval_ms();
+    if (interval_ms == 0) interval_ms = 10000;
+    if (interval_ms < 1000 || interval_ms > 3600000) {
+      finished_ = true;
+      Finish(ToGrpcStatus(Error(Reason::kInvalidArgument,
+                                absl::StrCat("progress_interval_ms ", interval_ms,
+                                             " is outside 1000..3600000"),
+                                {{"field", "progress_interval_ms"}})));
+      return;
+    }
+    progress_interval_ = std::chrono::milliseconds(interval_ms);
+    // Subscribe before reading so that no event slips between the two (and
+    // not under mu_: the log calls Wake() with its subscriber lock held).
+    subscription_ = log_.Subscribe([this] { Wake(); });
+    subscribed_ = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    started_ = true;
+    after_ = request.only_new() ? log_.last_sequence() : request.after_sequence();
+    std::vector<core::EventPtr> probe;
+    absl::Status status = log_.Read(after_, 0, &probe);
+    if (!status.ok()) {
+      finished_ = true;
+      Finish(ToGrpcStatus(status));
+      return;
+    }
+    v1::WatchAck* ack = response_.mutable_ack();
+    ack->set_after_sequence(after_);
+    ack->set_last_sequence(log_.last_sequence());
+    ack->set_first_kept_sequence(log_.first_kept_sequence());
+    StartWriteLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) {
+      // The client is gone; OnCancel or OnDone follows.
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "event stream write failed"));
+      return;
+    }
+    NextLocked();
+  }
+
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    FinishLocked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    if (subscribed_) log_.Unsubscribe(subscription_);
+    delete this;
+  }
+
+ private:
+  void Wake() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_) return;
+    NextLocked();
+  }
+
+  void StartWriteLocked() {
+    writing_ = true;
+    last_write_ = std::chrono::steady_clock::now();
+    StartWrite(&response_);
+  }
+
+  void FinishLocked(const grpc::Status& status) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(status);
+  }
+
+  // Writes the next batch of events, or a progress message when due.
+  void NextLocked() {
+    if (finished_ || writing_) return;
+    constexpr size_t kBatch = 256;
+    std::vector<core::EventPtr> events;
+    absl::Status status = log_.Read(after_, kBatch, &events);
+    if (!status.ok()) {
+      // The subscriber fell behind the kept history.
+      FinishLocked(ToGrpcStatus(Error(
+          Reason::kSubscriberTooSlow,
+          absl::StrCat("the event stream fell behind the ", log_.last_sequence() - after_,
+                       " events kept; resume from a fresh state"),
+          {{"last_delivered_sequence", absl::StrCat(after_)}})));
+      return;
+    }
+    response_.Clear();
+    for (const core::EventPtr& event : events) {
+      after_ = event->sequence;
+      if (endpoint_id_ != 0 && event->endpoint_id != endpoint_id_) continue;
+      ToProto(*event, response_.mutable_events()->add_events());
+    }
+    if (response_.has_events()) {
+      StartWriteLocked();
+      return;
+    }
+    if (std::chrono::steady_clock::now() - last_write_ >= progress_interval_) {
+      v1::WatchProgress* progress = response_.mutable_progress();
+      progress->set_last_sequence(after_);
+      *progress->mutable_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+      StartWriteLocked();
+    }
+  }
+
+  core::EventLog& log_;
+  uint64_t endpoint_id_ = 0;
+  std::chrono::milliseconds progress_interval_{10000};
+  core::EventLog::SubscriberId subscription_ = 0;
+  bool subscribed_ = false;
+
+  std::mutex mu_;
+  uint64_t after_ = 0;
+  bool started_ = false;
+  bool writing_ = false;
+  bool finished_ = false;
+  std::chrono::steady_clock::time_point last_write_;
+  v1::WatchEventsResponse response_;
+};
+
+}  // namespace
+
+GatewayServiceImpl::GatewayServiceImpl(core::Gateway& gateway) : gateway_(gateway) {}
+GatewayServiceImpl::~GatewayServiceImpl() = default;
+
+void GatewayServiceImpl::Tick() { gateway_.events().WakeAll(); }
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::OpenEndpoint(grpc::CallbackServerContext* context,
+                                                           const v1::OpenEndpointRequest* request,
+                                                           v1::OpenEndpointResponse* response) {
+  (void)context;
+  auto* call = new QuickCall();
+  auto spec = ToEndpointSpec(*request);
+  if (!spec.ok()) {
+    call->Finish(ToGrpcStatus(spec.status()));
+    return call;
+  }
+  gateway_.Post([this, call, spec = std::move(*spec), response] {
+    auto endpoint = gateway_.OpenEndpoint(spec);
+    if (endpoint.ok()) ToProto(*endpoint, response->mutable_endpoint());
+    call->Finish(ToGrpcStatus(endpoint.status()));
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::CloseEndpoint(grpc::CallbackServerContext* context,
+                                                            const v1::CloseEndpointRequest* request,
+                                                            v1::CloseEndpointResponse* response) {
+  (void)context;
+  (void)response;
+  auto* call = new QuickCall();
+  gateway_.Post([this, call, id = request->endpoint_id(), abort = request->abort()] {
+    call->Finish(ToGrpcStatus(gateway_.CloseEndpoint(id, abort)));
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::ListEndpoints(grpc::CallbackServerContext* context,
+                                                            const v1::ListEndpointsRequest* request,
+                                                            v1::ListEndpointsResponse* response) {
+  (void)context;
+  auto* call = new QuickCall();
+  auto after = ParsePageToken(request->page_token());
+  auto size = PageSize(request->page_size());
+  if (!after.ok() || !size.ok()) {
+    call->Finish(ToGrpcStatus(!after.ok() ? after.status() : size.status()));
+    return call;
+  }
+  gateway_.Post([this, call, response, after = *after, size = *size] {
+    int count = 0;
+    for (const core::EndpointInfo& endpoint : gateway_.ListEndpoints()) {
+      if (endpoint.id <= after) continue;
+      if (count == size) {
+        response->set_next_page_token(absl::StrCat(response->endpoints().rbegin()->endpoint_id()));
+        break;
+      }
+      ToProto(endpoint, response->add_endpoints());
+      ++count;
+    }
+    call->Finish(grpc::Status::OK);
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::Associate(grpc::CallbackServerContext* context,
+                                                        const v1::AssociateRequest* request,
+                                                        v1::AssociateResponse* response) {
+  auto* call = new WaitingCall(gateway_);
+  auto spec = ToAssociateSpec(*request);
+  if (!spec.ok()) {
+    call->Finish(ToGrpcStatus(spec.status()));
+    return call;
+  }
+  core::Deadline deadline = ToDeadline(context->deadline());
+  gateway_.Post([this, call, state = call->state(), spec = std::move(*spec), deadline, response] {
+    core::OperationId id = gateway_.Associate(
+        spec, deadline, [call, response](absl::StatusOr<core::AssociationInfo> result) {
+          if (result.ok()) ToProto(*result, response->mutable_association());
+          call->Finish(ToGrpcStatus(result.status()));
+        });
+    WaitingCall::Started(gateway_, state, id);
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::Send(grpc::CallbackServerContext* context,
+                                                   const v1::SendRequest* request,
+                                                   v1::SendResponse* response) {
+  auto* call = new WaitingCall(gateway_);
+  // The request lives until the call finishes; its payloads are moved, not
+  // copied, on their way to the kernel.
+  auto messages = ToOutboundMessages(const_cast<v1::SendRequest*>(request));
+  if (!messages.ok()) {
+    call->Finish(ToGrpcStatus(messages.status()));
+    return call;
+  }
+  core::Deadline deadline = ToDeadline(context->deadline());
+  gateway_.Post([this, call, state = call->state(), id = request->association_id(),
+                 messages = std::move(*messages), deadline, response]() mutable {
+    core::OperationId op = gateway_.Send(
+        id, std::move(messages), deadline, [call, response](absl::StatusOr<size_t> result) {
+          if (result.ok()) response->set_accepted_messages(static_cast<uint32_t>(*result));
+          call->Finish(ToGrpcStatus(result.status()));
+        });
+    WaitingCall::Started(gateway_, state, op);
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::Receive(grpc::CallbackServerContext* context,
+                                                      const v1::ReceiveRequest* request,
+                                                      v1::ReceiveResponse* response) {
+  auto* call = new WaitingCall(gateway_);
+  auto spec = ToReceiveSpec(*request);
+  if (!spec.ok()) {
+    call->Finish(ToGrpcStatus(spec.status()));
+    return call;
+  }
+  core::Deadline deadline = ToDeadline(context->deadline());
+  gateway_.Post([this, call, state = call->state(), spec = *spec, deadline, response] {
+    core::OperationId op = gateway_.Receive(
+        spec, deadline,
+        [call, response](absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
+          if (result.ok()) {
+            for (core::ReceivedMessage& message : *result) {
+              ToProto(std::move(message), response->add_messages());
+            }
+          }
+          call->Finish(ToGrpcStatus(result.status()));
+        });
+    WaitingCall::Started(gateway_, state, op);
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::Shutdown(grpc::CallbackServerContext* context,
+                                                       const v1::ShutdownRequest* request,
+                                                       v1::ShutdownResponse* response) {
+  (void)response;
+  auto* call = new WaitingCall(gateway_);
+  if (request->mode() != v1::SHUTDOWN_MODE_GRACEFUL && request->mode() != v1::SHUTDOWN_MODE_ABORT) {
+    call->Finish(ToGrpcStatus(Error(Reason::kInvalidArgument,
+                                    "mode must be SHUTDOWN_MODE_GRACEFUL or SHUTDOWN_MODE_ABORT",
+                                    {{"field", "mode"}})));
+    return call;
+  }
+  if (request->abort_reason().size() > kMaxAbortReasonBytes) {
+    call->Finish(ToGrpcStatus(Error(Reason::kInvalidArgument,
+                                    absl::StrCat("abort_reason has ", request->abort_reason().size(),
+                                                 " bytes; at most ", kMaxAbortReasonBytes),
+                                    {{"field", "abort_reason"}})));
+    return call;
+  }
+  core::Deadline deadline = ToDeadline(context->deadline());
+  gateway_.Post([this, call, state = call->state(), id = request->association_id(),
+                 abort = request->mode() == v1::SHUTDOWN_MODE_ABORT,
+                 reason = request->abort_reason(), deadline] {
+    core::OperationId op = gateway_.Shutdown(id, abort, reason, deadline,
+                                             [call](absl::StatusOr<bool> result) {
+                                               call->Finish(ToGrpcStatus(result.status()));
+                                             });
+    WaitingCall::Started(gateway_, state, op);
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::ListAssociations(
+    grpc::CallbackServerContext* context, const v1::ListAssociationsRequest* request,
+    v1::ListAssociationsResponse* response) {
+  (void)context;
+  auto* call = new QuickCall();
+  auto after = ParsePageToken(request->page_token());
+  auto size = PageSize(request->page_size());
+  if (!after.ok() || !size.ok()) {
+    call->Finish(ToGrpcStatus(!after.ok() ? after.status() : size.status()));
+    return call;
+  }
+  gateway_.Post([this, call, response, endpoint = request->endpoint_id(), after = *after,
+                 size = *size] {
+    auto associations = gateway_.ListAssociations(endpoint);
+    if (!associations.ok()) {
+      call->Finish(ToGrpcStatus(associations.status()));
+      return;
+    }
+    int count = 0;
+    for (const core::AssociationInfo& association : *associations) {
+      if (association.id <= after) continue;
+      if (count == size) {
+        response->set_next_page_token(
+            absl::StrCat(response->associations().rbegin()->association_id()));
+        break;
+      }
+      ToProto(association, response->add_associations());
+      ++count;
+    }
+    call->Finish(grpc::Status::OK);
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
+    grpc::CallbackServerContext* context, const v1::GetAssociationRequest* request,
+    v1::GetAssociationResponse* response) {
+  (void)context;
+  auto* call = new QuickCall();
+  gateway_.Post([this, call, response, id = request->association_id()] {
+    auto association = gateway_.GetAssociation(id);
+    if (!association.ok()) {
+      call->Finish(ToGrpcStatus(association.status()));
+      return;
+    }
+    ToProto(*association, response->mutable_association());
+    if (association->state == core::AssociationState::kEstablished ||
+        association->state == core::AssociationState::kShuttingDown) {
+      auto status = gateway_.GetAssociationStatus(id);
+      if (status.ok()) ToProto(*status, response->mutable_status());
+    }
+    call->Finish(grpc::Status::OK);
+  });
+  return call;
+}
+
+grpc::ServerWriteReactor<v1::WatchEventsResponse>* GatewayServiceImpl::WatchEvents(
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  (void)context;
+  return new EventWatcher(gateway_.events(), *request);
+}
+
+}  // namespace sctpgw::rpc

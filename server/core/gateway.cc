@@ -1,5 +1,6 @@
 #include "server/core/gateway.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/cord.h"
@@ -12,9 +13,14 @@ namespace {
 
 constexpr size_t kEndedRemembered = 4096;
 
+// How long until the core answers a waiting call itself: a little before the
+// caller's deadline (5% of the time left, at least `margin`, at most 250 ms),
+// so that its answer, and for Receive the messages in it, are not lost to the
+// deadline racing it.
 std::chrono::milliseconds UntilDeadline(Deadline deadline, std::chrono::milliseconds margin) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
+  margin = std::clamp(left / 20, margin, std::max(margin, std::chrono::milliseconds(250)));
   // Keep the margin only when there is time to spare for it.
   if (left > 2 * margin) left -= margin;
   return left.count() > 0 ? left : std::chrono::milliseconds(0);
@@ -403,13 +409,13 @@ void Gateway::PumpOutbound(Association& association) {
     Operation& op = it->second;
     if (op.kind == OpKind::kShutdown) {
       association.outbound.pop_front();
-      op.shutdown_started = true;
       absl::Status status = stack_.Shutdown(association.socket, association.info.kernel_id);
       if (!status.ok()) {
         FailOperation(id, FromKernel(status, "starting the SHUTDOWN handshake"));
         return;
       }
       association.info.state = AssociationState::kShuttingDown;
+      association.shutdowns.push_back(id);
       continue;  // Completes on SHUTDOWN_COMP.
     }
     while (op.next < op.messages.size()) {
@@ -855,19 +861,29 @@ void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
   Association* association = FindAssociation(association_id);
   if (association == nullptr) return;
   association->info.state = AssociationState::kClosed;
-  // Sends and shutdowns waiting on it.
+  // Graceful shutdowns under way: done if the association ended by
+  // SHUTDOWN_COMP (`why` is OK), failed otherwise.
+  std::vector<OperationId> shutdowns;
+  shutdowns.swap(association->shutdowns);
+  for (OperationId id : shutdowns) {
+    auto it = operations_.find(id);
+    if (it == operations_.end()) continue;
+    if (!why.ok()) {
+      FailOperation(id, why);
+      continue;
+    }
+    Operation op = std::move(it->second);
+    operations_.erase(it);
+    stack_.CancelTimer(op.timer);
+    op.shutdown_done(true);
+  }
+  association = FindAssociation(association_id);
+  if (association == nullptr) return;
+  // Sends and shutdowns still waiting their turn.
   std::deque<OperationId> outbound;
   outbound.swap(association->outbound);
   for (OperationId id : outbound) {
-    auto it = operations_.find(id);
-    if (it == operations_.end()) continue;
-    if (it->second.kind == OpKind::kShutdown && it->second.shutdown_started && why.ok()) {
-      Operation op = std::move(it->second);
-      operations_.erase(it);
-      stack_.CancelTimer(op.timer);
-      op.shutdown_done(true);
-      continue;
-    }
+    if (operations_.count(id) == 0) continue;
     FailOperation(id, why.ok() ? Error(Reason::kAssociationClosed,
                                        absl::StrCat("association ", association_id,
                                                     " was shut down"))

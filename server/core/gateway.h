@@ -184,7 +184,6 @@ class Gateway final : private net::SctpStack::Observer {
     Done<AssociationInfo> associate_done;
     // kShutdown
     Done<bool> shutdown_done;
-    bool shutdown_started = false;
   };
 
   struct Association {
@@ -196,6 +195,8 @@ class Gateway final : private net::SctpStack::Observer {
     // Send and graceful-shutdown operations in the order they were made.
     std::deque<OperationId> outbound;
     std::vector<OperationId> receivers;
+    // Graceful shutdowns started, completed by SHUTDOWN_COMP.
+    std::vector<OperationId> shutdowns;
     OperationId associate_op = 0;
   };
 

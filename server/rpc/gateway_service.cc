@@ -105,7 +105,13 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
     subscribed_ = true;
     std::lock_guard<std::mutex> lock(mu_);
     started_ = true;
-    after_ = request.only_new() ? log_.last_sequence() : request.after_sequence();
+    if (request.only_new()) {
+      after_ = log_.last_sequence();
+    } else if (request.after_sequence() == 0) {
+      after_ = log_.first_kept_sequence() - 1;  // From the oldest kept.
+    } else {
+      after_ = request.after_sequence();
+    }
     std::vector<core::EventPtr> probe;
     absl::Status status = log_.Read(after_, 0, &probe);
     if (!status.ok()) {

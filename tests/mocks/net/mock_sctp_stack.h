@@ -1,0 +1,78 @@
+// gmock of the kernel SCTP stack the core drives, for unit tests of the core.
+// Timers run on a manual clock (AdvanceTime) and posted tasks at once, so
+// tests are deterministic and never sleep.
+#pragma once
+
+#include <gmock/gmock.h>
+
+#include <map>
+
+#include "server/net/sctp_stack.h"
+
+namespace sctpgw::net {
+
+class MockSctpStack : public SctpStack {
+ public:
+  void SetObserver(Observer* observer) override { observer_ = observer; }
+  Observer* observer() const { return observer_; }
+
+  MOCK_METHOD(absl::StatusOr<SocketId>, OpenEndpoint, (const EndpointConfig& config), (override));
+  MOCK_METHOD(absl::StatusOr<uint16_t>, LocalPort, (SocketId endpoint), (override));
+  MOCK_METHOD(absl::StatusOr<size_t>, MaxSendSize, (SocketId endpoint), (override));
+  MOCK_METHOD(absl::StatusOr<sctp_assoc_t>, Connect,
+              (SocketId endpoint, const std::vector<SocketAddress>& peers, const InitParams& init),
+              (override));
+  MOCK_METHOD(absl::StatusOr<SocketId>, PeelOff, (SocketId endpoint, sctp_assoc_t assoc_id),
+              (override));
+  MOCK_METHOD(absl::Status, Send,
+              (SocketId socket, const SendInfo& info, absl::Span<const uint8_t> data), (override));
+  MOCK_METHOD(absl::Status, Shutdown, (SocketId socket, sctp_assoc_t assoc_id), (override));
+  MOCK_METHOD(absl::Status, Abort,
+              (SocketId socket, sctp_assoc_t assoc_id, absl::string_view reason), (override));
+  MOCK_METHOD(void, PauseReading, (SocketId socket, bool paused), (override));
+  MOCK_METHOD(absl::StatusOr<AssociationStatus>, Status, (SocketId socket, sctp_assoc_t assoc_id),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<SocketAddress>>, LocalAddresses,
+              (SocketId socket, sctp_assoc_t assoc_id), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<SocketAddress>>, PeerAddresses,
+              (SocketId socket, sctp_assoc_t assoc_id), (override));
+  MOCK_METHOD(void, Close, (SocketId socket), (override));
+
+  void Post(std::function<void()> task) override { task(); }
+  TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override {
+    TimerId id = next_timer_++;
+    timers_.emplace(id, Timer{now_ + delay, std::move(task)});
+    return id;
+  }
+  void CancelTimer(TimerId id) override { timers_.erase(id); }
+
+  // Moves the manual clock forward, running the timers that fall due.
+  void AdvanceTime(std::chrono::milliseconds by) {
+    now_ += by;
+    for (;;) {
+      auto due = timers_.end();
+      for (auto it = timers_.begin(); it != timers_.end(); ++it) {
+        if (it->second.due <= now_ && (due == timers_.end() || it->second.due < due->second.due)) {
+          due = it;
+        }
+      }
+      if (due == timers_.end()) return;
+      std::function<void()> task = std::move(due->second.task);
+      timers_.erase(due);
+      task();
+    }
+  }
+  size_t pending_timers() const { return timers_.size(); }
+
+ private:
+  struct Timer {
+    std::chrono::milliseconds due;
+    std::function<void()> task;
+  };
+  Observer* observer_ = nullptr;
+  std::chrono::milliseconds now_{0};
+  std::map<TimerId, Timer> timers_;
+  TimerId next_timer_ = 1;
+};
+
+}  // namespace sctpgw::net

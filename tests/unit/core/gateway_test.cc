@@ -1,0 +1,346 @@
+#include "server/core/gateway.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "server/core/errors.h"
+#include "server/net/errno_status.h"
+#include "tests/mocks/net/mock_sctp_stack.h"
+
+namespace sctpgw::core {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::_;
+using ::testing::Return;
+using ::testing::StrictMock;
+
+constexpr net::SocketId kEndpointSocket = 100;
+constexpr net::SocketId kAssociationSocket = 200;
+constexpr sctp_assoc_t kKernelAssoc = 7;
+
+net::SocketAddress Address(const char* ip, uint16_t port) {
+  return *net::SocketAddress::Parse(ip, port);
+}
+
+net::Notification AssocChange(uint16_t state, sctp_assoc_t assoc = kKernelAssoc) {
+  net::Notification n;
+  n.type = net::NotificationType::kAssociationChange;
+  n.assoc_id = assoc;
+  n.state = state;
+  n.outbound_streams = 4;
+  n.inbound_streams = 4;
+  return n;
+}
+
+net::InboundMessage Inbound(const std::string& payload, uint16_t stream = 0) {
+  net::InboundMessage m;
+  m.assoc_id = kKernelAssoc;
+  m.stream = stream;
+  m.payload = payload;
+  return m;
+}
+
+OutboundMessage Outbound(const std::string& payload, uint32_t stream = 0) {
+  OutboundMessage m;
+  m.stream = stream;
+  m.payload = payload;
+  return m;
+}
+
+Deadline In(std::chrono::milliseconds ms) { return std::chrono::steady_clock::now() + ms; }
+
+// Holds the last result a Done callback delivered.
+template <typename T>
+struct Result {
+  std::optional<absl::StatusOr<T>> value;
+  Done<T> callback() {
+    return [this](absl::StatusOr<T> v) {
+      ASSERT_FALSE(value.has_value()) << "completed twice";
+      value = std::move(v);
+    };
+  }
+};
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  GatewayTest() {
+    limits_.association_queue_bytes = 100;
+    limits_.max_message_bytes = 1000;
+    gateway_.emplace(stack_, limits_);
+  }
+
+  uint64_t OpenEndpoint() {
+    EXPECT_CALL(stack_, OpenEndpoint(_)).WillOnce(Return(kEndpointSocket));
+    EXPECT_CALL(stack_, LocalPort(kEndpointSocket)).WillOnce(Return(uint16_t{38412}));
+    EXPECT_CALL(stack_, LocalAddresses(kEndpointSocket, 0))
+        .WillOnce(Return(std::vector<net::SocketAddress>{Address("192.0.2.1", 38412)}));
+    EXPECT_CALL(stack_, MaxSendSize(kEndpointSocket)).WillOnce(Return(size_t{1 << 20}));
+    EndpointSpec spec;
+    spec.addresses = {Address("192.0.2.1", 0)};
+    auto endpoint = gateway_->OpenEndpoint(spec);
+    EXPECT_TRUE(endpoint.ok()) << endpoint.status();
+    EXPECT_EQ(endpoint->port, 38412);
+    return endpoint->id;
+  }
+
+  void ExpectPeelOff() {
+    EXPECT_CALL(stack_, PeelOff(kEndpointSocket, kKernelAssoc)).WillOnce(Return(kAssociationSocket));
+    EXPECT_CALL(stack_, PeerAddresses(kAssociationSocket, kKernelAssoc))
+        .WillOnce(Return(std::vector<net::SocketAddress>{Address("198.51.100.9", 2905)}));
+    EXPECT_CALL(stack_, LocalAddresses(kAssociationSocket, kKernelAssoc))
+        .WillOnce(Return(std::vector<net::SocketAddress>{Address("192.0.2.1", 38412)}));
+  }
+
+  // An established association; returns its id.
+  uint64_t Establish() {
+    uint64_t endpoint = OpenEndpoint();
+    EXPECT_CALL(stack_, Connect(kEndpointSocket, _, _)).WillOnce(Return(kKernelAssoc));
+    Result<AssociationInfo> result;
+    AssociateSpec spec;
+    spec.endpoint_id = endpoint;
+    spec.peers = {Address("198.51.100.9", 2905)};
+    gateway_->Associate(spec, In(5000ms), result.callback());
+    EXPECT_FALSE(result.value.has_value());
+    ExpectPeelOff();
+    stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
+    EXPECT_TRUE(result.value.has_value() && result.value->ok());
+    return (*result.value)->id;
+  }
+
+  StrictMock<net::MockSctpStack> stack_;
+  Limits limits_;
+  std::optional<Gateway> gateway_;
+};
+
+TEST_F(GatewayTest, AssociateCompletesOnCommUpWithPeeledSocketAndEvent) {
+  uint64_t endpoint = OpenEndpoint();
+  EXPECT_CALL(stack_, Connect(kEndpointSocket, _, _)).WillOnce(Return(kKernelAssoc));
+  Result<AssociationInfo> result;
+  AssociateSpec spec;
+  spec.endpoint_id = endpoint;
+  spec.peers = {Address("198.51.100.9", 2905)};
+  gateway_->Associate(spec, In(5000ms), result.callback());
+  ASSERT_FALSE(result.value.has_value());
+
+  ExpectPeelOff();
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
+  ASSERT_TRUE(result.value.has_value());
+  ASSERT_TRUE(result.value->ok()) << result.value->status();
+  const AssociationInfo& info = **result.value;
+  EXPECT_EQ(info.state, AssociationState::kEstablished);
+  EXPECT_EQ(info.outbound_streams, 4);
+  EXPECT_EQ(info.peer_addresses.front().ToString(), "198.51.100.9:2905");
+  EXPECT_EQ(stack_.pending_timers(), 0u) << "the deadline timer must be cancelled";
+
+  std::vector<EventPtr> events;
+  ASSERT_TRUE(gateway_->events().Read(0, 10, &events).ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]->sequence, 1u);
+  EXPECT_EQ(events[0]->association_id, info.id);
+}
+
+TEST_F(GatewayTest, AssociateDeadlineAbortsTheHalfOpenAssociation) {
+  uint64_t endpoint = OpenEndpoint();
+  EXPECT_CALL(stack_, Connect(kEndpointSocket, _, _)).WillOnce(Return(kKernelAssoc));
+  Result<AssociationInfo> result;
+  AssociateSpec spec;
+  spec.endpoint_id = endpoint;
+  spec.peers = {Address("198.51.100.9", 2905)};
+  gateway_->Associate(spec, In(1000ms), result.callback());
+
+  EXPECT_CALL(stack_, Abort(kEndpointSocket, kKernelAssoc, _)).WillOnce(Return(absl::OkStatus()));
+  stack_.AdvanceTime(1000ms);
+  ASSERT_TRUE(result.value.has_value());
+  EXPECT_EQ(result.value->status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(gateway_->ListAssociations(0)->empty());
+  // The notification the kernel gives for the aborted attempt is dropped.
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_CANT_STR_ASSOC));
+  EXPECT_TRUE(gateway_->ListAssociations(0)->empty());
+}
+
+TEST_F(GatewayTest, AssociateRefusedFailsWithAssociateFailed) {
+  uint64_t endpoint = OpenEndpoint();
+  EXPECT_CALL(stack_, Connect(kEndpointSocket, _, _)).WillOnce(Return(kKernelAssoc));
+  Result<AssociationInfo> result;
+  AssociateSpec spec;
+  spec.endpoint_id = endpoint;
+  spec.peers = {Address("198.51.100.9", 2905)};
+  gateway_->Associate(spec, In(5000ms), result.callback());
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_CANT_STR_ASSOC));
+  ASSERT_TRUE(result.value.has_value());
+  EXPECT_EQ(result.value->status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorReason(result.value->status()), "ASSOCIATE_FAILED");
+  EXPECT_TRUE(gateway_->ListAssociations(0)->empty());
+  EXPECT_EQ(stack_.pending_timers(), 0u);
+}
+
+TEST_F(GatewayTest, SendValidatesEveryMessageBeforeSendingAny) {
+  uint64_t id = Establish();
+  struct Case {
+    std::vector<OutboundMessage> messages;
+    const char* reason;
+  };
+  std::vector<Case> cases = {
+      {{Outbound("ok"), Outbound("bad stream", 4)}, "STREAM_OUT_OF_RANGE"},
+      {{Outbound("ok"), Outbound("")}, "EMPTY_MESSAGE"},
+      {{Outbound("ok"), Outbound(std::string(1001, 'x'))}, "MESSAGE_TOO_LARGE"},
+      {{}, "INVALID_ARGUMENT"},
+  };
+  for (const Case& c : cases) {
+    Result<size_t> result;
+    gateway_->Send(id, c.messages, In(1000ms), result.callback());
+    ASSERT_TRUE(result.value.has_value());
+    EXPECT_EQ(ErrorReason(result.value->status()), c.reason);
+  }
+  Result<size_t> unknown;
+  gateway_->Send(999, {Outbound("x")}, In(1000ms), unknown.callback());
+  EXPECT_EQ(unknown.value->status().code(), absl::StatusCode::kNotFound);
+  // StrictMock: no Send reached the stack.
+}
+
+TEST_F(GatewayTest, SendWaitsForRoomWhenTheKernelBufferIsFull) {
+  uint64_t id = Establish();
+  ::testing::InSequence in_order;
+  EXPECT_CALL(stack_, Send(kAssociationSocket, _, _)).WillOnce(Return(absl::OkStatus()));
+  EXPECT_CALL(stack_, Send(kAssociationSocket, _, _))
+      .WillOnce(Return(net::ErrnoStatus(EAGAIN, "sendmsg")));
+  Result<size_t> result;
+  gateway_->Send(id, {Outbound("one"), Outbound("two")}, In(5000ms), result.callback());
+  EXPECT_FALSE(result.value.has_value());
+
+  EXPECT_CALL(stack_, Send(kAssociationSocket, _, _)).WillOnce(Return(absl::OkStatus()));
+  stack_.observer()->OnWritable(kAssociationSocket);
+  ASSERT_TRUE(result.value.has_value());
+  ASSERT_TRUE(result.value->ok());
+  EXPECT_EQ(**result.value, 2u);
+}
+
+TEST_F(GatewayTest, SendDeadlineSaysHowManyWereAccepted) {
+  uint64_t id = Establish();
+  ::testing::InSequence in_order;
+  EXPECT_CALL(stack_, Send(kAssociationSocket, _, _)).WillOnce(Return(absl::OkStatus()));
+  EXPECT_CALL(stack_, Send(kAssociationSocket, _, _))
+      .WillOnce(Return(net::ErrnoStatus(EAGAIN, "sendmsg")));
+  Result<size_t> result;
+  gateway_->Send(id, {Outbound("one"), Outbound("two"), Outbound("three")}, In(1000ms),
+                 result.callback());
+  stack_.AdvanceTime(1000ms);
+  ASSERT_TRUE(result.value.has_value());
+  EXPECT_EQ(result.value->status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(ErrorMetadataOf(result.value->status())["accepted_messages"], "1");
+  // The withdrawn messages are not sent when room comes back.
+  stack_.observer()->OnWritable(kAssociationSocket);
+}
+
+TEST_F(GatewayTest, ReceiveWaitsThenCompletesAndDeadlineLosesNothing) {
+  uint64_t id = Establish();
+  ReceiveSpec spec;
+  spec.association_id = id;
+  Result<std::vector<ReceivedMessage>> timed_out;
+  gateway_->Receive(spec, In(1000ms), timed_out.callback());
+  stack_.AdvanceTime(1000ms);
+  ASSERT_TRUE(timed_out.value.has_value());
+  EXPECT_EQ(timed_out.value->status().code(), absl::StatusCode::kDeadlineExceeded);
+
+  Result<std::vector<ReceivedMessage>> waiting;
+  gateway_->Receive(spec, In(5000ms), waiting.callback());
+  EXPECT_FALSE(waiting.value.has_value());
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("hello", 2));
+  ASSERT_TRUE(waiting.value.has_value());
+  ASSERT_TRUE(waiting.value->ok());
+  ASSERT_EQ((*waiting.value)->size(), 1u);
+  EXPECT_EQ((**waiting.value)[0].message.payload, "hello");
+  EXPECT_EQ((**waiting.value)[0].message.stream, 2);
+  EXPECT_EQ((**waiting.value)[0].association_id, id);
+}
+
+TEST_F(GatewayTest, FullQueueStopsReadingUntilDrained) {
+  uint64_t id = Establish();
+  EXPECT_CALL(stack_, PauseReading(kAssociationSocket, true));
+  for (int i = 0; i < 3; ++i) {
+    stack_.observer()->OnMessage(kAssociationSocket, Inbound(std::string(40, 'a' + i)));
+  }
+  EXPECT_EQ(gateway_->GetAssociation(id)->queued_bytes, 120u);
+
+  EXPECT_CALL(stack_, PauseReading(kAssociationSocket, false));
+  ReceiveSpec spec;
+  spec.association_id = id;
+  spec.max_messages = 2;
+  Result<std::vector<ReceivedMessage>> result;
+  gateway_->Receive(spec, In(1000ms), result.callback());
+  ASSERT_TRUE(result.value->ok());
+  ASSERT_EQ((*result.value)->size(), 2u);
+  EXPECT_EQ((**result.value)[0].message.payload[0], 'a');
+  EXPECT_EQ((**result.value)[1].message.payload[0], 'b');
+  EXPECT_EQ(gateway_->GetAssociation(id)->queued_bytes, 40u);
+}
+
+TEST_F(GatewayTest, GracefulShutdownCompletesOnShutdownComp) {
+  uint64_t id = Establish();
+  EXPECT_CALL(stack_, Shutdown(kAssociationSocket, kKernelAssoc)).WillOnce(Return(absl::OkStatus()));
+  Result<bool> result;
+  gateway_->Shutdown(id, /*abort=*/false, "", In(5000ms), result.callback());
+  EXPECT_FALSE(result.value.has_value());
+  EXPECT_EQ(gateway_->GetAssociation(id)->state, AssociationState::kShuttingDown);
+
+  EXPECT_CALL(stack_, Close(kAssociationSocket));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_SHUTDOWN_COMP));
+  ASSERT_TRUE(result.value.has_value());
+  EXPECT_TRUE(result.value->ok());
+  EXPECT_TRUE(gateway_->ListAssociations(0)->empty());
+  // A late call names an association that has ended.
+  Result<size_t> late;
+  gateway_->Send(id, {Outbound("x")}, In(1000ms), late.callback());
+  EXPECT_EQ(ErrorReason(late.value->status()), "ASSOCIATION_CLOSED");
+}
+
+TEST_F(GatewayTest, MessagesQueuedWhenTheAssociationEndsCanStillBeRead) {
+  uint64_t id = Establish();
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("last words"));
+  EXPECT_CALL(stack_, Close(kAssociationSocket));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_COMM_LOST));
+  EXPECT_EQ(gateway_->GetAssociation(id)->state, AssociationState::kClosed);
+
+  ReceiveSpec spec;
+  spec.association_id = id;
+  Result<std::vector<ReceivedMessage>> result;
+  gateway_->Receive(spec, In(1000ms), result.callback());
+  ASSERT_TRUE(result.value->ok());
+  EXPECT_EQ((**result.value)[0].message.payload, "last words");
+  // Read out: now it is gone.
+  EXPECT_FALSE(gateway_->GetAssociation(id).ok());
+}
+
+TEST_F(GatewayTest, IncomingAssociationIsPeeledOffAndAnnounced) {
+  OpenEndpoint();
+  ExpectPeelOff();
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
+  auto associations = gateway_->ListAssociations(0);
+  ASSERT_TRUE(associations.ok());
+  ASSERT_EQ(associations->size(), 1u);
+  EXPECT_TRUE(associations->front().incoming);
+  std::vector<EventPtr> events;
+  ASSERT_TRUE(gateway_->events().Read(0, 10, &events).ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]->association_id, associations->front().id);
+}
+
+TEST_F(GatewayTest, CancelledReceiveCompletesWithCancelled) {
+  uint64_t id = Establish();
+  ReceiveSpec spec;
+  spec.association_id = id;
+  Result<std::vector<ReceivedMessage>> result;
+  OperationId op = gateway_->Receive(spec, In(5000ms), result.callback());
+  gateway_->Cancel(op);
+  ASSERT_TRUE(result.value.has_value());
+  EXPECT_EQ(result.value->status().code(), absl::StatusCode::kCancelled);
+  gateway_->Cancel(op);  // Twice is harmless.
+  EXPECT_EQ(stack_.pending_timers(), 0u);
+}
+
+}  // namespace
+}  // namespace sctpgw::core

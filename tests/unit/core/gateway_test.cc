@@ -95,16 +95,21 @@ class GatewayTest : public ::testing::Test {
         .WillOnce(Return(std::vector<net::SocketAddress>{Address("192.0.2.1", 38412)}));
   }
 
-  // An established association; returns its id.
-  uint64_t Establish() {
+  // Opens an endpoint and starts an association from it to a peer.
+  void StartAssociate(Result<AssociationInfo>* result, std::chrono::milliseconds deadline) {
     uint64_t endpoint = OpenEndpoint();
     EXPECT_CALL(stack_, Connect(kEndpointSocket, _, _)).WillOnce(Return(kKernelAssoc));
-    Result<AssociationInfo> result;
     AssociateSpec spec;
     spec.endpoint_id = endpoint;
     spec.peers = {Address("198.51.100.9", 2905)};
-    gateway_->Associate(spec, In(5000ms), result.callback());
-    EXPECT_FALSE(result.value.has_value());
+    gateway_->Associate(spec, In(deadline), result->callback());
+    EXPECT_FALSE(result->value.has_value());
+  }
+
+  // An established association; returns its id.
+  uint64_t Establish() {
+    Result<AssociationInfo> result;
+    StartAssociate(&result, 5000ms);
     ExpectPeelOff();
     stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
     EXPECT_TRUE(result.value.has_value() && result.value->ok());
@@ -117,14 +122,8 @@ class GatewayTest : public ::testing::Test {
 };
 
 TEST_F(GatewayTest, AssociateCompletesOnCommUpWithPeeledSocketAndEvent) {
-  uint64_t endpoint = OpenEndpoint();
-  EXPECT_CALL(stack_, Connect(kEndpointSocket, _, _)).WillOnce(Return(kKernelAssoc));
   Result<AssociationInfo> result;
-  AssociateSpec spec;
-  spec.endpoint_id = endpoint;
-  spec.peers = {Address("198.51.100.9", 2905)};
-  gateway_->Associate(spec, In(5000ms), result.callback());
-  ASSERT_FALSE(result.value.has_value());
+  StartAssociate(&result, 5000ms);
 
   ExpectPeelOff();
   stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
@@ -144,13 +143,8 @@ TEST_F(GatewayTest, AssociateCompletesOnCommUpWithPeeledSocketAndEvent) {
 }
 
 TEST_F(GatewayTest, AssociateDeadlineAbortsTheHalfOpenAssociation) {
-  uint64_t endpoint = OpenEndpoint();
-  EXPECT_CALL(stack_, Connect(kEndpointSocket, _, _)).WillOnce(Return(kKernelAssoc));
   Result<AssociationInfo> result;
-  AssociateSpec spec;
-  spec.endpoint_id = endpoint;
-  spec.peers = {Address("198.51.100.9", 2905)};
-  gateway_->Associate(spec, In(1000ms), result.callback());
+  StartAssociate(&result, 1000ms);
 
   EXPECT_CALL(stack_, Abort(kEndpointSocket, kKernelAssoc, _)).WillOnce(Return(absl::OkStatus()));
   stack_.AdvanceTime(1000ms);
@@ -163,13 +157,8 @@ TEST_F(GatewayTest, AssociateDeadlineAbortsTheHalfOpenAssociation) {
 }
 
 TEST_F(GatewayTest, AssociateRefusedFailsWithAssociateFailed) {
-  uint64_t endpoint = OpenEndpoint();
-  EXPECT_CALL(stack_, Connect(kEndpointSocket, _, _)).WillOnce(Return(kKernelAssoc));
   Result<AssociationInfo> result;
-  AssociateSpec spec;
-  spec.endpoint_id = endpoint;
-  spec.peers = {Address("198.51.100.9", 2905)};
-  gateway_->Associate(spec, In(5000ms), result.callback());
+  StartAssociate(&result, 5000ms);
   stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_CANT_STR_ASSOC));
   ASSERT_TRUE(result.value.has_value());
   EXPECT_EQ(result.value->status().code(), absl::StatusCode::kUnavailable);

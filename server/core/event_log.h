@@ -27,6 +27,8 @@ struct Event {
   uint64_t endpoint_id = 0;
   uint64_t association_id = 0;  // 0 when the event concerns no association.
   net::Notification notification;
+  // Why, when sctpgw itself caused it (an ABORT it sent, ...).
+  std::string detail;
 };
 
 using EventPtr = std::shared_ptr<const Event>;

@@ -230,6 +230,10 @@ void Gateway::FailOperation(OperationId id, const absl::Status& status) {
       return;
     }
     case OpKind::kSend: {
+      if (Association* association = FindAssociation(op.association_id)) {
+        auto& queue = association->outbound;
+        queue.erase(std::remove(queue.begin(), queue.end(), id), queue.end());
+      }
       absl::Status result = status;
       if (op.next > 0) {
         // Part of the batch is already with the kernel: say how much.
@@ -244,10 +248,27 @@ void Gateway::FailOperation(OperationId id, const absl::Status& status) {
       op.send_done(result);
       return;
     }
-    case OpKind::kReceive:
+    case OpKind::kReceive: {
+      // Not waiting any more: out of the list it waited in.
+      std::vector<OperationId>* waiting = nullptr;
+      if (Association* association = FindAssociation(op.association_id)) {
+        waiting = &association->receivers;
+      } else if (auto endpoint = endpoints_.find(op.endpoint_id); endpoint != endpoints_.end()) {
+        waiting = &endpoint->second.receivers;
+      }
+      if (waiting != nullptr) {
+        waiting->erase(std::remove(waiting->begin(), waiting->end(), id), waiting->end());
+      }
       op.receive_done(status);
       return;
+    }
     case OpKind::kShutdown:
+      if (Association* association = FindAssociation(op.association_id)) {
+        auto& queue = association->outbound;
+        queue.erase(std::remove(queue.begin(), queue.end(), id), queue.end());
+        auto& started = association->shutdowns;
+        started.erase(std::remove(started.begin(), started.end(), id), started.end());
+      }
       op.shutdown_done(status);
       return;
   }
@@ -332,6 +353,12 @@ OperationId Gateway::Send(uint64_t association_id, std::vector<OutboundMessage> 
   Association* association = FindAssociation(association_id);
   if (association == nullptr) {
     done(NotFound(association_id));
+    return 0;
+  }
+  if (association->info.state == AssociationState::kClosed) {
+    done(Error(Reason::kAssociationClosed,
+               absl::StrCat("association ", association_id, " has ended"),
+               {{"association_id", absl::StrCat(association_id)}}));
     return 0;
   }
   if (association->info.state != AssociationState::kEstablished) {
@@ -433,8 +460,8 @@ void Gateway::PumpOutbound(Association& association) {
                                     m.payload.size()));
       if (!status.ok()) {
         if (net::StatusErrno(status) == EAGAIN) return;  // OnWritable resumes.
+        // Takes the operation out of the queue too.
         FailOperation(id, FromKernel(status, absl::StrCat("sending message ", op.next)));
-        association.outbound.pop_front();
         if (FindAssociation(association_id) == nullptr) return;
         break;
       }
@@ -501,8 +528,7 @@ OperationId Gateway::Receive(const ReceiveSpec& spec, Deadline deadline,
     }
     op.association_id = spec.association_id;
     OperationId id = AddOperation(std::move(op), deadline);
-    association->receivers.push_back(id);
-    TryReceive(id);
+    if (!TryReceive(id)) association->receivers.push_back(id);
     return id;
   }
   auto endpoint = endpoints_.find(spec.endpoint_id);
@@ -513,8 +539,7 @@ OperationId Gateway::Receive(const ReceiveSpec& spec, Deadline deadline,
   }
   op.endpoint_id = spec.endpoint_id;
   OperationId id = AddOperation(std::move(op), deadline);
-  endpoint->second.receivers.push_back(id);
-  TryReceive(id);
+  if (!TryReceive(id)) endpoint->second.receivers.push_back(id);
   return id;
 }
 
@@ -661,9 +686,19 @@ OperationId Gateway::Shutdown(uint64_t association_id, bool abort, const std::st
     if (association->associate_op != 0) {
       FailOperation(association->associate_op,
                     Error(Reason::kAssociateFailed, "the association was aborted"));
-    } else {
+    } else if (association->socket == 0) {
       Ended(association_id, Error(Reason::kAssociationLost,
                                   absl::StrCat("association ", association_id, " was aborted")));
+    } else {
+      // Over for the application at once; the kernel's COMM_LOST follows on
+      // the association's socket, reaches the event stream and ends it.
+      association->info.state = AssociationState::kClosed;
+      association->abort_detail =
+          reason.empty() ? "aborted by the application"
+                         : absl::StrCat("aborted by the application: ", reason);
+      FailWaiting(*association, Error(Reason::kAssociationClosed,
+                                      absl::StrCat("association ", association_id,
+                                                   " was aborted")));
     }
     done(true);
     return 0;
@@ -688,8 +723,9 @@ OperationId Gateway::Shutdown(uint64_t association_id, bool abort, const std::st
 // ---------------------------------------------------------------- notifications
 
 void Gateway::LogEvent(uint64_t endpoint_id, uint64_t association_id,
-                       net::Notification notification) {
+                       net::Notification notification, std::string detail) {
   Event event;
+  event.detail = std::move(detail);
   event.endpoint_id = endpoint_id;
   event.association_id = association_id;
   event.notification = std::move(notification);
@@ -837,7 +873,10 @@ void Gateway::OnAssociationNotification(Association& association,
     association.info.inbound_streams = notification.inbound_streams;
     association.info.outbound_streams = notification.outbound_streams;
   }
-  LogEvent(association.info.endpoint_id, association_id, std::move(notification));
+  std::string detail;
+  if (ended) detail = association.abort_detail;
+  LogEvent(association.info.endpoint_id, association_id, std::move(notification),
+           std::move(detail));
   if (ended) Ended(association_id, why);
 }
 
@@ -848,13 +887,16 @@ void Gateway::OnReceiveError(net::SocketId socket, sctp_assoc_t /*assoc_id*/,
   uint64_t association_id = it->second;
   Association* association = FindAssociation(association_id);
   if (association == nullptr) return;
-  // The association cannot be read any further without losing a message:
-  // abort it, and say why in the event stream.
+  // A message that cannot be delivered whole: abort the association rather
+  // than deliver it cut, with the reason in the ABORT. The kernel's COMM_LOST
+  // (which carries that reason) follows on the socket and ends it.
   (void)stack_.Abort(socket, association->info.kernel_id, std::string(error.message()));
-  Ended(association_id,
-        Error(error.code() == absl::StatusCode::kResourceExhausted ? Reason::kMessageTooLarge
-                                                                   : Reason::kAssociationLost,
-              error.message()));
+  association->abort_detail = absl::StrCat("sctpgw aborted the association: ", error.message());
+  association->info.state = AssociationState::kClosed;
+  if (error.code() != absl::StatusCode::kResourceExhausted) {
+    // The socket itself failed: nothing more will come from it.
+    Ended(association_id, Error(Reason::kAssociationLost, error.message()));
+  }
 }
 
 void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
@@ -879,16 +921,10 @@ void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
   }
   association = FindAssociation(association_id);
   if (association == nullptr) return;
-  // Sends and shutdowns still waiting their turn.
-  std::deque<OperationId> outbound;
-  outbound.swap(association->outbound);
-  for (OperationId id : outbound) {
-    if (operations_.count(id) == 0) continue;
-    FailOperation(id, why.ok() ? Error(Reason::kAssociationClosed,
-                                       absl::StrCat("association ", association_id,
-                                                    " was shut down"))
-                               : why);
-  }
+  FailWaiting(*association, why.ok() ? Error(Reason::kAssociationClosed,
+                                             absl::StrCat("association ", association_id,
+                                                          " was shut down"))
+                                     : why);
   // Receivers: only those with nothing left to read.
   association = FindAssociation(association_id);
   if (association == nullptr) return;
@@ -909,6 +945,15 @@ void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
   }
   // Kept while messages wait to be read; forgotten after the last is read.
   if (association->queue.empty()) Forget(association_id);
+}
+
+void Gateway::FailWaiting(Association& association, const absl::Status& why) {
+  std::deque<OperationId> outbound;
+  outbound.swap(association.outbound);
+  std::vector<OperationId> shutdowns;
+  shutdowns.swap(association.shutdowns);
+  for (OperationId id : outbound) FailOperation(id, why);
+  for (OperationId id : shutdowns) FailOperation(id, why);
 }
 
 void Gateway::Forget(uint64_t association_id) {

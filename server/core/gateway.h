@@ -198,6 +198,8 @@ class Gateway final : private net::SctpStack::Observer {
     // Graceful shutdowns started, completed by SHUTDOWN_COMP.
     std::vector<OperationId> shutdowns;
     OperationId associate_op = 0;
+    // Set when sctpgw aborts it: reported with the COMM_LOST that follows.
+    std::string abort_detail;
   };
 
   struct Endpoint {
@@ -228,7 +230,10 @@ class Gateway final : private net::SctpStack::Observer {
   // queue has been read).
   void Ended(uint64_t association_id, const absl::Status& why);
   void Forget(uint64_t association_id);
-  void LogEvent(uint64_t endpoint_id, uint64_t association_id, net::Notification notification);
+  // Fails the sends and shutdowns waiting on `association`.
+  void FailWaiting(Association& association, const absl::Status& why);
+  void LogEvent(uint64_t endpoint_id, uint64_t association_id, net::Notification notification,
+                std::string detail = "");
 
   void PumpOutbound(Association& association);
   void ServeReceivers(Association& association);

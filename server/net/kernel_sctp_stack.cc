@@ -223,12 +223,15 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
     UpdateInterest(id, entry);
     return false;
   }
+  if (entry.discarding) {
+    if (piece->end_of_record) entry.discarding = false;
+    return true;
+  }
   if (entry.partial.empty()) entry.partial_info = *piece;
   if (entry.partial.size() + piece->length > options_.max_message_bytes) {
     sctp_assoc_t assoc_id = entry.partial_info.assoc_id;
     entry.partial.clear();
-    entry.failed = true;
-    UpdateInterest(id, entry);
+    entry.discarding = !piece->end_of_record;
     if (observer_ != nullptr) {
       observer_->OnReceiveError(
           id, assoc_id,
@@ -236,7 +239,7 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
               "an incoming message exceeds the maximum message size of ",
               options_.max_message_bytes, " bytes")));
     }
-    return false;
+    return false;  // The observer may have closed the socket.
   }
   entry.partial.append(reinterpret_cast<const char*>(buffer_.data()), piece->length);
   if (!piece->end_of_record) return true;

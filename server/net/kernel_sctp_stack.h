@@ -14,8 +14,8 @@
 namespace sctpgw::net {
 
 struct KernelSctpStackOptions {
-  // The largest message reassembled from pieces; a longer one aborts its
-  // association (OnReceiveError with RESOURCE_EXHAUSTED).
+  // The largest message reassembled from pieces; a longer one is dropped
+  // whole and reported (OnReceiveError with RESOURCE_EXHAUSTED, once).
   size_t max_message_bytes = 256 * 1024;
   // Messages read from one socket per wakeup before the loop moves on.
   int reads_per_wakeup = 32;
@@ -60,6 +60,8 @@ class KernelSctpStack final : public SctpStack {
     bool paused = false;
     bool want_write = false;
     bool failed = false;
+    // Dropping the rest of a message too large to deliver.
+    bool discarding = false;
     // A message (or notification) still arriving in pieces.
     std::string partial;
     ReceiveResult partial_info;

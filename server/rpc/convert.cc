@@ -227,6 +227,7 @@ void ToProto(const core::Event& event, v1::Event* out) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(event.time.time_since_epoch()).count());
   out->set_endpoint_id(event.endpoint_id);
   out->set_association_id(event.association_id);
+  out->set_detail(event.detail);
   const net::Notification& n = event.notification;
   switch (n.type) {
     case net::NotificationType::kAssociationChange: {

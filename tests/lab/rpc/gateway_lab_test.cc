@@ -815,8 +815,14 @@ TEST_F(GatewayLabTest, AbortEndsBothSides) {
   App b(*server_);
   Pair pair = Connect(a, b);
   EventWatch a_events(a.stub(), WatchEndpoint(pair.listener.endpoint_id()));
+  EventWatch b_events(b.stub(), WatchEndpoint(pair.client.endpoint_id()));
   grpc::Status status = b.Shutdown(pair.client_assoc, v1::SHUTDOWN_MODE_ABORT, "going away");
   ASSERT_TRUE(status.ok()) << status.error_message();
+  // The aborting side sees COMM_LOST too.
+  auto own = b_events.WaitFor(
+      IsAssociationChange(pair.client_assoc, v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST), kTimeout);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->detail(), "aborted by the application: going away");
   auto lost = a_events.WaitFor(
       IsAssociationChange(pair.server_assoc, v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST), kTimeout);
   ASSERT_TRUE(lost.ok()) << lost.status();
@@ -825,6 +831,72 @@ TEST_F(GatewayLabTest, AbortEndsBothSides) {
   status = b.Send(pair.client_assoc, {Message(0, 0, "too late")});
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ErrorReason(status), "ASSOCIATION_CLOSED");
+}
+
+// Cancelling an Associate that waits (the peer never answers) aborts the
+// half-open association: nothing is left behind.
+TEST_F(GatewayLabTest, CancelledAssociateLeavesNothing) {
+  ASSERT_TRUE(testing::RunCommand(
+                  "ip link add sink2 type veth peer name sink3 && ip link set sink2 up && "
+                  "ip link set sink3 up && ip addr add 198.51.100.11/24 dev sink2 && "
+                  "ip neigh add 198.51.100.12 lladdr 02:00:00:00:00:12 dev sink2 && "
+                  "ip route add 203.0.113.0/24 via 198.51.100.12")
+                  .ok());
+  App a(*server_);
+  v1::Endpoint endpoint = a.Open("0.0.0.0");
+  grpc::ClientContext context;
+  SetTimeout(&context, kCallTimeout);
+  v1::AssociateRequest request;
+  request.set_endpoint_id(endpoint.endpoint_id());
+  request.add_peer_addresses("203.0.113.8");
+  request.set_peer_port(3868);
+  v1::AssociateResponse response;
+  grpc::Status status;
+  std::thread call([&] { status = a.stub().Associate(&context, request, &response); });
+  // Wait until the attempt is under way, then cancel it.
+  auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  bool connecting = false;
+  while (!connecting && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& association : a.Associations()) {
+      connecting = connecting || association.state() == v1::ASSOCIATION_STATE_CONNECTING;
+    }
+  }
+  ASSERT_TRUE(connecting);
+  context.TryCancel();
+  call.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  deadline = std::chrono::steady_clock::now() + kTimeout;
+  while (!a.Associations().empty() && std::chrono::steady_clock::now() < deadline) {
+  }
+  EXPECT_TRUE(a.Associations().empty());
+  ASSERT_TRUE(testing::RunCommand("ip link del sink2").ok());
+}
+
+// A message larger than the configured maximum cannot be delivered whole:
+// sctpgw aborts its association, saying why, and keeps serving the others.
+TEST(GatewayLimitsLabTest, OversizedIncomingMessageAbortsItsAssociation) {
+  auto server = SctpgwServer::Start({"--max-message-bytes", "1000"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  App a(**server);
+  v1::Endpoint listener = a.Listen("127.0.0.1");
+  EventWatch events(a.stub(), WatchEndpoint(listener.endpoint_id()));
+  auto peer = testing::Subprocess::Start(
+      {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", absl::StrCat(listener.port())},
+      /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("0 1 fits\n0 1 " + std::string(5000, 'x') + "\n").ok());
+  auto up = events.WaitFor(IsCommUpOnEndpoint(listener.endpoint_id()), kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+  auto lost = events.WaitFor(
+      IsAssociationChange(up->association_id(), v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST), kTimeout);
+  ASSERT_TRUE(lost.ok()) << lost.status();
+  EXPECT_NE(lost->detail().find("maximum message size"), std::string::npos) << lost->detail();
+  // The message that fitted is still there to read; nothing was cut.
+  std::vector<v1::InboundMessage> got = a.ReceiveN(up->association_id(), 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload(), "fits");
+  peer->CloseStdin();
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
 }
 
 // A subscriber resuming from the last sequence it saw gets every later event

@@ -47,6 +47,19 @@ uint64_t EventLog::first_kept_sequence() const {
   return events_.empty() ? last_sequence_ + 1 : events_.front()->sequence;
 }
 
+void EventLog::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  WakeAll();
+}
+
+bool EventLog::closed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_;
+}
+
 EventLog::SubscriberId EventLog::Subscribe(std::function<void()> wake) {
   std::lock_guard<std::mutex> lock(subscribers_mu_);
   SubscriberId id = next_subscriber_++;

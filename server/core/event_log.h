@@ -58,6 +58,10 @@ class EventLog {
   void Unsubscribe(SubscriberId id);
   // Wakes every subscriber without a new event: progress ticks.
   void WakeAll();
+  // No more events will come (the service is stopping); subscribers are woken
+  // to end their streams.
+  void Close();
+  bool closed() const;
 
  private:
   const size_t capacity_;
@@ -65,6 +69,7 @@ class EventLog {
   mutable std::mutex mu_;
   std::deque<EventPtr> events_ ABSL_GUARDED_BY(mu_);
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 
   // Lock order: subscribers_mu_ before a subscriber's own lock before mu_.
   std::mutex subscribers_mu_;

@@ -887,16 +887,27 @@ void Gateway::OnReceiveError(net::SocketId socket, sctp_assoc_t /*assoc_id*/,
   uint64_t association_id = it->second;
   Association* association = FindAssociation(association_id);
   if (association == nullptr) return;
-  // A message that cannot be delivered whole: abort the association rather
-  // than deliver it cut, with the reason in the ABORT. The kernel's COMM_LOST
-  // (which carries that reason) follows on the socket and ends it.
-  (void)stack_.Abort(socket, association->info.kernel_id, std::string(error.message()));
-  association->abort_detail = absl::StrCat("sctpgw aborted the association: ", error.message());
-  association->info.state = AssociationState::kClosed;
-  if (error.code() != absl::StatusCode::kResourceExhausted) {
-    // The socket itself failed: nothing more will come from it.
-    Ended(association_id, Error(Reason::kAssociationLost, error.message()));
+  if (error.code() == absl::StatusCode::kResourceExhausted) {
+    // A message that cannot be delivered whole: abort the association rather
+    // than deliver it cut, with the reason in the ABORT. The kernel's
+    // COMM_LOST follows on the socket and ends it.
+    (void)stack_.Abort(socket, association->info.kernel_id, std::string(error.message()));
+    association->abort_detail = absl::StrCat("sctpgw aborted the association: ", error.message());
+    association->info.state = AssociationState::kClosed;
+    return;
   }
+  // The socket ended or failed without the kernel's COMM_LOST: say so in
+  // the event stream all the same, so that the application sees the end.
+  net::Notification lost;
+  lost.type = net::NotificationType::kAssociationChange;
+  lost.assoc_id = association->info.kernel_id;
+  lost.state = SCTP_COMM_LOST;
+  std::string detail = association->abort_detail.empty()
+                           ? absl::StrCat("sctpgw stopped reading the association: ",
+                                          error.message())
+                           : association->abort_detail;
+  LogEvent(association->info.endpoint_id, association_id, std::move(lost), std::move(detail));
+  Ended(association_id, Error(Reason::kAssociationLost, error.message()));
 }
 
 void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
@@ -989,6 +1000,7 @@ void Gateway::Close() {
   std::vector<OperationId> pending;
   for (const auto& [id, op] : operations_) pending.push_back(id);
   for (OperationId id : pending) FailOperation(id, Error(Reason::kShuttingDown, "sctpgw is stopping"));
+  events_.Close();
 }
 
 }  // namespace sctpgw::core

@@ -211,19 +211,27 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
   if (!piece.ok()) {
     int error = StatusErrno(piece.status());
     if (error == EAGAIN || error == EINTR) return false;
+    if (error == ECONNRESET || error == ECONNABORTED || error == EPIPE || error == ENOTCONN ||
+        error == ETIMEDOUT) {
+      // The association's end, reported once through the socket error; its
+      // notifications may still be queued behind it: keep reading.
+      return true;
+    }
     entry.failed = true;
     UpdateInterest(id, entry);
     if (observer_ != nullptr) observer_->OnReceiveError(id, 0, piece.status());
     return false;
   }
   if (piece->length == 0 && !piece->notification && !piece->has_info) {
-    // End of file on a one-to-one socket: the association is gone; its
-    // notifications have already been delivered.
+    // End of file: the association is gone and everything queued was read.
     entry.failed = true;
     UpdateInterest(id, entry);
+    if (observer_ != nullptr) {
+      observer_->OnReceiveError(id, 0, absl::UnavailableError("the association's socket was closed"));
+    }
     return false;
   }
-  if (entry.discarding) {
+  if (entry.discarding && !piece->notification) {
     if (piece->end_of_record) entry.discarding = false;
     return true;
   }

@@ -181,6 +181,11 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
           {{"last_delivered_sequence", absl::StrCat(after_)}})));
       return;
     }
+    if (events.empty() && log_.closed()) {
+      // Everything was sent and the service is stopping.
+      FinishLocked(ToGrpcStatus(Error(Reason::kShuttingDown, "sctpgw is stopping")));
+      return;
+    }
     response_.Clear();
     for (const core::EventPtr& event : events) {
       after_ = event->sequence;

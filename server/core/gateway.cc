@@ -733,6 +733,11 @@ void Gateway::LogEvent(uint64_t endpoint_id, uint64_t association_id,
 }
 
 void Gateway::OnNotification(net::SocketId socket, net::Notification notification) {
+  if (auto it = draining_sockets_.find(socket); it != draining_sockets_.end()) {
+    // The association has ended; its last notifications are still news.
+    LogEvent(it->second.first, it->second.second, std::move(notification));
+    return;
+  }
   if (auto it = association_sockets_.find(socket); it != association_sockets_.end()) {
     Association* association = FindAssociation(it->second);
     if (association != nullptr) OnAssociationNotification(*association, std::move(notification));
@@ -949,11 +954,7 @@ void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
   }
   association = FindAssociation(association_id);
   if (association == nullptr) return;
-  if (association->socket != 0) {
-    association_sockets_.erase(association->socket);
-    stack_.Close(association->socket);
-    association->socket = 0;
-  }
+  ReleaseSocket(*association);
   // Kept while messages wait to be read; forgotten after the last is read.
   if (association->queue.empty()) Forget(association_id);
 }
@@ -967,13 +968,22 @@ void Gateway::FailWaiting(Association& association, const absl::Status& why) {
   for (OperationId id : shutdowns) FailOperation(id, why);
 }
 
+void Gateway::ReleaseSocket(Association& association) {
+  if (association.socket == 0) return;
+  // What the kernel queued as the association ended (SEND_FAILED for each
+  // undelivered message) is still read and reported before the close.
+  association_sockets_.erase(association.socket);
+  draining_sockets_[association.socket] = {association.info.endpoint_id, association.info.id};
+  stack_.CloseWhenDrained(association.socket);
+  association.socket = 0;
+}
+
+void Gateway::OnClosed(net::SocketId socket) { draining_sockets_.erase(socket); }
+
 void Gateway::Forget(uint64_t association_id) {
   Association* association = FindAssociation(association_id);
   if (association == nullptr) return;
-  if (association->socket != 0) {
-    association_sockets_.erase(association->socket);
-    stack_.Close(association->socket);
-  }
+  ReleaseSocket(*association);
   for (OperationId id : std::vector<OperationId>(association->receivers)) {
     FailOperation(id, Error(Reason::kAssociationClosed,
                             absl::StrCat("association ", association_id, " has ended")));

@@ -217,6 +217,7 @@ class Gateway final : private net::SctpStack::Observer {
   void OnNotification(net::SocketId socket, net::Notification notification) override;
   void OnReceiveError(net::SocketId socket, sctp_assoc_t assoc_id, absl::Status error) override;
   void OnWritable(net::SocketId socket) override;
+  void OnClosed(net::SocketId socket) override;
 
   OperationId AddOperation(Operation op, Deadline deadline);
   // Removes the operation and completes it with `status`.
@@ -230,6 +231,9 @@ class Gateway final : private net::SctpStack::Observer {
   // queue has been read).
   void Ended(uint64_t association_id, const absl::Status& why);
   void Forget(uint64_t association_id);
+  // Hands the association's socket back to the stack, to be closed once
+  // read out.
+  void ReleaseSocket(Association& association);
   // Fails the sends and shutdowns waiting on `association`.
   void FailWaiting(Association& association, const absl::Status& why);
   void LogEvent(uint64_t endpoint_id, uint64_t association_id, net::Notification notification,
@@ -255,6 +259,8 @@ class Gateway final : private net::SctpStack::Observer {
   std::map<uint64_t, Association> associations_;
   std::map<net::SocketId, uint64_t> endpoint_sockets_;
   std::map<net::SocketId, uint64_t> association_sockets_;
+  // Sockets of ended associations being read out: endpoint and association.
+  std::map<net::SocketId, std::pair<uint64_t, uint64_t>> draining_sockets_;
   std::map<OperationId, Operation> operations_;
   // Recently ended associations, so that late calls get ASSOCIATION_CLOSED
   // rather than NOT_FOUND. Bounded.

@@ -185,6 +185,22 @@ void KernelSctpStack::Close(SocketId socket) {
   sockets_.erase(it);
 }
 
+void KernelSctpStack::CloseWhenDrained(SocketId socket) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return;
+  (*entry)->closing = true;
+  (*entry)->paused = false;
+  (*entry)->discarding = false;
+  UpdateInterest(socket, **entry);
+  // Read what is queued now, even if no new readiness comes.
+  loop_->Post([this, socket] { OnReady(socket, EPOLLIN); });
+}
+
+void KernelSctpStack::FinishClosing(SocketId id) {
+  Close(id);
+  if (observer_ != nullptr) observer_->OnClosed(id);
+}
+
 TimerId KernelSctpStack::StartTimer(std::chrono::milliseconds delay, std::function<void()> task) {
   return loop_->StartTimer(delay, std::move(task));
 }
@@ -200,8 +216,13 @@ void KernelSctpStack::OnReady(SocketId id, uint32_t events) {
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
     for (int i = 0; i < options_.reads_per_wakeup; ++i) {
       auto entry = Find(id);  // An observer may have closed it.
-      if (!entry.ok() || (*entry)->paused || (*entry)->failed) return;
-      if (!ReadOne(id, **entry)) return;
+      if (!entry.ok() || (*entry)->paused) return;
+      if ((*entry)->failed || !ReadOne(id, **entry)) {
+        // Nothing more to read now.
+        entry = Find(id);
+        if (entry.ok() && (*entry)->closing) FinishClosing(id);
+        return;
+      }
     }
   }
 }

@@ -49,6 +49,7 @@ class KernelSctpStack final : public SctpStack {
   absl::StatusOr<std::vector<SocketAddress>> PeerAddresses(SocketId socket,
                                                            sctp_assoc_t assoc_id) override;
   void Close(SocketId socket) override;
+  void CloseWhenDrained(SocketId socket) override;
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
   TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override;
   void CancelTimer(TimerId id) override { loop_->CancelTimer(id); }
@@ -62,6 +63,8 @@ class KernelSctpStack final : public SctpStack {
     bool failed = false;
     // Dropping the rest of a message too large to deliver.
     bool discarding = false;
+    // Close once nothing more is queued (CloseWhenDrained).
+    bool closing = false;
     // A message (or notification) still arriving in pieces.
     std::string partial;
     ReceiveResult partial_info;
@@ -74,6 +77,8 @@ class KernelSctpStack final : public SctpStack {
   void OnReady(SocketId id, uint32_t events);
   // Reads one piece; false when nothing more can be read now.
   bool ReadOne(SocketId id, Entry& entry);
+  // Closes a socket marked closing once its queue is empty.
+  void FinishClosing(SocketId id);
 
   SysCalls& sys_;
   KernelSctpStackOptions options_;

@@ -66,6 +66,8 @@ class SctpStack {
     virtual void OnReceiveError(SocketId socket, sctp_assoc_t assoc_id, absl::Status error) = 0;
     // `socket` has room again after Send() returned UNAVAILABLE.
     virtual void OnWritable(SocketId socket) = 0;
+    // A socket given to CloseWhenDrained() has been read out and closed.
+    virtual void OnClosed(SocketId socket) = 0;
   };
 
   virtual ~SctpStack() = default;
@@ -106,6 +108,11 @@ class SctpStack {
   // Closes the socket. On an association's socket with the association still
   // up, the kernel shuts it down gracefully in the background.
   virtual void Close(SocketId socket) = 0;
+  // Closes the socket once everything already queued on it has been read and
+  // delivered: the notifications the kernel queues as an association ends
+  // (SEND_FAILED for each undelivered message) follow its COMM_LOST.
+  // OnClosed() follows.
+  virtual void CloseWhenDrained(SocketId socket) = 0;
 
   // Safe from any thread: runs `task` on the stack's thread.
   virtual void Post(std::function<void()> task) = 0;

@@ -899,6 +899,90 @@ TEST(GatewayLimitsLabTest, OversizedIncomingMessageAbortsItsAssociation) {
   EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
 }
 
+// A message that cannot be delivered comes back in a SEND_FAILED event with
+// its stream, PPID, context and payload: the path to the peer (a Python
+// listener in another network namespace) drops everything, then the
+// association is aborted with the message still unacknowledged.
+TEST_F(GatewayLabTest, UndeliveredMessageComesBackInSendFailed) {
+  auto peer_ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-peer-", getpid()));
+  ASSERT_TRUE(peer_ns.ok()) << peer_ns.status();
+  ASSERT_TRUE(testing::RunCommand(absl::StrCat(
+                  "ip link add gw0 type veth peer name pr0 netns ", peer_ns->name(),
+                  " && ip addr add 198.51.100.1/24 dev gw0 && ip link set gw0 up"))
+                  .ok());
+  ASSERT_TRUE(peer_ns->Exec("ip addr add 198.51.100.2/24 dev pr0").ok());
+  ASSERT_TRUE(peer_ns->Exec("ip link set pr0 up").ok());
+  auto peer = testing::Subprocess::Start({"ip", "netns", "exec", peer_ns->name(),
+                                          "/usr/bin/python3", PeerScript(), "listen",
+                                          "198.51.100.2"},
+                                         /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  auto banner = peer->ReadStdoutUntil("\n", kCallTimeout);
+  ASSERT_TRUE(banner.ok()) << banner.status();
+  uint32_t port = static_cast<uint32_t>(std::stoul(banner->substr(5)));
+
+  App a(*server_);
+  v1::Endpoint endpoint = a.Open("198.51.100.1");
+  EventWatch events(a.stub(), WatchEndpoint(endpoint.endpoint_id()));
+  v1::Association association;
+  grpc::Status status = a.Associate(endpoint.endpoint_id(), "198.51.100.2", port, &association);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev gw0 root netem loss 100%").ok());
+  v1::OutboundMessage message = Message(2, 9, "lost in transit");
+  message.set_context(4242);
+  status = a.Send(association.association_id(), {message});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  status = a.Shutdown(association.association_id(), v1::SHUTDOWN_MODE_ABORT, "path down");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  auto failed = events.WaitFor(
+      [&](const v1::Event& e) {
+        return e.association_id() == association.association_id() && e.has_send_failed();
+      },
+      kTimeout);
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(failed->send_failed().context(), 4242u);
+  EXPECT_EQ(failed->send_failed().stream(), 2u);
+  EXPECT_EQ(failed->send_failed().ppid(), 9u);
+  EXPECT_EQ(failed->send_failed().payload(), "lost in transit");
+  // It came after the association's end, in order.
+  auto lost = events.WaitFor(
+      IsAssociationChange(association.association_id(), v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST),
+      kTimeout);
+  ASSERT_TRUE(lost.ok());
+  EXPECT_LT(lost->sequence(), failed->sequence());
+  ASSERT_TRUE(testing::RunCommand("ip link del gw0").ok());
+}
+
+// IPv6: an endpoint bound to both loopbacks accepts an association over ::1.
+TEST_F(GatewayLabTest, Ipv6AndSeveralLocalAddresses) {
+  App a(*server_);
+  App b(*server_);
+  v1::OpenEndpointRequest request;
+  request.add_local_addresses("::1");
+  request.add_local_addresses("127.0.0.1");
+  request.set_listen(true);
+  v1::Endpoint listener;
+  grpc::Status status = a.OpenEndpoint(request, &listener);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(listener.local_addresses_size(), 2);
+  EventWatch events(a.stub(), WatchEndpoint(listener.endpoint_id()));
+  v1::Endpoint client = b.Open("::1");
+  v1::Association association;
+  status = b.Associate(client.endpoint_id(), "::1", listener.port(), &association);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_FALSE(association.peer_addresses().empty());
+  EXPECT_EQ(association.peer_addresses(0).ip(), "::1");
+  auto up = events.WaitFor(IsCommUpOnEndpoint(listener.endpoint_id()), kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+  status = b.Send(association.association_id(), {Message(0, 5, "over IPv6")});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<v1::InboundMessage> got = a.ReceiveN(up->association_id(), 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload(), "over IPv6");
+}
+
 // A subscriber resuming from the last sequence it saw gets every later event
 // exactly once; one asking for history no longer kept gets OUT_OF_RANGE.
 TEST(GatewayEventsLabTest, ResumeAndCompaction) {

@@ -37,6 +37,7 @@ class MockSctpStack : public SctpStack {
   MOCK_METHOD(absl::StatusOr<std::vector<SocketAddress>>, PeerAddresses,
               (SocketId socket, sctp_assoc_t assoc_id), (override));
   MOCK_METHOD(void, Close, (SocketId socket), (override));
+  MOCK_METHOD(void, CloseWhenDrained, (SocketId socket), (override));
 
   void Post(std::function<void()> task) override { task(); }
   TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override {

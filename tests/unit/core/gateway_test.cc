@@ -276,7 +276,7 @@ TEST_F(GatewayTest, GracefulShutdownCompletesOnShutdownComp) {
   EXPECT_FALSE(result.value.has_value());
   EXPECT_EQ(gateway_->GetAssociation(id)->state, AssociationState::kShuttingDown);
 
-  EXPECT_CALL(stack_, Close(kAssociationSocket));
+  EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
   stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_SHUTDOWN_COMP));
   ASSERT_TRUE(result.value.has_value());
   EXPECT_TRUE(result.value->ok());
@@ -290,7 +290,7 @@ TEST_F(GatewayTest, GracefulShutdownCompletesOnShutdownComp) {
 TEST_F(GatewayTest, MessagesQueuedWhenTheAssociationEndsCanStillBeRead) {
   uint64_t id = Establish();
   stack_.observer()->OnMessage(kAssociationSocket, Inbound("last words"));
-  EXPECT_CALL(stack_, Close(kAssociationSocket));
+  EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
   stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_COMM_LOST));
   EXPECT_EQ(gateway_->GetAssociation(id)->state, AssociationState::kClosed);
 
@@ -302,6 +302,24 @@ TEST_F(GatewayTest, MessagesQueuedWhenTheAssociationEndsCanStillBeRead) {
   EXPECT_EQ((**result.value)[0].message.payload, "last words");
   // Read out: now it is gone.
   EXPECT_FALSE(gateway_->GetAssociation(id).ok());
+}
+
+TEST_F(GatewayTest, NotificationsQueuedBehindCommLostAreStillReported) {
+  uint64_t id = Establish();
+  EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_COMM_LOST));
+  net::Notification failed;
+  failed.type = net::NotificationType::kSendFailed;
+  failed.context = 4242;
+  failed.data = "undelivered";
+  stack_.observer()->OnNotification(kAssociationSocket, failed);
+  stack_.observer()->OnClosed(kAssociationSocket);
+  std::vector<EventPtr> events;
+  ASSERT_TRUE(gateway_->events().Read(0, 10, &events).ok());
+  ASSERT_EQ(events.size(), 3u);  // COMM_UP, COMM_LOST, SEND_FAILED.
+  EXPECT_EQ(events[2]->association_id, id);
+  EXPECT_EQ(events[2]->notification.context, 4242u);
+  EXPECT_EQ(events[2]->notification.data, "undelivered");
 }
 
 TEST_F(GatewayTest, IncomingAssociationIsPeeledOffAndAnnounced) {

@@ -18,6 +18,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <future>
@@ -73,7 +74,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error, critical")
       ->capture_default_str()
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--drain-seconds", options.drain_seconds,
                  "on SIGTERM/SIGINT, how long in-flight calls may take to finish")
       ->capture_default_str()
@@ -108,6 +110,9 @@ int main(int argc, char** argv) {
     limits.socket_receive_buffer_bytes = limits.socket_send_buffer_bytes;
   }
 
+  // Logs go to stderr (journald and container runtimes collect it); stdout
+  // stays free.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("sctpgw"));
   spdlog::set_level(spdlog::level::from_str(options.log_level));
 
   // Signals are taken synchronously by the main thread; block them before any
@@ -183,7 +188,13 @@ int main(int argc, char** argv) {
     closed.set_value();
   });
   closed.get_future().wait();
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(options.drain_seconds));
+  // Calls already running get up to --drain-seconds to finish; connections
+  // left idle do not hold the exit.
+  auto drain_deadline = std::chrono::system_clock::now() + std::chrono::seconds(options.drain_seconds);
+  if (!service.WaitForCalls(drain_deadline)) {
+    spdlog::warn("calls still running after {} s are cancelled", options.drain_seconds);
+  }
+  server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   (*stack)->Stop();
   for (const std::string& path : unix_paths) unlink(path.c_str());

@@ -193,6 +193,7 @@ AssociationInfo Gateway::Snapshot(const Association& association) const {
   AssociationInfo info = association.info;
   info.queued_messages = association.queue.size();
   info.queued_bytes = association.queued_bytes;
+  info.waiting_receives = association.receivers.size();
   return info;
 }
 
@@ -1004,12 +1005,16 @@ void Gateway::Forget(uint64_t association_id) {
 
 void Gateway::Close() {
   closed_ = true;
+  // Calls still waiting learn why first; then every association is shut
+  // down (gracefully, by the kernel, as its socket closes).
+  std::vector<OperationId> pending;
+  for (const auto& [id, op] : operations_) pending.push_back(id);
+  for (OperationId id : pending) {
+    FailOperation(id, Error(Reason::kShuttingDown, "sctpgw is stopping"));
+  }
   std::vector<uint64_t> endpoints;
   for (const auto& [id, endpoint] : endpoints_) endpoints.push_back(id);
   for (uint64_t id : endpoints) (void)CloseEndpoint(id, /*abort=*/false);
-  std::vector<OperationId> pending;
-  for (const auto& [id, op] : operations_) pending.push_back(id);
-  for (OperationId id : pending) FailOperation(id, Error(Reason::kShuttingDown, "sctpgw is stopping"));
   events_.Close();
 }
 

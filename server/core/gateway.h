@@ -82,6 +82,7 @@ struct AssociationInfo {
   uint16_t peer_port = 0;
   size_t queued_messages = 0;
   size_t queued_bytes = 0;
+  size_t waiting_receives = 0;
 };
 
 struct AssociateSpec {

@@ -184,6 +184,7 @@ void ToProto(const core::AssociationInfo& info, v1::Association* out) {
   for (const auto& address : info.peer_addresses) ToProto(address, out->add_peer_addresses());
   out->set_queued_messages(static_cast<uint32_t>(info.queued_messages));
   out->set_queued_bytes(info.queued_bytes);
+  out->set_waiting_receives(static_cast<uint32_t>(info.waiting_receives));
 }
 
 void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {

@@ -38,8 +38,8 @@ class WaitingCall final : public grpc::ServerUnaryReactor {
     bool cancelled = false;
   };
 
-  explicit WaitingCall(core::Gateway& gateway)
-      : gateway_(gateway), state_(std::make_shared<State>()) {}
+  WaitingCall(core::Gateway& gateway, CallCount& calls)
+      : hold_(calls), gateway_(gateway), state_(std::make_shared<State>()) {}
 
   std::shared_ptr<State> state() const { return state_; }
 
@@ -72,6 +72,7 @@ class WaitingCall final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
+  CallCount::Hold hold_;
   core::Gateway& gateway_;
   std::shared_ptr<State> state_;
 };
@@ -79,14 +80,19 @@ class WaitingCall final : public grpc::ServerUnaryReactor {
 // A unary call the core answers at once.
 class QuickCall final : public grpc::ServerUnaryReactor {
  public:
+  explicit QuickCall(CallCount& calls) : hold_(calls) {}
   void OnDone() override { delete this; }
+
+ private:
+  CallCount::Hold hold_;
 };
 
 // WatchEvents: one write outstanding; woken by the event log on every new
 // event and by the once-a-second tick for progress messages.
 class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsResponse> {
  public:
-  EventWatcher(core::EventLog& log, const v1::WatchEventsRequest& request) : log_(log) {
+  EventWatcher(core::EventLog& log, const v1::WatchEventsRequest& request, CallCount& calls)
+      : hold_(calls), log_(log) {
     endpoint_id_ = request.endpoint_id();
     uint32_t interval_ms = request.progress_interval_ms();
     if (interval_ms == 0) interval_ms = 10000;
@@ -204,6 +210,7 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
     }
   }
 
+  CallCount::Hold hold_;
   core::EventLog& log_;
   uint64_t endpoint_id_ = 0;
   std::chrono::milliseconds progress_interval_{10000};
@@ -221,6 +228,17 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
 
 }  // namespace
 
+void CallCount::Add(int delta) {
+  std::lock_guard<std::mutex> lock(mu_);
+  calls_ += delta;
+  if (calls_ == 0) none_.notify_all();
+}
+
+bool CallCount::WaitForNone(std::chrono::system_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return none_.wait_until(lock, deadline, [this] { return calls_ == 0; });
+}
+
 GatewayServiceImpl::GatewayServiceImpl(core::Gateway& gateway) : gateway_(gateway) {}
 GatewayServiceImpl::~GatewayServiceImpl() = default;
 
@@ -230,7 +248,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::OpenEndpoint(grpc::CallbackServerC
                                                            const v1::OpenEndpointRequest* request,
                                                            v1::OpenEndpointResponse* response) {
   (void)context;
-  auto* call = new QuickCall();
+  auto* call = new QuickCall(calls_);
   auto spec = ToEndpointSpec(*request);
   if (!spec.ok()) {
     call->Finish(ToGrpcStatus(spec.status()));
@@ -249,7 +267,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::CloseEndpoint(grpc::CallbackServer
                                                             v1::CloseEndpointResponse* response) {
   (void)context;
   (void)response;
-  auto* call = new QuickCall();
+  auto* call = new QuickCall(calls_);
   gateway_.Post([this, call, id = request->endpoint_id(), abort = request->abort()] {
     call->Finish(ToGrpcStatus(gateway_.CloseEndpoint(id, abort)));
   });
@@ -260,7 +278,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListEndpoints(grpc::CallbackServer
                                                             const v1::ListEndpointsRequest* request,
                                                             v1::ListEndpointsResponse* response) {
   (void)context;
-  auto* call = new QuickCall();
+  auto* call = new QuickCall(calls_);
   auto after = ParsePageToken(request->page_token());
   auto size = PageSize(request->page_size());
   if (!after.ok() || !size.ok()) {
@@ -286,7 +304,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListEndpoints(grpc::CallbackServer
 grpc::ServerUnaryReactor* GatewayServiceImpl::Associate(grpc::CallbackServerContext* context,
                                                         const v1::AssociateRequest* request,
                                                         v1::AssociateResponse* response) {
-  auto* call = new WaitingCall(gateway_);
+  auto* call = new WaitingCall(gateway_, calls_);
   auto spec = ToAssociateSpec(*request);
   if (!spec.ok()) {
     call->Finish(ToGrpcStatus(spec.status()));
@@ -307,7 +325,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Associate(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* GatewayServiceImpl::Send(grpc::CallbackServerContext* context,
                                                    const v1::SendRequest* request,
                                                    v1::SendResponse* response) {
-  auto* call = new WaitingCall(gateway_);
+  auto* call = new WaitingCall(gateway_, calls_);
   // The request lives until the call finishes; its payloads are moved, not
   // copied, on their way to the kernel.
   auto messages = ToOutboundMessages(const_cast<v1::SendRequest*>(request));
@@ -331,7 +349,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Send(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* GatewayServiceImpl::Receive(grpc::CallbackServerContext* context,
                                                       const v1::ReceiveRequest* request,
                                                       v1::ReceiveResponse* response) {
-  auto* call = new WaitingCall(gateway_);
+  auto* call = new WaitingCall(gateway_, calls_);
   auto spec = ToReceiveSpec(*request);
   if (!spec.ok()) {
     call->Finish(ToGrpcStatus(spec.status()));
@@ -358,7 +376,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Shutdown(grpc::CallbackServerConte
                                                        const v1::ShutdownRequest* request,
                                                        v1::ShutdownResponse* response) {
   (void)response;
-  auto* call = new WaitingCall(gateway_);
+  auto* call = new WaitingCall(gateway_, calls_);
   if (request->mode() != v1::SHUTDOWN_MODE_GRACEFUL && request->mode() != v1::SHUTDOWN_MODE_ABORT) {
     call->Finish(ToGrpcStatus(Error(Reason::kInvalidArgument,
                                     "mode must be SHUTDOWN_MODE_GRACEFUL or SHUTDOWN_MODE_ABORT",
@@ -389,7 +407,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListAssociations(
     grpc::CallbackServerContext* context, const v1::ListAssociationsRequest* request,
     v1::ListAssociationsResponse* response) {
   (void)context;
-  auto* call = new QuickCall();
+  auto* call = new QuickCall(calls_);
   auto after = ParsePageToken(request->page_token());
   auto size = PageSize(request->page_size());
   if (!after.ok() || !size.ok()) {
@@ -423,7 +441,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
     grpc::CallbackServerContext* context, const v1::GetAssociationRequest* request,
     v1::GetAssociationResponse* response) {
   (void)context;
-  auto* call = new QuickCall();
+  auto* call = new QuickCall(calls_);
   gateway_.Post([this, call, response, id = request->association_id()] {
     auto association = gateway_.GetAssociation(id);
     if (!association.ok()) {
@@ -444,7 +462,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* GatewayServiceImpl::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   (void)context;
-  return new EventWatcher(gateway_.events(), *request);
+  return new EventWatcher(gateway_.events(), *request, calls_);
 }
 
 }  // namespace sctpgw::rpc

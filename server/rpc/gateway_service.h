@@ -6,10 +6,40 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include "sctpgw/v1/gateway_service.grpc.pb.h"
 #include "server/core/gateway.h"
 
 namespace sctpgw::rpc {
+
+// Counts the calls in progress, so that a stopping service waits for them
+// and not for idle connections.
+class CallCount {
+ public:
+  // Held by each call from its start to its end.
+  class Hold {
+   public:
+    explicit Hold(CallCount& count) : count_(count) { count_.Add(1); }
+    ~Hold() { count_.Add(-1); }
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+
+   private:
+    CallCount& count_;
+  };
+
+  // Waits until no call is in progress or `deadline` passes; true if none is.
+  bool WaitForNone(std::chrono::system_clock::time_point deadline);
+
+ private:
+  void Add(int delta);
+  std::mutex mu_;
+  std::condition_variable none_;
+  int calls_ = 0;
+};
 
 class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
  public:
@@ -50,8 +80,14 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   // second by the owner.
   void Tick();
 
+  // Waits for the calls in progress to end (see CallCount).
+  bool WaitForCalls(std::chrono::system_clock::time_point deadline) {
+    return calls_.WaitForNone(deadline);
+  }
+
  private:
   core::Gateway& gateway_;
+  CallCount calls_;
 };
 
 }  // namespace sctpgw::rpc

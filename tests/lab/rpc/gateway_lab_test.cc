@@ -1037,13 +1037,50 @@ TEST_F(GatewayLabTest, IdleEventStreamGetsProgress) {
   v1::WatchEventsRequest request;
   request.set_progress_interval_ms(1000);
   EventWatch watch(a.stub(), request);
+  auto progress = watch.WaitForResponse(
+      [](const v1::WatchEventsResponse& r) { return r.has_progress(); }, kCallTimeout);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  EXPECT_TRUE(progress->progress().has_time());
+  EXPECT_TRUE(watch.responses().front().has_ack());
+}
+
+// SIGTERM: waiting calls and event streams end at once with UNAVAILABLE
+// (SHUTTING_DOWN), and sctpgw exits cleanly.
+TEST(GatewayStopLabTest, SigtermEndsWaitingCallsAndStreams) {
+  auto server = SctpgwServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  App a(**server);
+  App b(**server);
+  Pair pair = Connect(a, b);
+  EventWatch watch(a.stub(), v1::WatchEventsRequest());
+  ASSERT_TRUE(watch.WaitForResponse([](const v1::WatchEventsResponse& r) { return r.has_ack(); },
+                                    kCallTimeout)
+                  .ok());
+  grpc::Status receive_status;
+  std::thread receiver([&] {
+    v1::ReceiveRequest request;
+    request.set_association_id(pair.server_assoc);
+    std::vector<v1::InboundMessage> got;
+    receive_status = a.ReceiveFrom(request, &got);
+  });
+  // Stop the service once the receive waits in it.
   auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  bool progress = false;
-  while (!progress && std::chrono::steady_clock::now() < deadline) {
-    (void)watch.WaitFor([](const v1::Event&) { return false; }, 500ms);
-    for (const auto& r : watch.responses()) progress = progress || r.has_progress();
+  bool waiting = false;
+  while (!waiting && std::chrono::steady_clock::now() < deadline) {
+    v1::GetAssociationResponse info;
+    ASSERT_TRUE(a.GetAssociation(pair.server_assoc, &info).ok());
+    waiting = info.association().waiting_receives() == 1;
   }
-  EXPECT_TRUE(progress);
+  ASSERT_TRUE(waiting);
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE((*server)->Stop(kCallTimeout).ok());
+  receiver.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "stopping waited for the drain limit";
+  EXPECT_EQ(receive_status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << receive_status.error_message();
+  auto end = watch.WaitForEnd(kCallTimeout);
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(end->error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 }  // namespace
 }  // namespace sctpgw

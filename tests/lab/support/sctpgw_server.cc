@@ -33,9 +33,13 @@ absl::StatusOr<std::unique_ptr<SctpgwServer>> SctpgwServer::Start(
   std::unique_ptr<SctpgwServer> server(
       new SctpgwServer(std::move(*process), "unix:" + path));
   auto channel = grpc::CreateChannel(server->target_, grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + kStartTimeout)) {
-    return absl::DeadlineExceededError(
-        absl::StrCat("sctpgw did not answer on ", server->target_, " in time"));
+  auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (!channel->WaitForConnected(std::chrono::system_clock::now() + 500ms)) {
+    if (!server->Running()) return absl::InternalError("sctpgw exited at start");
+    if (std::chrono::steady_clock::now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("sctpgw did not answer on ", server->target_, " in time"));
+    }
   }
   return server;
 }
@@ -116,6 +120,24 @@ absl::StatusOr<v1::Event> EventWatch::WaitFor(const std::function<bool(const v1:
         if (match(events_[checked])) return events_[checked];
       }
       return absl::DeadlineExceededError("no matching event in time");
+    }
+  }
+}
+
+absl::StatusOr<v1::WatchEventsResponse> EventWatch::WaitForResponse(
+    const std::function<bool(const v1::WatchEventsResponse&)>& match,
+    std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t checked = 0;
+  for (;;) {
+    for (; checked < responses_.size(); ++checked) {
+      if (match(responses_[checked])) return responses_[checked];
+    }
+    if (ended_) return absl::NotFoundError("the event stream ended: " + end_status_.error_message());
+    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout &&
+        checked == responses_.size()) {
+      return absl::DeadlineExceededError("no matching response in time");
     }
   }
 }

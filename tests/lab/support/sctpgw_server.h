@@ -57,6 +57,10 @@ class EventWatch {
   // `timeout` for it.
   absl::StatusOr<v1::Event> WaitFor(const std::function<bool(const v1::Event&)>& match,
                                     std::chrono::milliseconds timeout);
+  // The first response (ack, events or progress) matching `match`.
+  absl::StatusOr<v1::WatchEventsResponse> WaitForResponse(
+      const std::function<bool(const v1::WatchEventsResponse&)>& match,
+      std::chrono::milliseconds timeout);
   // Waits for the stream's end and returns its status.
   absl::StatusOr<grpc::Status> WaitForEnd(std::chrono::milliseconds timeout);
   std::vector<v1::Event> events();

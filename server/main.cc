@@ -37,6 +37,13 @@ struct Options {
   std::string log_level = "info";
   int drain_seconds = 5;
   sctpgw::core::Limits limits;
+  // gRPC keepalive: how a client that died or lost its network is noticed.
+  int keepalive_time_ms = 10000;
+  int keepalive_timeout_ms = 5000;
+  int min_client_ping_interval_ms = 5000;
+  int64_t default_lease_ms = 30000;
+  int64_t max_lease_ms = 3600000;
+  int64_t session_shutdown_timeout_ms = 5000;
 };
 
 // Prepares a unix socket path: creates its directory and removes a stale
@@ -101,7 +108,44 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-associations", limits.max_associations, "associations held at once")
       ->capture_default_str();
+  app.add_option("--max-sessions", limits.max_sessions, "sessions open at once")
+      ->capture_default_str();
+  app.add_option("--max-endpoints-per-session", limits.max_endpoints_per_session,
+                 "endpoints one session may hold")
+      ->capture_default_str();
+  app.add_option("--max-associations-per-session", limits.max_associations_per_session,
+                 "associations one session may hold")
+      ->capture_default_str();
+  app.add_option("--default-lease-ms", options.default_lease_ms,
+                 "a session's lease when the client asks for none: how long it outlives its "
+                 "last call once no event stream of it is open")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{100}, int64_t{86400000}));
+  app.add_option("--max-lease-ms", options.max_lease_ms, "the longest lease a client may ask for")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{100}, int64_t{86400000}));
+  app.add_option("--session-shutdown-timeout-ms", options.session_shutdown_timeout_ms,
+                 "when a session ends, how long its associations get to complete SHUTDOWN "
+                 "before they are aborted")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}));
+  app.add_option("--keepalive-time-ms", options.keepalive_time_ms,
+                 "gRPC keepalive: ping an idle client connection this often")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 86400000));
+  app.add_option("--keepalive-timeout-ms", options.keepalive_timeout_ms,
+                 "gRPC keepalive: drop the connection when a ping is not answered in time")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3600000));
+  app.add_option("--min-client-ping-interval-ms", options.min_client_ping_interval_ms,
+                 "the shortest keepalive ping interval clients may use")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3600000));
   CLI11_PARSE(app, argc, argv);
+  limits.default_lease = std::chrono::milliseconds(options.default_lease_ms);
+  limits.max_lease = std::chrono::milliseconds(std::max(options.max_lease_ms, options.default_lease_ms));
+  limits.min_lease = std::min(limits.min_lease, limits.default_lease);
+  limits.session_shutdown_timeout = std::chrono::milliseconds(options.session_shutdown_timeout_ms);
   limits.socket_receive_buffer_bytes = limits.socket_send_buffer_bytes;
   // A message must fit the socket's send buffer (the kernel refuses larger
   // ones), with room for the kernel's bookkeeping.
@@ -150,6 +194,15 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
+  // Keepalive, in this one place: a client that dies or loses its network is
+  // noticed by the transport; its event stream ends and its session's lease
+  // starts running out.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, options.keepalive_time_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, options.keepalive_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             options.min_client_ping_interval_ms);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // Room for a full Send batch of large messages.
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       std::min<size_t>(INT32_MAX, limits.max_message_bytes * 4 + (4 << 20))));

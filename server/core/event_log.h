@@ -24,6 +24,7 @@ namespace sctpgw::core {
 struct Event {
   uint64_t sequence = 0;
   std::chrono::system_clock::time_point time;
+  std::string session;  // The session owning the endpoint.
   uint64_t endpoint_id = 0;
   uint64_t association_id = 0;  // 0 when the event concerns no association.
   net::Notification notification;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
@@ -49,10 +50,184 @@ Gateway::Gateway(net::SctpStack& stack, Limits limits)
 
 Gateway::~Gateway() { stack_.SetObserver(nullptr); }
 
+// ---------------------------------------------------------------- sessions
+
+namespace {
+
+// 128 bits from the kernel's random source, as 32 hex digits.
+std::string NewSessionId() {
+  std::random_device random;  // getrandom(2) on Linux.
+  std::string id;
+  for (int i = 0; i < 4; ++i) absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
+  return id;
+}
+
+}  // namespace
+
+absl::StatusOr<SessionInfo> Gateway::OpenSession(std::chrono::milliseconds requested_lease,
+                                                 const std::string& client_name) {
+  if (closed_) return Error(Reason::kShuttingDown, "sctpgw is shutting down");
+  if (sessions_.size() >= limits_.max_sessions) {
+    return Error(Reason::kLimitExceeded,
+                 absl::StrCat("at most ", limits_.max_sessions, " sessions may be open"),
+                 {{"limit", "max_sessions"}, {"value", absl::StrCat(limits_.max_sessions)}});
+  }
+  Session session;
+  session.info.id = NewSessionId();
+  session.info.lease = requested_lease.count() == 0
+                           ? limits_.default_lease
+                           : std::clamp(requested_lease, limits_.min_lease, limits_.max_lease);
+  session.client_name = client_name;
+  std::string id = session.info.id;
+  SessionInfo info = session.info;
+  Session& stored = sessions_.emplace(id, std::move(session)).first->second;
+  RenewLease(stored);
+  return info;
+}
+
+absl::Status Gateway::CloseSession(const std::string& session) {
+  auto found = UseSession(session);
+  if (!found.ok()) return found.status();
+  EndSession(session, "closed by its application");
+  return absl::OkStatus();
+}
+
+absl::Status Gateway::WatchStarted(const std::string& session) {
+  auto found = UseSession(session);
+  if (!found.ok()) return found.status();
+  Session& s = **found;
+  ++s.watchers;
+  stack_.CancelTimer(s.lease_timer);
+  s.lease_timer = 0;
+  return absl::OkStatus();
+}
+
+void Gateway::WatchEnded(const std::string& session) {
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) return;
+  if (it->second.watchers > 0) --it->second.watchers;
+  RenewLease(it->second);
+}
+
+void Gateway::RenewLease(Session& session) {
+  stack_.CancelTimer(session.lease_timer);
+  session.lease_timer = 0;
+  if (session.watchers > 0) return;  // Alive while an event stream is open.
+  std::string id = session.info.id;
+  session.lease_timer = stack_.StartTimer(session.info.lease, [this, id] {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    it->second.lease_timer = 0;
+    EndSession(id, "its lease ran out");
+  });
+}
+
+absl::StatusOr<Gateway::Session*> Gateway::UseSession(const std::string& session) {
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) {
+    // Not echoing the id: it is a credential.
+    return Error(Reason::kSessionNotFound,
+                 session.empty() ? "session_id is required: open a session first"
+                                 : "no such session (it ended, or never existed)",
+                 {{"field", "session_id"}});
+  }
+  RenewLease(it->second);
+  return &it->second;
+}
+
+absl::StatusOr<Gateway::Endpoint*> Gateway::OwnedEndpoint(const std::string& session,
+                                                          uint64_t endpoint_id) {
+  auto it = endpoints_.find(endpoint_id);
+  if (it == endpoints_.end() || it->second.session != session || it->second.closing) {
+    return Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", endpoint_id),
+                 {{"endpoint_id", absl::StrCat(endpoint_id)}});
+  }
+  return &it->second;
+}
+
+absl::StatusOr<Gateway::Association*> Gateway::OwnedAssociation(const std::string& session,
+                                                                uint64_t association_id) {
+  Association* association = FindAssociation(association_id);
+  if (association == nullptr || association->session != session) {
+    return NotFound(session, association_id);
+  }
+  return association;
+}
+
+void Gateway::EndSession(const std::string& session, const char* why) {
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) return;
+  stack_.CancelTimer(it->second.lease_timer);
+  std::set<uint64_t> endpoints = it->second.endpoints;
+  sessions_.erase(it);
+  for (uint64_t endpoint_id : endpoints) {
+    auto endpoint = endpoints_.find(endpoint_id);
+    if (endpoint == endpoints_.end()) continue;
+    endpoint->second.closing = true;
+    for (OperationId op : std::vector<OperationId>(endpoint->second.receivers)) {
+      FailOperation(op, Error(Reason::kSessionNotFound, absl::StrCat("the session ended: ", why)));
+    }
+    std::set<uint64_t> associations = endpoint->second.associations;
+    for (uint64_t association_id : associations) {
+      Association* association = FindAssociation(association_id);
+      if (association == nullptr) continue;
+      // Nothing waits for the application any more.
+      std::vector<OperationId> receivers = association->receivers;
+      for (OperationId op : receivers) {
+        FailOperation(op, Error(Reason::kSessionNotFound, absl::StrCat("the session ended: ", why)));
+      }
+      association = FindAssociation(association_id);
+      if (association == nullptr) continue;
+      if (association->info.state == AssociationState::kEstablished) {
+        // Graceful first; ABORT if the peer does not complete in time.
+        Shutdown(session, association_id, /*abort=*/false, "",
+                 std::chrono::steady_clock::now() + limits_.session_shutdown_timeout,
+                 [this, session, association_id](absl::StatusOr<bool> done) {
+                   if (done.ok() || FindAssociation(association_id) == nullptr) return;
+                   Association* a = FindAssociation(association_id);
+                   net::SocketId socket = a->socket;
+                   if (socket != 0) {
+                     (void)stack_.Abort(socket, a->info.kernel_id, "sctpgw session ended");
+                     a->abort_detail = "sctpgw aborted the association: its session ended and "
+                                       "the peer did not complete the shutdown in time";
+                   } else {
+                     Ended(association_id, Error(Reason::kAssociationLost, "session ended"));
+                   }
+                 });
+      } else if (association->info.state == AssociationState::kConnecting) {
+        if (association->associate_op != 0) {
+          FailOperation(association->associate_op,
+                        Error(Reason::kSessionNotFound, absl::StrCat("the session ended: ", why)));
+        }
+      } else {
+        Forget(association_id);  // Closed, with unread messages nobody will read.
+      }
+    }
+    MaybeCloseOrphan(endpoint_id);
+  }
+}
+
+void Gateway::MaybeCloseOrphan(uint64_t endpoint_id) {
+  auto endpoint = endpoints_.find(endpoint_id);
+  if (endpoint == endpoints_.end() || !endpoint->second.closing) return;
+  if (!endpoint->second.associations.empty()) return;
+  CloseEndpointNow(endpoint_id, /*abort=*/false);
+}
+
 // ---------------------------------------------------------------- endpoints
 
-absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const EndpointSpec& spec) {
+absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
+                                                   const EndpointSpec& spec) {
   if (closed_) return Error(Reason::kShuttingDown, "sctpgw is shutting down");
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  if ((*owner)->endpoints.size() >= limits_.max_endpoints_per_session) {
+    return Error(Reason::kLimitExceeded,
+                 absl::StrCat("a session may hold at most ", limits_.max_endpoints_per_session,
+                              " endpoints"),
+                 {{"limit", "max_endpoints_per_session"},
+                  {"value", absl::StrCat(limits_.max_endpoints_per_session)}});
+  }
   if (spec.addresses.empty()) {
     return Error(Reason::kInvalidAddress, "an endpoint needs at least one local address",
                  {{"field", "local_addresses"}});
@@ -82,7 +257,9 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const EndpointSpec& spec) {
     return FromKernel(status, "reading the endpoint's addresses");
   }
   Endpoint endpoint;
+  endpoint.session = session;
   endpoint.info.id = next_endpoint_id_++;
+  (*owner)->endpoints.insert(endpoint.info.id);
   endpoint.info.local_addresses = *local;
   endpoint.info.port = *port;
   endpoint.info.listening = spec.listen;
@@ -95,12 +272,19 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const EndpointSpec& spec) {
   return info;
 }
 
-absl::Status Gateway::CloseEndpoint(uint64_t endpoint_id, bool abort) {
+absl::Status Gateway::CloseEndpoint(const std::string& session, uint64_t endpoint_id,
+                                    bool abort) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  auto endpoint = OwnedEndpoint(session, endpoint_id);
+  if (!endpoint.ok()) return endpoint.status();
+  CloseEndpointNow(endpoint_id, abort);
+  return absl::OkStatus();
+}
+
+void Gateway::CloseEndpointNow(uint64_t endpoint_id, bool abort) {
   auto it = endpoints_.find(endpoint_id);
-  if (it == endpoints_.end()) {
-    return Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", endpoint_id),
-                 {{"endpoint_id", absl::StrCat(endpoint_id)}});
-  }
+  if (it == endpoints_.end()) return;
   std::set<uint64_t> associations = it->second.associations;
   for (uint64_t association_id : associations) {
     Association* association = FindAssociation(association_id);
@@ -122,13 +306,18 @@ absl::Status Gateway::CloseEndpoint(uint64_t endpoint_id, bool abort) {
   }
   endpoint_sockets_.erase(endpoint.socket);
   stack_.Close(endpoint.socket);
+  if (auto owner = sessions_.find(endpoint.session); owner != sessions_.end()) {
+    owner->second.endpoints.erase(endpoint_id);
+  }
   endpoints_.erase(endpoint_id);
-  return absl::OkStatus();
 }
 
-std::vector<EndpointInfo> Gateway::ListEndpoints() const {
+absl::StatusOr<std::vector<EndpointInfo>> Gateway::ListEndpoints(const std::string& session) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
   std::vector<EndpointInfo> result;
   for (const auto& [id, endpoint] : endpoints_) {
+    if (endpoint.session != session || endpoint.closing) continue;
     EndpointInfo info = endpoint.info;
     info.association_count = endpoint.associations.size();
     result.push_back(std::move(info));
@@ -136,28 +325,39 @@ std::vector<EndpointInfo> Gateway::ListEndpoints() const {
   return result;
 }
 
-absl::StatusOr<std::vector<AssociationInfo>> Gateway::ListAssociations(uint64_t endpoint_id) const {
-  if (endpoint_id != 0 && endpoints_.count(endpoint_id) == 0) {
-    return Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", endpoint_id),
-                 {{"endpoint_id", absl::StrCat(endpoint_id)}});
+absl::StatusOr<std::vector<AssociationInfo>> Gateway::ListAssociations(const std::string& session,
+                                                                       uint64_t endpoint_id) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  if (endpoint_id != 0) {
+    auto endpoint = OwnedEndpoint(session, endpoint_id);
+    if (!endpoint.ok()) return endpoint.status();
   }
   std::vector<AssociationInfo> result;
   for (const auto& [id, association] : associations_) {
+    if (association.session != session) continue;
     if (endpoint_id != 0 && association.info.endpoint_id != endpoint_id) continue;
     result.push_back(Snapshot(association));
   }
   return result;
 }
 
-absl::StatusOr<AssociationInfo> Gateway::GetAssociation(uint64_t association_id) const {
-  const Association* association = FindAssociation(association_id);
-  if (association == nullptr) return NotFound(association_id);
-  return Snapshot(*association);
+absl::StatusOr<AssociationInfo> Gateway::GetAssociation(const std::string& session,
+                                                        uint64_t association_id) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  auto association = OwnedAssociation(session, association_id);
+  if (!association.ok()) return association.status();
+  return Snapshot(**association);
 }
 
-absl::StatusOr<net::AssociationStatus> Gateway::GetAssociationStatus(uint64_t association_id) {
-  Association* association = FindAssociation(association_id);
-  if (association == nullptr) return NotFound(association_id);
+absl::StatusOr<net::AssociationStatus> Gateway::GetAssociationStatus(const std::string& session,
+                                                                     uint64_t association_id) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  auto owned = OwnedAssociation(session, association_id);
+  if (!owned.ok()) return owned.status();
+  Association* association = *owned;
   if (association->socket == 0 || association->info.state == AssociationState::kClosed) {
     return Error(Reason::kAssociationNotEstablished,
                  absl::StrCat("association ", association_id, " is ",
@@ -179,8 +379,8 @@ const Gateway::Association* Gateway::FindAssociation(uint64_t id) const {
   return it == associations_.end() ? nullptr : &it->second;
 }
 
-absl::Status Gateway::NotFound(uint64_t association_id) const {
-  if (ended_.count(association_id) != 0) {
+absl::Status Gateway::NotFound(const std::string& session, uint64_t association_id) const {
+  if (auto ended = ended_.find(association_id); ended != ended_.end() && ended->second == session) {
     return Error(Reason::kAssociationClosed,
                  absl::StrCat("association ", association_id, " has ended"),
                  {{"association_id", absl::StrCat(association_id)}});
@@ -295,17 +495,29 @@ void Gateway::Cancel(OperationId id) {
 
 // ---------------------------------------------------------------- associate
 
-OperationId Gateway::Associate(const AssociateSpec& spec, Deadline deadline,
-                               Done<AssociationInfo> done) {
+OperationId Gateway::Associate(const std::string& session, const AssociateSpec& spec,
+                               Deadline deadline, Done<AssociationInfo> done) {
   auto fail = [&](absl::Status status) -> OperationId {
     done(std::move(status));
     return 0;
   };
   if (closed_) return fail(Error(Reason::kShuttingDown, "sctpgw is shutting down"));
+  auto owner = UseSession(session);
+  if (!owner.ok()) return fail(owner.status());
+  auto owned = OwnedEndpoint(session, spec.endpoint_id);
+  if (!owned.ok()) return fail(owned.status());
   auto endpoint_it = endpoints_.find(spec.endpoint_id);
-  if (endpoint_it == endpoints_.end()) {
-    return fail(Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", spec.endpoint_id),
-                      {{"endpoint_id", absl::StrCat(spec.endpoint_id)}}));
+  size_t held = 0;
+  for (uint64_t endpoint_id : (*owner)->endpoints) {
+    auto e = endpoints_.find(endpoint_id);
+    if (e != endpoints_.end()) held += e->second.associations.size();
+  }
+  if (held >= limits_.max_associations_per_session) {
+    return fail(Error(Reason::kLimitExceeded,
+                      absl::StrCat("a session may hold at most ",
+                                   limits_.max_associations_per_session, " associations"),
+                      {{"limit", "max_associations_per_session"},
+                       {"value", absl::StrCat(limits_.max_associations_per_session)}}));
   }
   if (spec.peers.empty()) {
     return fail(Error(Reason::kInvalidAddress, "associate needs at least one peer address",
@@ -327,6 +539,7 @@ OperationId Gateway::Associate(const AssociateSpec& spec, Deadline deadline,
     return fail(status);
   }
   Association association;
+  association.session = session;
   association.info.id = next_association_id_++;
   association.info.endpoint_id = endpoint.info.id;
   association.info.kernel_id = *kernel_id;
@@ -349,13 +562,20 @@ OperationId Gateway::Associate(const AssociateSpec& spec, Deadline deadline,
 
 // ---------------------------------------------------------------- send
 
-OperationId Gateway::Send(uint64_t association_id, std::vector<OutboundMessage> messages,
-                          Deadline deadline, Done<size_t> done) {
-  Association* association = FindAssociation(association_id);
-  if (association == nullptr) {
-    done(NotFound(association_id));
+OperationId Gateway::Send(const std::string& session, uint64_t association_id,
+                          std::vector<OutboundMessage> messages, Deadline deadline,
+                          Done<size_t> done) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) {
+    done(owner.status());
     return 0;
   }
+  auto owned = OwnedAssociation(session, association_id);
+  if (!owned.ok()) {
+    done(owned.status());
+    return 0;
+  }
+  Association* association = *owned;
   if (association->info.state == AssociationState::kClosed) {
     done(Error(Reason::kAssociationClosed,
                absl::StrCat("association ", association_id, " has ended"),
@@ -488,8 +708,13 @@ void Gateway::OnWritable(net::SocketId socket) {
 
 // ---------------------------------------------------------------- receive
 
-OperationId Gateway::Receive(const ReceiveSpec& spec, Deadline deadline,
-                             Done<std::vector<ReceivedMessage>> done) {
+OperationId Gateway::Receive(const std::string& session, const ReceiveSpec& spec,
+                             Deadline deadline, Done<std::vector<ReceivedMessage>> done) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) {
+    done(owner.status());
+    return 0;
+  }
   if ((spec.association_id == 0) == (spec.endpoint_id == 0)) {
     done(Error(Reason::kInvalidArgument,
                "receive needs exactly one of association_id and endpoint_id",
@@ -518,13 +743,14 @@ OperationId Gateway::Receive(const ReceiveSpec& spec, Deadline deadline,
   if (op.receive.max_bytes == 0) op.receive.max_bytes = limits_.max_bytes_per_receive;
   op.receive_done = std::move(done);
   if (spec.association_id != 0) {
-    Association* association = FindAssociation(spec.association_id);
-    if (association == nullptr) {
-      op.receive_done(NotFound(spec.association_id));
+    auto owned = OwnedAssociation(session, spec.association_id);
+    if (!owned.ok()) {
+      op.receive_done(owned.status());
       return 0;
     }
+    Association* association = *owned;
     if (association->info.state == AssociationState::kClosed && association->queue.empty()) {
-      op.receive_done(NotFound(spec.association_id));
+      op.receive_done(NotFound(session, spec.association_id));
       return 0;
     }
     op.association_id = spec.association_id;
@@ -532,12 +758,12 @@ OperationId Gateway::Receive(const ReceiveSpec& spec, Deadline deadline,
     if (!TryReceive(id)) association->receivers.push_back(id);
     return id;
   }
-  auto endpoint = endpoints_.find(spec.endpoint_id);
-  if (endpoint == endpoints_.end()) {
-    op.receive_done(Error(Reason::kEndpointNotFound, absl::StrCat("no endpoint ", spec.endpoint_id),
-                          {{"endpoint_id", absl::StrCat(spec.endpoint_id)}}));
+  auto owned = OwnedEndpoint(session, spec.endpoint_id);
+  if (!owned.ok()) {
+    op.receive_done(owned.status());
     return 0;
   }
+  auto endpoint = endpoints_.find(spec.endpoint_id);
   op.endpoint_id = spec.endpoint_id;
   OperationId id = AddOperation(std::move(op), deadline);
   if (!TryReceive(id)) endpoint->second.receivers.push_back(id);
@@ -664,15 +890,24 @@ void Gateway::OnMessage(net::SocketId socket, net::InboundMessage message) {
 
 // ---------------------------------------------------------------- shutdown
 
-OperationId Gateway::Shutdown(uint64_t association_id, bool abort, const std::string& reason,
-                              Deadline deadline, Done<bool> done) {
+OperationId Gateway::Shutdown(const std::string& session, uint64_t association_id, bool abort,
+                              const std::string& reason, Deadline deadline, Done<bool> done) {
+  // Sessions that have ended shut their associations down through here too.
+  bool ending = sessions_.count(session) == 0;
+  if (!ending) {
+    auto owner = UseSession(session);
+    if (!owner.ok()) {
+      done(owner.status());
+      return 0;
+    }
+  }
   Association* association = FindAssociation(association_id);
-  if (association == nullptr) {
-    done(NotFound(association_id));
+  if (association == nullptr || association->session != session) {
+    done(ending ? Error(Reason::kSessionNotFound, "no such session") : NotFound(session, association_id));
     return 0;
   }
   if (association->info.state == AssociationState::kClosed) {
-    done(NotFound(association_id));
+    done(NotFound(session, association_id));
     return 0;
   }
   if (abort) {
@@ -727,6 +962,9 @@ void Gateway::LogEvent(uint64_t endpoint_id, uint64_t association_id,
                        net::Notification notification, std::string detail) {
   Event event;
   event.detail = std::move(detail);
+  if (auto endpoint = endpoints_.find(endpoint_id); endpoint != endpoints_.end()) {
+    event.session = endpoint->second.session;
+  }
   event.endpoint_id = endpoint_id;
   event.association_id = association_id;
   event.notification = std::move(notification);
@@ -760,12 +998,23 @@ void Gateway::OnEndpointNotification(Endpoint& endpoint, net::Notification notif
     if (known != endpoint.by_kernel_id.end()) {
       association_id = known->second;
     } else {
-      if (associations_.size() >= limits_.max_associations || closed_) {
-        // Over the limit: refuse the incoming association.
-        (void)stack_.Abort(endpoint.socket, notification.assoc_id, "sctpgw association limit");
+      size_t held = 0;
+      if (auto owner = sessions_.find(endpoint.session); owner != sessions_.end()) {
+        for (uint64_t endpoint_id : owner->second.endpoints) {
+          auto e = endpoints_.find(endpoint_id);
+          if (e != endpoints_.end()) held += e->second.associations.size();
+        }
+      }
+      if (associations_.size() >= limits_.max_associations ||
+          held >= limits_.max_associations_per_session || closed_ || endpoint.closing) {
+        // Over a limit: refuse the incoming association with a reason rather
+        // than accept it and leave it unread.
+        (void)stack_.Abort(endpoint.socket, notification.assoc_id,
+                           "sctpgw: association limit reached");
         return;
       }
       Association association;
+      association.session = endpoint.session;
       association.info.id = next_association_id_++;
       association.info.endpoint_id = endpoint.info.id;
       association.info.kernel_id = notification.assoc_id;
@@ -956,8 +1205,11 @@ void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
   association = FindAssociation(association_id);
   if (association == nullptr) return;
   ReleaseSocket(*association);
-  // Kept while messages wait to be read; forgotten after the last is read.
-  if (association->queue.empty()) Forget(association_id);
+  // Kept while messages wait to be read; forgotten after the last is read
+  // (or at once when its session has ended: nobody will read them).
+  auto endpoint = endpoints_.find(association->info.endpoint_id);
+  bool orphan = endpoint == endpoints_.end() || endpoint->second.closing;
+  if (association->queue.empty() || orphan) Forget(association_id);
 }
 
 void Gateway::FailWaiting(Association& association, const absl::Status& why) {
@@ -989,18 +1241,20 @@ void Gateway::Forget(uint64_t association_id) {
     FailOperation(id, Error(Reason::kAssociationClosed,
                             absl::StrCat("association ", association_id, " has ended")));
   }
-  auto endpoint = endpoints_.find(association->info.endpoint_id);
+  uint64_t endpoint_id = association->info.endpoint_id;
+  auto endpoint = endpoints_.find(endpoint_id);
   if (endpoint != endpoints_.end()) {
     endpoint->second.associations.erase(association_id);
     endpoint->second.by_kernel_id.erase(association->info.kernel_id);
   }
+  ended_[association_id] = association->session;
   associations_.erase(association_id);
-  ended_.insert(association_id);
   ended_order_.push_back(association_id);
   while (ended_order_.size() > kEndedRemembered) {
     ended_.erase(ended_order_.front());
     ended_order_.pop_front();
   }
+  MaybeCloseOrphan(endpoint_id);
 }
 
 void Gateway::Close() {
@@ -1014,7 +1268,8 @@ void Gateway::Close() {
   }
   std::vector<uint64_t> endpoints;
   for (const auto& [id, endpoint] : endpoints_) endpoints.push_back(id);
-  for (uint64_t id : endpoints) (void)CloseEndpoint(id, /*abort=*/false);
+  for (uint64_t id : endpoints) CloseEndpointNow(id, /*abort=*/false);
+  sessions_.clear();
   events_.Close();
 }
 

@@ -50,6 +50,21 @@ struct Limits {
   // Calls that wait complete this much before their deadline, so that their
   // answer (for Receive: the messages) is not lost to the deadline racing it.
   std::chrono::milliseconds deadline_margin{20};
+  // Sessions.
+  size_t max_sessions = 256;
+  size_t max_endpoints_per_session = 64;
+  size_t max_associations_per_session = 4096;
+  std::chrono::milliseconds default_lease{30000};
+  std::chrono::milliseconds min_lease{1000};
+  std::chrono::milliseconds max_lease{3600000};
+  // When a session ends, how long its associations get to complete their
+  // SHUTDOWN handshakes before they are aborted.
+  std::chrono::milliseconds session_shutdown_timeout{5000};
+};
+
+struct SessionInfo {
+  std::string id;  // 128 random bits, hex.
+  std::chrono::milliseconds lease{0};
 };
 
 struct EndpointSpec {
@@ -130,15 +145,32 @@ class Gateway final : private net::SctpStack::Observer {
   // Runs `task` on the stack's thread. Safe from any thread.
   void Post(std::function<void()> task) { stack_.Post(std::move(task)); }
 
-  absl::StatusOr<EndpointInfo> OpenEndpoint(const EndpointSpec& spec);
+  // Sessions own endpoints and associations; every call below names one and
+  // sees only its objects (another session's are NOT_FOUND). A session lives
+  // while it has an event stream open or calls within its lease; then its
+  // associations are shut down (aborted after session_shutdown_timeout) and
+  // its endpoints closed.
+  absl::StatusOr<SessionInfo> OpenSession(std::chrono::milliseconds requested_lease,
+                                          const std::string& client_name);
+  absl::Status CloseSession(const std::string& session);
+  // An event stream of `session` opened or closed: the session lives while
+  // one is open.
+  absl::Status WatchStarted(const std::string& session);
+  void WatchEnded(const std::string& session);
+  size_t session_count() const { return sessions_.size(); }
+
+  absl::StatusOr<EndpointInfo> OpenEndpoint(const std::string& session, const EndpointSpec& spec);
   // Closes an endpoint and every association on it: gracefully (the kernel
   // completes the SHUTDOWN handshakes) or, with `abort`, at once.
-  absl::Status CloseEndpoint(uint64_t endpoint_id, bool abort);
-  std::vector<EndpointInfo> ListEndpoints() const;
-  // Associations of one endpoint, or of all when endpoint_id is 0.
-  absl::StatusOr<std::vector<AssociationInfo>> ListAssociations(uint64_t endpoint_id) const;
-  absl::StatusOr<AssociationInfo> GetAssociation(uint64_t association_id) const;
-  absl::StatusOr<net::AssociationStatus> GetAssociationStatus(uint64_t association_id);
+  absl::Status CloseEndpoint(const std::string& session, uint64_t endpoint_id, bool abort);
+  absl::StatusOr<std::vector<EndpointInfo>> ListEndpoints(const std::string& session);
+  // Associations of one endpoint, or of all the session's when endpoint_id is 0.
+  absl::StatusOr<std::vector<AssociationInfo>> ListAssociations(const std::string& session,
+                                                                uint64_t endpoint_id);
+  absl::StatusOr<AssociationInfo> GetAssociation(const std::string& session,
+                                                 uint64_t association_id);
+  absl::StatusOr<net::AssociationStatus> GetAssociationStatus(const std::string& session,
+                                                              uint64_t association_id);
 
   // The operations that wait. Each calls `done` exactly once: when it
   // completes, fails, reaches `deadline` (DEADLINE_EXCEEDED) or is cancelled
@@ -146,21 +178,22 @@ class Gateway final : private net::SctpStack::Observer {
   //
   // Associate: returns when the association is up. At the deadline or on
   // cancel the half-open association is aborted and forgotten.
-  OperationId Associate(const AssociateSpec& spec, Deadline deadline, Done<AssociationInfo> done);
+  OperationId Associate(const std::string& session, const AssociateSpec& spec, Deadline deadline,
+                        Done<AssociationInfo> done);
   // Send: validates every message first (nothing is sent if one is invalid),
   // then hands them to the kernel in order; returns the count accepted. If
   // the deadline comes first the unsent rest is withdrawn and the error says
   // how many were accepted (metadata "accepted_messages").
-  OperationId Send(uint64_t association_id, std::vector<OutboundMessage> messages,
-                   Deadline deadline, Done<size_t> done);
+  OperationId Send(const std::string& session, uint64_t association_id,
+                   std::vector<OutboundMessage> messages, Deadline deadline, Done<size_t> done);
   // Receive: waits until at least one message is queued. Messages stay
   // queued unless returned.
-  OperationId Receive(const ReceiveSpec& spec, Deadline deadline,
+  OperationId Receive(const std::string& session, const ReceiveSpec& spec, Deadline deadline,
                       Done<std::vector<ReceivedMessage>> done);
   // Shutdown: graceful (waits for SHUTDOWN_COMP; messages already accepted
   // by Send go first) or abort (ABORT with `reason`, returns at once).
-  OperationId Shutdown(uint64_t association_id, bool abort, const std::string& reason,
-                       Deadline deadline, Done<bool> done);
+  OperationId Shutdown(const std::string& session, uint64_t association_id, bool abort,
+                       const std::string& reason, Deadline deadline, Done<bool> done);
   void Cancel(OperationId id);
 
   // Aborts everything and closes every socket: the service is stopping.
@@ -187,7 +220,16 @@ class Gateway final : private net::SctpStack::Observer {
     Done<bool> shutdown_done;
   };
 
+  struct Session {
+    SessionInfo info;
+    std::string client_name;
+    size_t watchers = 0;
+    net::TimerId lease_timer = 0;
+    std::set<uint64_t> endpoints;
+  };
+
   struct Association {
+    std::string session;
     AssociationInfo info;
     net::SocketId socket = 0;  // 0 until peeled off.
     std::deque<net::InboundMessage> queue;
@@ -204,6 +246,9 @@ class Gateway final : private net::SctpStack::Observer {
   };
 
   struct Endpoint {
+    std::string session;
+    // The session has ended: closed once its associations are gone.
+    bool closing = false;
     EndpointInfo info;
     net::SocketId socket = 0;
     size_t max_send_bytes = 0;
@@ -249,7 +294,18 @@ class Gateway final : private net::SctpStack::Observer {
 
   Association* FindAssociation(uint64_t id);
   const Association* FindAssociation(uint64_t id) const;
-  absl::Status NotFound(uint64_t association_id) const;
+  // Lookups on behalf of a session: objects of other sessions are not found.
+  absl::StatusOr<Session*> UseSession(const std::string& session);
+  absl::StatusOr<Endpoint*> OwnedEndpoint(const std::string& session, uint64_t endpoint_id);
+  absl::StatusOr<Association*> OwnedAssociation(const std::string& session,
+                                                uint64_t association_id);
+  absl::Status NotFound(const std::string& session, uint64_t association_id) const;
+  void RenewLease(Session& session);
+  // Ends a session: graceful shutdowns (aborts after the timeout), endpoints
+  // closed when their associations are gone.
+  void EndSession(const std::string& session, const char* why);
+  void CloseEndpointNow(uint64_t endpoint_id, bool abort);
+  void MaybeCloseOrphan(uint64_t endpoint_id);
   AssociationInfo Snapshot(const Association& association) const;
 
   net::SctpStack& stack_;
@@ -266,7 +322,8 @@ class Gateway final : private net::SctpStack::Observer {
   // Recently ended associations, so that late calls get ASSOCIATION_CLOSED
   // rather than NOT_FOUND. Bounded.
   std::deque<uint64_t> ended_order_;
-  std::set<uint64_t> ended_;
+  std::map<uint64_t, std::string> ended_;  // Association id -> its session.
+  std::map<std::string, Session> sessions_;
 
   uint64_t next_endpoint_id_ = 1;
   uint64_t next_association_id_ = 1;

@@ -91,8 +91,8 @@ class QuickCall final : public grpc::ServerUnaryReactor {
 // event and by the once-a-second tick for progress messages.
 class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsResponse> {
  public:
-  EventWatcher(core::EventLog& log, const v1::WatchEventsRequest& request, CallCount& calls)
-      : hold_(calls), log_(log) {
+  EventWatcher(core::Gateway& gateway, const v1::WatchEventsRequest& request, CallCount& calls)
+      : hold_(calls), gateway_(gateway), log_(gateway.events()), session_(request.session_id()) {
     endpoint_id_ = request.endpoint_id();
     uint32_t interval_ms = request.progress_interval_ms();
     if (interval_ms == 0) interval_ms = 10000;
@@ -105,12 +105,29 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
       return;
     }
     progress_interval_ = std::chrono::milliseconds(interval_ms);
-    // Subscribe before reading so that no event slips between the two (and
-    // not under mu_: the log calls Wake() with its subscriber lock held).
-    subscription_ = log_.Subscribe([this] { Wake(); });
-    subscribed_ = true;
+    // The session is checked (and kept alive by this stream) on the core's
+    // thread; the stream starts from there. Until then OnCancel only records
+    // the cancellation, so that this reactor outlives the posted task.
+    gateway_.Post([this, request] {
+      absl::Status status = gateway_.WatchStarted(session_);
+      Start(request, status);
+    });
+  }
+
+  void Start(const v1::WatchEventsRequest& request, const absl::Status& session) {
+    if (session.ok()) {
+      registered_ = true;
+      // Subscribe before reading so that no event slips between the two (and
+      // not under mu_: the log calls Wake() with its subscriber lock held).
+      subscription_ = log_.Subscribe([this] { Wake(); });
+      subscribed_ = true;
+    }
     std::lock_guard<std::mutex> lock(mu_);
     started_ = true;
+    if (!session.ok() || cancelled_) {
+      FinishLocked(cancelled_ ? grpc::Status::CANCELLED : ToGrpcStatus(session));
+      return;
+    }
     if (request.only_new()) {
       after_ = log_.last_sequence();
     } else if (request.after_sequence() == 0) {
@@ -121,8 +138,7 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
     std::vector<core::EventPtr> probe;
     absl::Status status = log_.Read(after_, 0, &probe);
     if (!status.ok()) {
-      finished_ = true;
-      Finish(ToGrpcStatus(status));
+      FinishLocked(ToGrpcStatus(status));
       return;
     }
     v1::WatchAck* ack = response_.mutable_ack();
@@ -145,11 +161,16 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
 
   void OnCancel() override {
     std::lock_guard<std::mutex> lock(mu_);
-    FinishLocked(grpc::Status::CANCELLED);
+    cancelled_ = true;
+    if (started_) FinishLocked(grpc::Status::CANCELLED);
   }
 
   void OnDone() override {
     if (subscribed_) log_.Unsubscribe(subscription_);
+    if (registered_) {
+      core::Gateway* gateway = &gateway_;
+      gateway_.Post([gateway, session = session_] { gateway->WatchEnded(session); });
+    }
     delete this;
   }
 
@@ -195,6 +216,7 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
     response_.Clear();
     for (const core::EventPtr& event : events) {
       after_ = event->sequence;
+      if (event->session != session_) continue;  // Other sessions' events are not ours.
       if (endpoint_id_ != 0 && event->endpoint_id != endpoint_id_) continue;
       ToProto(*event, response_.mutable_events()->add_events());
     }
@@ -211,7 +233,10 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
   }
 
   CallCount::Hold hold_;
+  core::Gateway& gateway_;
   core::EventLog& log_;
+  const std::string session_;
+  bool registered_ = false;  // Counted as a watcher of the session.
   uint64_t endpoint_id_ = 0;
   std::chrono::milliseconds progress_interval_{10000};
   core::EventLog::SubscriberId subscription_ = 0;
@@ -220,6 +245,7 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
   std::mutex mu_;
   uint64_t after_ = 0;
   bool started_ = false;
+  bool cancelled_ = false;
   bool writing_ = false;
   bool finished_ = false;
   std::chrono::steady_clock::time_point last_write_;
@@ -244,6 +270,41 @@ GatewayServiceImpl::~GatewayServiceImpl() = default;
 
 void GatewayServiceImpl::Tick() { gateway_.events().WakeAll(); }
 
+grpc::ServerUnaryReactor* GatewayServiceImpl::OpenSession(grpc::CallbackServerContext* context,
+                                                          const v1::OpenSessionRequest* request,
+                                                          v1::OpenSessionResponse* response) {
+  (void)context;
+  auto* call = new QuickCall(calls_);
+  if (request->client_name().size() > 64) {
+    call->Finish(ToGrpcStatus(Error(Reason::kInvalidArgument,
+                                    "client_name is longer than 64 bytes",
+                                    {{"field", "client_name"}})));
+    return call;
+  }
+  gateway_.Post([this, call, response, lease = request->requested_lease_ms(),
+                 name = request->client_name()] {
+    auto session = gateway_.OpenSession(std::chrono::milliseconds(lease), name);
+    if (session.ok()) {
+      response->set_session_id(session->id);
+      response->set_lease_ms(static_cast<uint32_t>(session->lease.count()));
+    }
+    call->Finish(ToGrpcStatus(session.status()));
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::CloseSession(grpc::CallbackServerContext* context,
+                                                           const v1::CloseSessionRequest* request,
+                                                           v1::CloseSessionResponse* response) {
+  (void)context;
+  (void)response;
+  auto* call = new QuickCall(calls_);
+  gateway_.Post([this, call, session = request->session_id()] {
+    call->Finish(ToGrpcStatus(gateway_.CloseSession(session)));
+  });
+  return call;
+}
+
 grpc::ServerUnaryReactor* GatewayServiceImpl::OpenEndpoint(grpc::CallbackServerContext* context,
                                                            const v1::OpenEndpointRequest* request,
                                                            v1::OpenEndpointResponse* response) {
@@ -254,8 +315,8 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::OpenEndpoint(grpc::CallbackServerC
     call->Finish(ToGrpcStatus(spec.status()));
     return call;
   }
-  gateway_.Post([this, call, spec = std::move(*spec), response] {
-    auto endpoint = gateway_.OpenEndpoint(spec);
+  gateway_.Post([this, call, session = request->session_id(), spec = std::move(*spec), response] {
+    auto endpoint = gateway_.OpenEndpoint(session, spec);
     if (endpoint.ok()) ToProto(*endpoint, response->mutable_endpoint());
     call->Finish(ToGrpcStatus(endpoint.status()));
   });
@@ -268,8 +329,9 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::CloseEndpoint(grpc::CallbackServer
   (void)context;
   (void)response;
   auto* call = new QuickCall(calls_);
-  gateway_.Post([this, call, id = request->endpoint_id(), abort = request->abort()] {
-    call->Finish(ToGrpcStatus(gateway_.CloseEndpoint(id, abort)));
+  gateway_.Post([this, call, session = request->session_id(), id = request->endpoint_id(),
+                 abort = request->abort()] {
+    call->Finish(ToGrpcStatus(gateway_.CloseEndpoint(session, id, abort)));
   });
   return call;
 }
@@ -285,9 +347,15 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListEndpoints(grpc::CallbackServer
     call->Finish(ToGrpcStatus(!after.ok() ? after.status() : size.status()));
     return call;
   }
-  gateway_.Post([this, call, response, after = *after, size = *size] {
+  gateway_.Post([this, call, response, session = request->session_id(), after = *after,
+                 size = *size] {
+    auto endpoints = gateway_.ListEndpoints(session);
+    if (!endpoints.ok()) {
+      call->Finish(ToGrpcStatus(endpoints.status()));
+      return;
+    }
     int count = 0;
-    for (const core::EndpointInfo& endpoint : gateway_.ListEndpoints()) {
+    for (const core::EndpointInfo& endpoint : *endpoints) {
       if (endpoint.id <= after) continue;
       if (count == size) {
         response->set_next_page_token(absl::StrCat(response->endpoints().rbegin()->endpoint_id()));
@@ -311,9 +379,10 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Associate(grpc::CallbackServerCont
     return call;
   }
   core::Deadline deadline = ToDeadline(context->deadline());
-  gateway_.Post([this, call, state = call->state(), spec = std::move(*spec), deadline, response] {
+  gateway_.Post([this, call, state = call->state(), session = request->session_id(),
+                 spec = std::move(*spec), deadline, response] {
     core::OperationId id = gateway_.Associate(
-        spec, deadline, [call, response](absl::StatusOr<core::AssociationInfo> result) {
+        session, spec, deadline, [call, response](absl::StatusOr<core::AssociationInfo> result) {
           if (result.ok()) ToProto(*result, response->mutable_association());
           call->Finish(ToGrpcStatus(result.status()));
         });
@@ -334,10 +403,11 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Send(grpc::CallbackServerContext* 
     return call;
   }
   core::Deadline deadline = ToDeadline(context->deadline());
-  gateway_.Post([this, call, state = call->state(), id = request->association_id(),
-                 messages = std::move(*messages), deadline, response]() mutable {
+  gateway_.Post([this, call, state = call->state(), session = request->session_id(),
+                 id = request->association_id(), messages = std::move(*messages), deadline,
+                 response]() mutable {
     core::OperationId op = gateway_.Send(
-        id, std::move(messages), deadline, [call, response](absl::StatusOr<size_t> result) {
+        session, id, std::move(messages), deadline, [call, response](absl::StatusOr<size_t> result) {
           if (result.ok()) response->set_accepted_messages(static_cast<uint32_t>(*result));
           call->Finish(ToGrpcStatus(result.status()));
         });
@@ -356,9 +426,10 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Receive(grpc::CallbackServerContex
     return call;
   }
   core::Deadline deadline = ToDeadline(context->deadline());
-  gateway_.Post([this, call, state = call->state(), spec = *spec, deadline, response] {
+  gateway_.Post([this, call, state = call->state(), session = request->session_id(), spec = *spec,
+                 deadline, response] {
     core::OperationId op = gateway_.Receive(
-        spec, deadline,
+        session, spec, deadline,
         [call, response](absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
           if (result.ok()) {
             for (core::ReceivedMessage& message : *result) {
@@ -391,10 +462,10 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Shutdown(grpc::CallbackServerConte
     return call;
   }
   core::Deadline deadline = ToDeadline(context->deadline());
-  gateway_.Post([this, call, state = call->state(), id = request->association_id(),
-                 abort = request->mode() == v1::SHUTDOWN_MODE_ABORT,
+  gateway_.Post([this, call, state = call->state(), session = request->session_id(),
+                 id = request->association_id(), abort = request->mode() == v1::SHUTDOWN_MODE_ABORT,
                  reason = request->abort_reason(), deadline] {
-    core::OperationId op = gateway_.Shutdown(id, abort, reason, deadline,
+    core::OperationId op = gateway_.Shutdown(session, id, abort, reason, deadline,
                                              [call](absl::StatusOr<bool> result) {
                                                call->Finish(ToGrpcStatus(result.status()));
                                              });
@@ -414,9 +485,9 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListAssociations(
     call->Finish(ToGrpcStatus(!after.ok() ? after.status() : size.status()));
     return call;
   }
-  gateway_.Post([this, call, response, endpoint = request->endpoint_id(), after = *after,
-                 size = *size] {
-    auto associations = gateway_.ListAssociations(endpoint);
+  gateway_.Post([this, call, response, session = request->session_id(),
+                 endpoint = request->endpoint_id(), after = *after, size = *size] {
+    auto associations = gateway_.ListAssociations(session, endpoint);
     if (!associations.ok()) {
       call->Finish(ToGrpcStatus(associations.status()));
       return;
@@ -442,8 +513,9 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
     v1::GetAssociationResponse* response) {
   (void)context;
   auto* call = new QuickCall(calls_);
-  gateway_.Post([this, call, response, id = request->association_id()] {
-    auto association = gateway_.GetAssociation(id);
+  gateway_.Post([this, call, response, session = request->session_id(),
+                 id = request->association_id()] {
+    auto association = gateway_.GetAssociation(session, id);
     if (!association.ok()) {
       call->Finish(ToGrpcStatus(association.status()));
       return;
@@ -451,7 +523,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
     ToProto(*association, response->mutable_association());
     if (association->state == core::AssociationState::kEstablished ||
         association->state == core::AssociationState::kShuttingDown) {
-      auto status = gateway_.GetAssociationStatus(id);
+      auto status = gateway_.GetAssociationStatus(session, id);
       if (status.ok()) ToProto(*status, response->mutable_status());
     }
     call->Finish(grpc::Status::OK);
@@ -462,7 +534,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* GatewayServiceImpl::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   (void)context;
-  return new EventWatcher(gateway_.events(), *request, calls_);
+  return new EventWatcher(gateway_, *request, calls_);
 }
 
 }  // namespace sctpgw::rpc

@@ -46,6 +46,12 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   explicit GatewayServiceImpl(core::Gateway& gateway);
   ~GatewayServiceImpl() override;
 
+  grpc::ServerUnaryReactor* OpenSession(grpc::CallbackServerContext* context,
+                                        const v1::OpenSessionRequest* request,
+                                        v1::OpenSessionResponse* response) override;
+  grpc::ServerUnaryReactor* CloseSession(grpc::CallbackServerContext* context,
+                                         const v1::CloseSessionRequest* request,
+                                         v1::CloseSessionResponse* response) override;
   grpc::ServerUnaryReactor* OpenEndpoint(grpc::CallbackServerContext* context,
                                          const v1::OpenEndpointRequest* request,
                                          v1::OpenEndpointResponse* response) override;

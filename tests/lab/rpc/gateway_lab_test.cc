@@ -46,11 +46,37 @@ class PrivateNetwork : public ::testing::Environment {
 // One application's view of sctpgw: typed calls with deadlines.
 class App {
  public:
-  explicit App(const SctpgwServer& server) : stub_(server.NewStub()) {}
+  // Opens a session of its own (or attaches to `session`).
+  explicit App(const SctpgwServer& server, std::string session = "", uint32_t lease_ms = 0)
+      : stub_(server.NewStub()), session_(std::move(session)) {
+    if (!session_.empty()) return;
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::OpenSessionRequest request;
+    request.set_requested_lease_ms(lease_ms);
+    request.set_client_name("lab-test");
+    v1::OpenSessionResponse response;
+    grpc::Status status = stub_->OpenSession(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    session_ = response.session_id();
+  }
 
   v1::GatewayService::Stub& stub() { return *stub_; }
+  const std::string& session() const { return session_; }
 
-  grpc::Status OpenEndpoint(const v1::OpenEndpointRequest& request, v1::Endpoint* endpoint) {
+  v1::WatchEventsRequest WatchAll() const {
+    v1::WatchEventsRequest request;
+    request.set_session_id(session_);
+    return request;
+  }
+  v1::WatchEventsRequest WatchEndpoint(uint64_t endpoint_id) const {
+    v1::WatchEventsRequest request = WatchAll();
+    request.set_endpoint_id(endpoint_id);
+    return request;
+  }
+
+  grpc::Status OpenEndpoint(v1::OpenEndpointRequest request, v1::Endpoint* endpoint) {
+    request.set_session_id(session_);
     grpc::ClientContext context;
     SetTimeout(&context, kCallTimeout);
     v1::OpenEndpointResponse response;
@@ -86,6 +112,7 @@ class App {
     grpc::ClientContext context;
     SetTimeout(&context, timeout);
     v1::AssociateRequest request;
+    request.set_session_id(session_);
     request.set_endpoint_id(endpoint_id);
     request.add_peer_addresses(ip);
     request.set_peer_port(port);
@@ -102,14 +129,16 @@ class App {
     grpc::ClientContext context;
     SetTimeout(&context, timeout);
     v1::SendRequest request;
+    request.set_session_id(session_);
     request.set_association_id(association_id);
     for (const auto& m : messages) *request.add_messages() = m;
     v1::SendResponse response;
     return stub_->Send(&context, request, &response);
   }
 
-  grpc::Status ReceiveFrom(const v1::ReceiveRequest& request, std::vector<v1::InboundMessage>* out,
+  grpc::Status ReceiveFrom(v1::ReceiveRequest request, std::vector<v1::InboundMessage>* out,
                            std::chrono::milliseconds timeout = kCallTimeout) {
+    request.set_session_id(session_);
     grpc::ClientContext context;
     SetTimeout(&context, timeout);
     v1::ReceiveResponse response;
@@ -137,6 +166,7 @@ class App {
     grpc::ClientContext context;
     SetTimeout(&context, kCallTimeout);
     v1::ShutdownRequest request;
+    request.set_session_id(session_);
     request.set_association_id(association_id);
     request.set_mode(mode);
     request.set_abort_reason(reason);
@@ -148,6 +178,7 @@ class App {
     grpc::ClientContext context;
     SetTimeout(&context, kCallTimeout);
     v1::ListAssociationsRequest request;
+    request.set_session_id(session_);
     request.set_endpoint_id(endpoint_id);
     v1::ListAssociationsResponse response;
     grpc::Status status = stub_->ListAssociations(&context, request, &response);
@@ -159,12 +190,14 @@ class App {
     grpc::ClientContext context;
     SetTimeout(&context, kCallTimeout);
     v1::GetAssociationRequest request;
+    request.set_session_id(session_);
     request.set_association_id(association_id);
     return stub_->GetAssociation(&context, request, response);
   }
 
  private:
   std::unique_ptr<v1::GatewayService::Stub> stub_;
+  std::string session_;
 };
 
 v1::OutboundMessage Message(uint32_t stream, uint32_t ppid, const std::string& payload,
@@ -177,11 +210,6 @@ v1::OutboundMessage Message(uint32_t stream, uint32_t ppid, const std::string& p
   return m;
 }
 
-v1::WatchEventsRequest WatchEndpoint(uint64_t endpoint_id) {
-  v1::WatchEventsRequest request;
-  request.set_endpoint_id(endpoint_id);
-  return request;
-}
 
 class GatewayLabTest : public ::testing::Test {
  protected:
@@ -206,9 +234,9 @@ TEST_F(GatewayLabTest, TwoApplicationsExchangeMessagesAndShutDown) {
   App b(*server_);
   v1::Endpoint listener = a.Listen("127.0.0.1");
   ASSERT_NE(listener.port(), 0u);
-  EventWatch a_events(a.stub(), WatchEndpoint(listener.endpoint_id()));
+  EventWatch a_events(a.stub(), a.WatchEndpoint(listener.endpoint_id()));
   v1::Endpoint client = b.Open("127.0.0.1");
-  EventWatch b_events(b.stub(), WatchEndpoint(client.endpoint_id()));
+  EventWatch b_events(b.stub(), b.WatchEndpoint(client.endpoint_id()));
 
   v1::Association b_assoc;
   grpc::Status status = b.Associate(client.endpoint_id(), "127.0.0.1", listener.port(), &b_assoc);
@@ -330,7 +358,13 @@ Pair Connect(App& a, App& b) {
   Pair pair;
   pair.listener = a.Listen("127.0.0.1");
   pair.client = b.Open("127.0.0.1");
-  EventWatch events(a.stub(), WatchEndpoint(pair.listener.endpoint_id()));
+  v1::WatchEventsRequest watch = a.WatchEndpoint(pair.listener.endpoint_id());
+  watch.set_only_new(true);
+  EventWatch events(a.stub(), watch);
+  EXPECT_TRUE(events
+                  .WaitForResponse([](const v1::WatchEventsResponse& r) { return r.has_ack(); },
+                                   kCallTimeout)
+                  .ok());
   v1::Association association;
   grpc::Status status =
       b.Associate(pair.client.endpoint_id(), "127.0.0.1", pair.listener.port(), &association);
@@ -357,7 +391,7 @@ std::string PeerScript() {
 TEST_F(GatewayLabTest, PythonPeerAssociatesToSctpgw) {
   App a(*server_);
   v1::Endpoint listener = a.Listen("127.0.0.1");
-  EventWatch events(a.stub(), WatchEndpoint(listener.endpoint_id()));
+  EventWatch events(a.stub(), a.WatchEndpoint(listener.endpoint_id()));
   auto peer = testing::Subprocess::Start(
       {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", absl::StrCat(listener.port())},
       /*keep_stdin=*/true);
@@ -408,7 +442,7 @@ TEST_F(GatewayLabTest, SctpgwAssociatesToPythonListener) {
   uint32_t port = static_cast<uint32_t>(std::stoul(banner->substr(5)));
 
   v1::Endpoint endpoint = a.Open("127.0.0.1");
-  EventWatch events(a.stub(), WatchEndpoint(endpoint.endpoint_id()));
+  EventWatch events(a.stub(), a.WatchEndpoint(endpoint.endpoint_id()));
   v1::Association association;
   grpc::Status status = a.Associate(endpoint.endpoint_id(), "127.0.0.1", port, &association);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -620,6 +654,7 @@ TEST(GatewayFlowControlLabTest, SlowReaderIsolatedAndBounded) {
     grpc::ClientContext context;
     SetTimeout(&context, 2000ms);
     v1::SendRequest request;
+    request.set_session_id(b.session());
     request.set_association_id(one.client_assoc);
     for (const auto& m : batch) *request.add_messages() = m;
     v1::SendResponse response;
@@ -769,6 +804,7 @@ TEST_F(GatewayLabTest, InvalidInputsGetTheirCodes) {
          grpc::ClientContext context;
          SetTimeout(&context, kCallTimeout);
          v1::CloseEndpointRequest request;
+         request.set_session_id(a.session());
          request.set_endpoint_id(55555);
          v1::CloseEndpointResponse response;
          return a.stub().CloseEndpoint(&context, request, &response);
@@ -778,7 +814,7 @@ TEST_F(GatewayLabTest, InvalidInputsGetTheirCodes) {
        [&] {
          grpc::ClientContext context;
          SetTimeout(&context, kCallTimeout);
-         v1::WatchEventsRequest request;
+         v1::WatchEventsRequest request = a.WatchAll();
          request.set_progress_interval_ms(10);
          auto reader = a.stub().WatchEvents(&context, request);
          v1::WatchEventsResponse response;
@@ -814,8 +850,8 @@ TEST_F(GatewayLabTest, AbortEndsBothSides) {
   App a(*server_);
   App b(*server_);
   Pair pair = Connect(a, b);
-  EventWatch a_events(a.stub(), WatchEndpoint(pair.listener.endpoint_id()));
-  EventWatch b_events(b.stub(), WatchEndpoint(pair.client.endpoint_id()));
+  EventWatch a_events(a.stub(), a.WatchEndpoint(pair.listener.endpoint_id()));
+  EventWatch b_events(b.stub(), b.WatchEndpoint(pair.client.endpoint_id()));
   grpc::Status status = b.Shutdown(pair.client_assoc, v1::SHUTDOWN_MODE_ABORT, "going away");
   ASSERT_TRUE(status.ok()) << status.error_message();
   // The aborting side sees COMM_LOST too.
@@ -847,6 +883,7 @@ TEST_F(GatewayLabTest, CancelledAssociateLeavesNothing) {
   grpc::ClientContext context;
   SetTimeout(&context, kCallTimeout);
   v1::AssociateRequest request;
+  request.set_session_id(a.session());
   request.set_endpoint_id(endpoint.endpoint_id());
   request.add_peer_addresses("203.0.113.8");
   request.set_peer_port(3868);
@@ -879,7 +916,7 @@ TEST(GatewayLimitsLabTest, OversizedIncomingMessageAbortsItsAssociation) {
   ASSERT_TRUE(server.ok()) << server.status();
   App a(**server);
   v1::Endpoint listener = a.Listen("127.0.0.1");
-  EventWatch events(a.stub(), WatchEndpoint(listener.endpoint_id()));
+  EventWatch events(a.stub(), a.WatchEndpoint(listener.endpoint_id()));
   auto peer = testing::Subprocess::Start(
       {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", absl::StrCat(listener.port())},
       /*keep_stdin=*/true);
@@ -923,7 +960,7 @@ TEST_F(GatewayLabTest, UndeliveredMessageComesBackInSendFailed) {
 
   App a(*server_);
   v1::Endpoint endpoint = a.Open("198.51.100.1");
-  EventWatch events(a.stub(), WatchEndpoint(endpoint.endpoint_id()));
+  EventWatch events(a.stub(), a.WatchEndpoint(endpoint.endpoint_id()));
   v1::Association association;
   grpc::Status status = a.Associate(endpoint.endpoint_id(), "198.51.100.2", port, &association);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -967,7 +1004,7 @@ TEST_F(GatewayLabTest, Ipv6AndSeveralLocalAddresses) {
   grpc::Status status = a.OpenEndpoint(request, &listener);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(listener.local_addresses_size(), 2);
-  EventWatch events(a.stub(), WatchEndpoint(listener.endpoint_id()));
+  EventWatch events(a.stub(), a.WatchEndpoint(listener.endpoint_id()));
   v1::Endpoint client = b.Open("::1");
   v1::Association association;
   status = b.Associate(client.endpoint_id(), "::1", listener.port(), &association);
@@ -990,38 +1027,46 @@ TEST(GatewayEventsLabTest, ResumeAndCompaction) {
   ASSERT_TRUE(server.ok()) << server.status();
   App a(**server);
   App b(**server);
+  // A second stream of A's session stays open throughout: the reference.
+  EventWatch reference(a.stub(), a.WatchAll());
   Pair first = Connect(a, b);
   uint64_t last_seen;
   {
-    EventWatch watch(a.stub(), v1::WatchEventsRequest());
+    EventWatch watch(a.stub(), a.WatchAll());
     auto up = watch.WaitFor(IsCommUpOnEndpoint(first.listener.endpoint_id()), kTimeout);
     ASSERT_TRUE(up.ok()) << up.status();
     std::vector<v1::Event> events = watch.events();
     last_seen = events.back().sequence();
   }
-  // While nobody watches: a second association and its end.
+  // While this client is away: a second association and its end.
   Pair second = Connect(a, b);
   ASSERT_TRUE(b.Shutdown(second.client_assoc, v1::SHUTDOWN_MODE_GRACEFUL).ok());
-  v1::WatchEventsRequest resume;
+  v1::WatchEventsRequest resume = a.WatchAll();
   resume.set_after_sequence(last_seen);
   EventWatch resumed(a.stub(), resume);
-  auto comp = resumed.WaitFor(
-      IsAssociationChange(second.server_assoc, v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP),
-      kTimeout);
-  ASSERT_TRUE(comp.ok()) << comp.status();
-  std::vector<v1::Event> events = resumed.events();
-  ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events.front().sequence(), last_seen + 1);  // Nothing missed, nothing repeated.
-  for (size_t i = 1; i < events.size(); ++i) {
-    EXPECT_EQ(events[i].sequence(), events[i - 1].sequence() + 1);
+  auto is_comp =
+      IsAssociationChange(second.server_assoc, v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP);
+  ASSERT_TRUE(resumed.WaitFor(is_comp, kTimeout).ok());
+  ASSERT_TRUE(reference.WaitFor(is_comp, kTimeout).ok());
+  // Exactly the session's events after last_seen: nothing missed, nothing
+  // repeated, nothing of B's session (sequences are service-wide, so a
+  // session's stream has gaps where other sessions' events are).
+  std::vector<uint64_t> expected;
+  for (const v1::Event& event : reference.events()) {
+    if (event.sequence() > last_seen) expected.push_back(event.sequence());
   }
+  std::vector<uint64_t> got;
+  for (const v1::Event& event : resumed.events()) got.push_back(event.sequence());
+  got.resize(std::min(got.size(), expected.size()));
+  EXPECT_EQ(got, expected);
+  EXPECT_FALSE(expected.empty());
 
   // Push the first events out of the 16 kept.
   for (int i = 0; i < 4; ++i) {
     Pair more = Connect(a, b);
     ASSERT_TRUE(b.Shutdown(more.client_assoc, v1::SHUTDOWN_MODE_GRACEFUL).ok());
   }
-  v1::WatchEventsRequest stale;
+  v1::WatchEventsRequest stale = a.WatchAll();
   stale.set_after_sequence(1);
   EventWatch compacted(a.stub(), stale);
   auto end = compacted.WaitForEnd(kCallTimeout);
@@ -1034,7 +1079,7 @@ TEST(GatewayEventsLabTest, ResumeAndCompaction) {
 // An idle event stream gets progress messages.
 TEST_F(GatewayLabTest, IdleEventStreamGetsProgress) {
   App a(*server_);
-  v1::WatchEventsRequest request;
+  v1::WatchEventsRequest request = a.WatchAll();
   request.set_progress_interval_ms(1000);
   EventWatch watch(a.stub(), request);
   auto progress = watch.WaitForResponse(
@@ -1052,7 +1097,7 @@ TEST(GatewayStopLabTest, SigtermEndsWaitingCallsAndStreams) {
   App a(**server);
   App b(**server);
   Pair pair = Connect(a, b);
-  EventWatch watch(a.stub(), v1::WatchEventsRequest());
+  EventWatch watch(a.stub(), a.WatchAll());
   ASSERT_TRUE(watch.WaitForResponse([](const v1::WatchEventsResponse& r) { return r.has_ack(); },
                                     kCallTimeout)
                   .ok());

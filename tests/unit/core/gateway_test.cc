@@ -71,6 +71,7 @@ class GatewayTest : public ::testing::Test {
     limits_.association_queue_bytes = 100;
     limits_.max_message_bytes = 1000;
     gateway_.emplace(stack_, limits_);
+    session_ = gateway_->OpenSession(std::chrono::milliseconds(0), "unit")->id;
   }
 
   uint64_t OpenEndpoint() {
@@ -81,7 +82,7 @@ class GatewayTest : public ::testing::Test {
     EXPECT_CALL(stack_, MaxSendSize(kEndpointSocket)).WillOnce(Return(size_t{1 << 20}));
     EndpointSpec spec;
     spec.addresses = {Address("192.0.2.1", 0)};
-    auto endpoint = gateway_->OpenEndpoint(spec);
+    auto endpoint = gateway_->OpenEndpoint(session_, spec);
     EXPECT_TRUE(endpoint.ok()) << endpoint.status();
     EXPECT_EQ(endpoint->port, 38412);
     return endpoint->id;
@@ -102,7 +103,7 @@ class GatewayTest : public ::testing::Test {
     AssociateSpec spec;
     spec.endpoint_id = endpoint;
     spec.peers = {Address("198.51.100.9", 2905)};
-    gateway_->Associate(spec, In(deadline), result->callback());
+    gateway_->Associate(session_, spec, In(deadline), result->callback());
     EXPECT_FALSE(result->value.has_value());
   }
 
@@ -119,6 +120,7 @@ class GatewayTest : public ::testing::Test {
   StrictMock<net::MockSctpStack> stack_;
   Limits limits_;
   std::optional<Gateway> gateway_;
+  std::string session_;
 };
 
 TEST_F(GatewayTest, AssociateCompletesOnCommUpWithPeeledSocketAndEvent) {
@@ -133,7 +135,7 @@ TEST_F(GatewayTest, AssociateCompletesOnCommUpWithPeeledSocketAndEvent) {
   EXPECT_EQ(info.state, AssociationState::kEstablished);
   EXPECT_EQ(info.outbound_streams, 4);
   EXPECT_EQ(info.peer_addresses.front().ToString(), "198.51.100.9:2905");
-  EXPECT_EQ(stack_.pending_timers(), 0u) << "the deadline timer must be cancelled";
+  EXPECT_EQ(stack_.pending_timers(), 1u) << "only the session's lease may remain";
 
   std::vector<EventPtr> events;
   ASSERT_TRUE(gateway_->events().Read(0, 10, &events).ok());
@@ -150,10 +152,10 @@ TEST_F(GatewayTest, AssociateDeadlineAbortsTheHalfOpenAssociation) {
   stack_.AdvanceTime(1000ms);
   ASSERT_TRUE(result.value.has_value());
   EXPECT_EQ(result.value->status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_TRUE(gateway_->ListAssociations(0)->empty());
+  EXPECT_TRUE(gateway_->ListAssociations(session_, 0)->empty());
   // The notification the kernel gives for the aborted attempt is dropped.
   stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_CANT_STR_ASSOC));
-  EXPECT_TRUE(gateway_->ListAssociations(0)->empty());
+  EXPECT_TRUE(gateway_->ListAssociations(session_, 0)->empty());
 }
 
 TEST_F(GatewayTest, AssociateRefusedFailsWithAssociateFailed) {
@@ -163,8 +165,8 @@ TEST_F(GatewayTest, AssociateRefusedFailsWithAssociateFailed) {
   ASSERT_TRUE(result.value.has_value());
   EXPECT_EQ(result.value->status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ErrorReason(result.value->status()), "ASSOCIATE_FAILED");
-  EXPECT_TRUE(gateway_->ListAssociations(0)->empty());
-  EXPECT_EQ(stack_.pending_timers(), 0u);
+  EXPECT_TRUE(gateway_->ListAssociations(session_, 0)->empty());
+  EXPECT_EQ(stack_.pending_timers(), 1u);  // The session's lease.
 }
 
 TEST_F(GatewayTest, SendValidatesEveryMessageBeforeSendingAny) {
@@ -181,12 +183,12 @@ TEST_F(GatewayTest, SendValidatesEveryMessageBeforeSendingAny) {
   };
   for (const Case& c : cases) {
     Result<size_t> result;
-    gateway_->Send(id, c.messages, In(1000ms), result.callback());
+    gateway_->Send(session_, id, c.messages, In(1000ms), result.callback());
     ASSERT_TRUE(result.value.has_value());
     EXPECT_EQ(ErrorReason(result.value->status()), c.reason);
   }
   Result<size_t> unknown;
-  gateway_->Send(999, {Outbound("x")}, In(1000ms), unknown.callback());
+  gateway_->Send(session_, 999, {Outbound("x")}, In(1000ms), unknown.callback());
   EXPECT_EQ(unknown.value->status().code(), absl::StatusCode::kNotFound);
   // StrictMock: no Send reached the stack.
 }
@@ -198,7 +200,7 @@ TEST_F(GatewayTest, SendWaitsForRoomWhenTheKernelBufferIsFull) {
   EXPECT_CALL(stack_, Send(kAssociationSocket, _, _))
       .WillOnce(Return(net::ErrnoStatus(EAGAIN, "sendmsg")));
   Result<size_t> result;
-  gateway_->Send(id, {Outbound("one"), Outbound("two")}, In(5000ms), result.callback());
+  gateway_->Send(session_, id, {Outbound("one"), Outbound("two")}, In(5000ms), result.callback());
   EXPECT_FALSE(result.value.has_value());
 
   EXPECT_CALL(stack_, Send(kAssociationSocket, _, _)).WillOnce(Return(absl::OkStatus()));
@@ -215,7 +217,7 @@ TEST_F(GatewayTest, SendDeadlineSaysHowManyWereAccepted) {
   EXPECT_CALL(stack_, Send(kAssociationSocket, _, _))
       .WillOnce(Return(net::ErrnoStatus(EAGAIN, "sendmsg")));
   Result<size_t> result;
-  gateway_->Send(id, {Outbound("one"), Outbound("two"), Outbound("three")}, In(1000ms),
+  gateway_->Send(session_, id, {Outbound("one"), Outbound("two"), Outbound("three")}, In(1000ms),
                  result.callback());
   stack_.AdvanceTime(1000ms);
   ASSERT_TRUE(result.value.has_value());
@@ -230,13 +232,13 @@ TEST_F(GatewayTest, ReceiveWaitsThenCompletesAndDeadlineLosesNothing) {
   ReceiveSpec spec;
   spec.association_id = id;
   Result<std::vector<ReceivedMessage>> timed_out;
-  gateway_->Receive(spec, In(1000ms), timed_out.callback());
+  gateway_->Receive(session_, spec, In(1000ms), timed_out.callback());
   stack_.AdvanceTime(1000ms);
   ASSERT_TRUE(timed_out.value.has_value());
   EXPECT_EQ(timed_out.value->status().code(), absl::StatusCode::kDeadlineExceeded);
 
   Result<std::vector<ReceivedMessage>> waiting;
-  gateway_->Receive(spec, In(5000ms), waiting.callback());
+  gateway_->Receive(session_, spec, In(5000ms), waiting.callback());
   EXPECT_FALSE(waiting.value.has_value());
   stack_.observer()->OnMessage(kAssociationSocket, Inbound("hello", 2));
   ASSERT_TRUE(waiting.value.has_value());
@@ -253,37 +255,37 @@ TEST_F(GatewayTest, FullQueueStopsReadingUntilDrained) {
   for (int i = 0; i < 3; ++i) {
     stack_.observer()->OnMessage(kAssociationSocket, Inbound(std::string(40, 'a' + i)));
   }
-  EXPECT_EQ(gateway_->GetAssociation(id)->queued_bytes, 120u);
+  EXPECT_EQ(gateway_->GetAssociation(session_, id)->queued_bytes, 120u);
 
   EXPECT_CALL(stack_, PauseReading(kAssociationSocket, false));
   ReceiveSpec spec;
   spec.association_id = id;
   spec.max_messages = 2;
   Result<std::vector<ReceivedMessage>> result;
-  gateway_->Receive(spec, In(1000ms), result.callback());
+  gateway_->Receive(session_, spec, In(1000ms), result.callback());
   ASSERT_TRUE(result.value->ok());
   ASSERT_EQ((*result.value)->size(), 2u);
   EXPECT_EQ((**result.value)[0].message.payload[0], 'a');
   EXPECT_EQ((**result.value)[1].message.payload[0], 'b');
-  EXPECT_EQ(gateway_->GetAssociation(id)->queued_bytes, 40u);
+  EXPECT_EQ(gateway_->GetAssociation(session_, id)->queued_bytes, 40u);
 }
 
 TEST_F(GatewayTest, GracefulShutdownCompletesOnShutdownComp) {
   uint64_t id = Establish();
   EXPECT_CALL(stack_, Shutdown(kAssociationSocket, kKernelAssoc)).WillOnce(Return(absl::OkStatus()));
   Result<bool> result;
-  gateway_->Shutdown(id, /*abort=*/false, "", In(5000ms), result.callback());
+  gateway_->Shutdown(session_, id, /*abort=*/false, "", In(5000ms), result.callback());
   EXPECT_FALSE(result.value.has_value());
-  EXPECT_EQ(gateway_->GetAssociation(id)->state, AssociationState::kShuttingDown);
+  EXPECT_EQ(gateway_->GetAssociation(session_, id)->state, AssociationState::kShuttingDown);
 
   EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
   stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_SHUTDOWN_COMP));
   ASSERT_TRUE(result.value.has_value());
   EXPECT_TRUE(result.value->ok());
-  EXPECT_TRUE(gateway_->ListAssociations(0)->empty());
+  EXPECT_TRUE(gateway_->ListAssociations(session_, 0)->empty());
   // A late call names an association that has ended.
   Result<size_t> late;
-  gateway_->Send(id, {Outbound("x")}, In(1000ms), late.callback());
+  gateway_->Send(session_, id, {Outbound("x")}, In(1000ms), late.callback());
   EXPECT_EQ(ErrorReason(late.value->status()), "ASSOCIATION_CLOSED");
 }
 
@@ -292,16 +294,16 @@ TEST_F(GatewayTest, MessagesQueuedWhenTheAssociationEndsCanStillBeRead) {
   stack_.observer()->OnMessage(kAssociationSocket, Inbound("last words"));
   EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
   stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_COMM_LOST));
-  EXPECT_EQ(gateway_->GetAssociation(id)->state, AssociationState::kClosed);
+  EXPECT_EQ(gateway_->GetAssociation(session_, id)->state, AssociationState::kClosed);
 
   ReceiveSpec spec;
   spec.association_id = id;
   Result<std::vector<ReceivedMessage>> result;
-  gateway_->Receive(spec, In(1000ms), result.callback());
+  gateway_->Receive(session_, spec, In(1000ms), result.callback());
   ASSERT_TRUE(result.value->ok());
   EXPECT_EQ((**result.value)[0].message.payload, "last words");
   // Read out: now it is gone.
-  EXPECT_FALSE(gateway_->GetAssociation(id).ok());
+  EXPECT_FALSE(gateway_->GetAssociation(session_, id).ok());
 }
 
 TEST_F(GatewayTest, NotificationsQueuedBehindCommLostAreStillReported) {
@@ -326,7 +328,7 @@ TEST_F(GatewayTest, IncomingAssociationIsPeeledOffAndAnnounced) {
   OpenEndpoint();
   ExpectPeelOff();
   stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
-  auto associations = gateway_->ListAssociations(0);
+  auto associations = gateway_->ListAssociations(session_, 0);
   ASSERT_TRUE(associations.ok());
   ASSERT_EQ(associations->size(), 1u);
   EXPECT_TRUE(associations->front().incoming);
@@ -341,12 +343,67 @@ TEST_F(GatewayTest, CancelledReceiveCompletesWithCancelled) {
   ReceiveSpec spec;
   spec.association_id = id;
   Result<std::vector<ReceivedMessage>> result;
-  OperationId op = gateway_->Receive(spec, In(5000ms), result.callback());
+  OperationId op = gateway_->Receive(session_, spec, In(5000ms), result.callback());
   gateway_->Cancel(op);
   ASSERT_TRUE(result.value.has_value());
   EXPECT_EQ(result.value->status().code(), absl::StatusCode::kCancelled);
   gateway_->Cancel(op);  // Twice is harmless.
-  EXPECT_EQ(stack_.pending_timers(), 0u);
+  EXPECT_EQ(stack_.pending_timers(), 1u);  // The session's lease.
+}
+
+TEST_F(GatewayTest, SessionsSeeOnlyTheirOwnObjects) {
+  uint64_t id = Establish();
+  std::string other = gateway_->OpenSession(0ms, "other")->id;
+  Result<size_t> send;
+  gateway_->Send(other, id, {Outbound("x")}, In(1000ms), send.callback());
+  EXPECT_EQ(ErrorReason(send.value->status()), "ASSOCIATION_NOT_FOUND");
+  EXPECT_TRUE(gateway_->ListAssociations(other, 0)->empty());
+  EXPECT_TRUE(gateway_->ListEndpoints(other)->empty());
+  EXPECT_EQ(ErrorReason(gateway_->GetAssociation(other, id).status()), "ASSOCIATION_NOT_FOUND");
+  EXPECT_EQ(ErrorReason(gateway_->ListEndpoints("no-such-session").status()), "SESSION_NOT_FOUND");
+  EXPECT_EQ(gateway_->ListAssociations(session_, 0)->size(), 1u);
+}
+
+TEST_F(GatewayTest, ExpiredLeaseShutsDownThenAbortsAndForgets) {
+  uint64_t id = Establish();
+  // The lease (30 s by default) runs out: graceful shutdown first.
+  EXPECT_CALL(stack_, Shutdown(kAssociationSocket, kKernelAssoc)).WillOnce(Return(absl::OkStatus()));
+  stack_.AdvanceTime(limits_.default_lease);
+  EXPECT_EQ(gateway_->session_count(), 0u);
+  // The peer does not complete within the shutdown timeout: ABORT.
+  EXPECT_CALL(stack_, Abort(kAssociationSocket, kKernelAssoc, _)).WillOnce(Return(absl::OkStatus()));
+  stack_.AdvanceTime(limits_.session_shutdown_timeout);
+  // COMM_LOST follows; the association and then its endpoint are gone.
+  EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
+  EXPECT_CALL(stack_, Close(kEndpointSocket));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_COMM_LOST));
+  std::vector<EventPtr> events;
+  ASSERT_TRUE(gateway_->events().Read(0, 10, &events).ok());
+  EXPECT_EQ(events.back()->association_id, id);
+  EXPECT_NE(events.back()->detail.find("session ended"), std::string::npos);
+}
+
+TEST_F(GatewayTest, AnOpenEventStreamKeepsTheSessionAlive) {
+  ASSERT_TRUE(gateway_->WatchStarted(session_).ok());
+  stack_.AdvanceTime(limits_.default_lease * 3);
+  EXPECT_EQ(gateway_->session_count(), 1u);
+  gateway_->WatchEnded(session_);
+  stack_.AdvanceTime(limits_.default_lease);
+  EXPECT_EQ(gateway_->session_count(), 0u);
+  EXPECT_EQ(gateway_->WatchStarted(session_).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(GatewayTest, PerSessionEndpointLimit) {
+  limits_.max_endpoints_per_session = 1;
+  gateway_.reset();
+  gateway_.emplace(stack_, limits_);
+  session_ = gateway_->OpenSession(0ms, "unit")->id;
+  OpenEndpoint();
+  EndpointSpec spec;
+  spec.addresses = {Address("192.0.2.1", 0)};
+  auto second = gateway_->OpenEndpoint(session_, spec);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorMetadataOf(second.status())["limit"], "max_endpoints_per_session");
 }
 
 }  // namespace

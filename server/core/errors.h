@@ -34,6 +34,7 @@ enum class Reason {
   kSubscriberTooSlow,         // RESOURCE_EXHAUSTED: an event stream fell behind the history.
   kKernelSctpUnavailable,     // FAILED_PRECONDITION: the kernel has no SCTP.
   kAddressInUse,              // ALREADY_EXISTS: bind() found the address and port taken.
+  kAssociationExists,         // ALREADY_EXISTS: the endpoint already has one with that peer.
   kAddressNotAvailable,       // FAILED_PRECONDITION: bind() to an address this host lacks.
   kSocketError,               // INTERNAL (or the errno's code): any other kernel error.
   kShuttingDown,              // UNAVAILABLE: the service is stopping.

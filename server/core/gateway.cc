@@ -536,6 +536,25 @@ OperationId Gateway::Associate(const std::string& session, const AssociateSpec& 
     if (error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH) {
       status = Error(Reason::kAssociateFailed, status.message(), {{"errno", absl::StrCat(error)}});
     }
+    // SCTP allows one association between two endpoints; the kernel says
+    // EISCONN/EALREADY, or EADDRNOTAVAIL once the first was peeled off.
+    bool exists = error == EISCONN || error == EALREADY;
+    if (error == EADDRNOTAVAIL) {
+      for (uint64_t id : endpoint.associations) {
+        const Association* other = FindAssociation(id);
+        if (other == nullptr) continue;
+        for (const net::SocketAddress& peer : other->info.peer_addresses) {
+          for (const net::SocketAddress& wanted : spec.peers) exists = exists || peer == wanted;
+        }
+      }
+    }
+    if (exists) {
+      status = Error(Reason::kAssociationExists,
+                     absl::StrCat("endpoint ", spec.endpoint_id, " already has an association with ",
+                                  spec.peers.front().ToString(),
+                                  "; SCTP allows one per pair of endpoints"),
+                     {{"errno", absl::StrCat(error)}});
+    }
     return fail(status);
   }
   Association association;
@@ -1060,7 +1079,11 @@ void Gateway::Established(Endpoint& endpoint, Association& association,
   auto socket = stack_.PeelOff(endpoint.socket, up.assoc_id);
   if (!socket.ok()) {
     (void)stack_.Abort(endpoint.socket, up.assoc_id, "sctpgw could not take the association");
-    absl::Status status = FromKernel(socket.status(), "sctp_peeloff");
+    // Usually the peer aborted right after COMM_UP (the association is gone
+    // before it could be taken over).
+    absl::Status status = Error(Reason::kAssociateFailed,
+                                absl::StrCat("the association ended as it was set up: ",
+                                             socket.status().message()));
     if (association.associate_op != 0) {
       OperationId op = association.associate_op;
       association.associate_op = 0;

@@ -9,7 +9,9 @@ SCTP_SNDINFO control message and reads SCTP_RCVINFO back (RFC 6458).
 Then, either way: send every message given on stdin as lines
 "STREAM PPID TEXT" until a line "recv N", at which point it receives N
 messages and prints each as "got STREAM PPID TEXT", then "done", and closes
-gracefully after stdin ends.
+gracefully after stdin ends. If the association ends while receiving, it
+prints "eof" (the peer shut down gracefully) or "reset" (the peer aborted)
+and exits 0.
 """
 import socket
 import struct
@@ -72,9 +74,16 @@ def main():
     for line in sys.stdin:
         words = line.split(" ", 2)
         if words[0] == "recv":
-            for _ in range(int(words[1])):
-                stream, ppid, data = receive(sock)
-                print("got", stream, ppid, data.decode(), flush=True)
+            try:
+                for _ in range(int(words[1])):
+                    stream, ppid, data = receive(sock)
+                    print("got", stream, ppid, data.decode(), flush=True)
+            except EOFError:
+                print("eof", flush=True)
+                return
+            except ConnectionResetError:
+                print("reset", flush=True)
+                return
             print("done", flush=True)
         else:
             send(sock, int(words[0]), int(words[1]), words[2].rstrip("\n").encode())

@@ -1,0 +1,338 @@
+// Sessions end to end: leases kept by event streams and calls, cleanup after
+// a client dies, reattach, isolation, limits, draining on SIGTERM, churn.
+// Runs under the lab.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "tests/lab/support/gateway_app.h"
+
+namespace sctpgw {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::App;
+using testing::Connect;
+using testing::ErrorReason;
+using testing::EventWatch;
+using testing::IsAssociationChange;
+using testing::IsCommUpOnEndpoint;
+using testing::kCallTimeout;
+using testing::kTimeout;
+using testing::Message;
+using testing::Pair;
+using testing::PeerScript;
+using testing::SctpgwServer;
+using testing::SetTimeout;
+
+::testing::Environment* const kPrivateNetwork =
+    ::testing::AddGlobalTestEnvironment(new testing::PrivateNetwork);
+
+size_t OpenFds(pid_t pid) {
+  size_t count = 0;
+  DIR* dir = opendir(absl::StrCat("/proc/", pid, "/fd").c_str());
+  if (dir == nullptr) return 0;
+  while (readdir(dir) != nullptr) ++count;
+  closedir(dir);
+  return count;
+}
+
+// Waits until `condition` holds or `timeout` passes, asking `app`'s session
+// for its associations between checks (a round trip through the service's
+// loop, which is where the awaited cleanup happens).
+template <typename Condition>
+bool WaitUntil(App& app, Condition condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    (void)app.Associations();
+  }
+  return true;
+}
+
+// A client killed with SIGKILL: the transport notices, its session's lease
+// runs out, and its association is shut down gracefully; the peer sees
+// SHUTDOWN_COMP within keepalive time + timeout + lease (+ emulation slack);
+// sctpgw's descriptors return to their baseline.
+TEST(SessionLabTest, KilledClientsAssociationsAreShutDown) {
+  auto server = SctpgwServer::Start({"--keepalive-time-ms", "1000", "--keepalive-timeout-ms",
+                                     "1000", "--min-client-ping-interval-ms", "500",
+                                     "--default-lease-ms", "2000"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  App peer(**server);
+  v1::Endpoint listener = peer.Listen("127.0.0.1");
+  EventWatch events(peer.stub(), peer.WatchEndpoint(listener.endpoint_id()));
+  size_t fds_before = OpenFds((*server)->pid());
+
+  auto holder = testing::Subprocess::Start(
+      {SESSION_HOLDER, (*server)->target(), absl::StrCat(listener.port()), "2000"});
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  ASSERT_TRUE(holder->ReadStdoutUntil("\n", kCallTimeout).ok()) << "the holder did not start";
+  auto up = events.WaitFor(IsCommUpOnEndpoint(listener.endpoint_id()), kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+
+  holder->Signal(SIGKILL);
+  auto killed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(holder->Wait(kCallTimeout).ok());
+  auto done = events.WaitFor(
+      IsAssociationChange(up->association_id(), v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP),
+      kTimeout);
+  ASSERT_TRUE(done.ok()) << "the peer saw no graceful shutdown: " << done.status();
+  auto elapsed = std::chrono::steady_clock::now() - killed;
+  std::printf("killed client: peer saw SHUTDOWN_COMP %lld ms after SIGKILL (window 1 s + 1 s + 2 s)\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
+  EXPECT_LT(elapsed, 4s + 3s);
+  for (const v1::Event& event : events.events()) {
+    if (event.association_id() == up->association_id() && event.has_association_change()) {
+      EXPECT_NE(event.association_change().type(), v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST)
+          << "the association was aborted, not shut down";
+    }
+  }
+  pid_t pid = (*server)->pid();
+  EXPECT_TRUE(WaitUntil(peer, [&] { return OpenFds(pid) <= fds_before; }, kCallTimeout))
+      << "descriptors: " << fds_before << " before, " << OpenFds(pid) << " after";
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+}
+
+// A client that comes back with its session id within the lease keeps its
+// endpoints and associations and, resuming from the last sequence it
+// processed, gets the events it missed exactly once. After the lease, the
+// session and its associations are gone.
+TEST(SessionLabTest, ReattachWithinTheLeaseAndNotAfter) {
+  auto server = SctpgwServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  App b(**server);
+  std::string session;
+  uint64_t last_seen = 0;
+  Pair first;
+  {
+    App a(**server, "", /*lease_ms=*/6000);
+    session = a.session();
+    first = Connect(a, b);
+    EventWatch watch(a.stub(), a.WatchAll());
+    auto up = watch.WaitFor(IsCommUpOnEndpoint(first.listener.endpoint_id()), kTimeout);
+    ASSERT_TRUE(up.ok()) << up.status();
+    last_seen = watch.events().back().sequence();
+  }  // The client goes away (its stream and connection close).
+
+  // While it is away: messages for it, and a second association.
+  grpc::Status sent = b.Send(first.client_assoc, {Message(1, 7, "while you were away")});
+  ASSERT_TRUE(sent.ok()) << sent.error_message();
+  // SCTP allows one association per pair of endpoints: a second from the
+  // same endpoint is refused, clearly.
+  grpc::Status again_same =
+      b.Associate(first.client.endpoint_id(), "127.0.0.1", first.listener.port(), nullptr);
+  EXPECT_EQ(again_same.error_code(), grpc::StatusCode::ALREADY_EXISTS) << again_same.error_message();
+  EXPECT_EQ(ErrorReason(again_same), "ASSOCIATION_EXISTS");
+  v1::Endpoint another = b.Open("127.0.0.1");
+  v1::Association second;
+  grpc::Status associated =
+      b.Associate(another.endpoint_id(), "127.0.0.1", first.listener.port(), &second);
+  ASSERT_TRUE(associated.ok()) << associated.error_message();
+
+  App again(**server, session);  // Same session id, new connection.
+  v1::WatchEventsRequest resume = again.WatchAll();
+  resume.set_after_sequence(last_seen);
+  EventWatch resumed(again.stub(), resume);
+  auto missed = resumed.WaitFor(IsCommUpOnEndpoint(first.listener.endpoint_id()), kTimeout);
+  ASSERT_TRUE(missed.ok()) << missed.status();
+  EXPECT_NE(missed->association_id(), first.server_assoc) << "an event delivered twice";
+  EXPECT_GT(missed->sequence(), last_seen);
+  EXPECT_EQ(again.Associations().size(), 2u);
+  std::vector<v1::InboundMessage> got = again.ReceiveN(first.server_assoc, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload(), "while you were away");
+
+  // Away for longer than the lease: the associations are shut down.
+  EventWatch b_events(b.stub(), b.WatchAll());
+  resumed.Cancel();
+  {
+    App gone(std::move(again));
+  }
+  auto ended = b_events.WaitFor(
+      IsAssociationChange(first.client_assoc, v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP),
+      kTimeout);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  App late(**server, session);
+  grpc::ClientContext context;
+  SetTimeout(&context, kCallTimeout);
+  v1::ListEndpointsRequest request;
+  request.set_session_id(session);
+  v1::ListEndpointsResponse response;
+  grpc::Status status = late.stub().ListEndpoints(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ErrorReason(status), "SESSION_NOT_FOUND");
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+}
+
+// Two sessions cannot see or touch each other's objects: naming another
+// session's association or endpoint is NOT_FOUND, lists and events are
+// their own.
+TEST(SessionLabTest, SessionsAreIsolated) {
+  auto server = SctpgwServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  App a(**server);
+  App b(**server);
+  App c(**server);
+  Pair pair = Connect(a, b);  // A's listener, B's client side.
+  EventWatch c_events(c.stub(), c.WatchAll());
+
+  EXPECT_EQ(ErrorReason(c.Send(pair.server_assoc, {Message(0, 0, "x")})), "ASSOCIATION_NOT_FOUND");
+  EXPECT_EQ(ErrorReason(c.Send(pair.client_assoc, {Message(0, 0, "x")})), "ASSOCIATION_NOT_FOUND");
+  EXPECT_EQ(ErrorReason(c.Shutdown(pair.server_assoc, v1::SHUTDOWN_MODE_ABORT)),
+            "ASSOCIATION_NOT_FOUND");
+  v1::GetAssociationResponse info;
+  EXPECT_EQ(c.GetAssociation(pair.server_assoc, &info).error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::ReceiveRequest receive;
+  receive.set_endpoint_id(pair.listener.endpoint_id());
+  std::vector<v1::InboundMessage> none;
+  EXPECT_EQ(ErrorReason(c.ReceiveFrom(receive, &none)), "ENDPOINT_NOT_FOUND");
+  EXPECT_EQ(ErrorReason(c.Associate(pair.listener.endpoint_id(), "127.0.0.1", 1, nullptr)),
+            "ENDPOINT_NOT_FOUND");
+  EXPECT_TRUE(c.Associations().empty());
+  EXPECT_EQ(a.Associations().size(), 1u);
+  EXPECT_EQ(b.Associations().size(), 1u);
+
+  // The objects are untouched and work.
+  ASSERT_TRUE(b.Send(pair.client_assoc, {Message(0, 0, "still mine")}).ok());
+  EXPECT_EQ(a.ReceiveN(pair.server_assoc, 1).at(0).payload(), "still mine");
+  // C saw none of A's or B's events (its stream has only the ack so far).
+  for (const v1::WatchEventsResponse& r : c_events.responses()) EXPECT_FALSE(r.has_events());
+
+  // A call without a session, or with one that does not exist.
+  App nobody(**server, "00000000000000000000000000000000");
+  EXPECT_EQ(ErrorReason(nobody.Send(pair.server_assoc, {Message(0, 0, "x")})), "SESSION_NOT_FOUND");
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+}
+
+// Limits give RESOURCE_EXHAUSTED with the limit's name; an incoming
+// association over a session's limit is aborted with a reason, and the
+// service stays healthy.
+TEST(SessionLabTest, LimitsAreEnforced) {
+  auto server = SctpgwServer::Start({"--max-sessions", "3", "--max-endpoints-per-session", "1",
+                                     "--max-associations-per-session", "1"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  App a(**server);
+  App b(**server);
+  App c(**server);
+  {
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::OpenSessionResponse response;
+    grpc::Status status = a.stub().OpenSession(&context, v1::OpenSessionRequest(), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_EQ(ErrorReason(status), "LIMIT_EXCEEDED");
+  }
+  Pair pair = Connect(a, b);
+  v1::OpenEndpointRequest second;
+  second.add_local_addresses("127.0.0.1");
+  EXPECT_EQ(a.OpenEndpoint(second, nullptr).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // B is at its limit too.
+  EXPECT_EQ(b.Associate(pair.client.endpoint_id(), "127.0.0.1", pair.listener.port(), nullptr)
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  // C associates to A's listener: A is at its limit, so sctpgw aborts the
+  // incoming association with a reason C sees.
+  v1::Endpoint c_endpoint = c.Open("127.0.0.1");
+  EventWatch c_events(c.stub(), c.WatchAll());
+  v1::Association refused;
+  grpc::Status status =
+      c.Associate(c_endpoint.endpoint_id(), "127.0.0.1", pair.listener.port(), &refused);
+  if (status.ok()) {
+    auto lost = c_events.WaitFor(
+        IsAssociationChange(refused.association_id(), v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST),
+        kTimeout);
+    ASSERT_TRUE(lost.ok()) << lost.status();
+    EXPECT_NE(lost->association_change().info().find("limit"), std::string::npos);
+  } else {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  }
+  EXPECT_EQ(a.Associations().size(), 1u);
+  // Healthy: A's association still carries messages.
+  ASSERT_TRUE(b.Send(pair.client_assoc, {Message(0, 0, "fine")}).ok());
+  EXPECT_EQ(a.ReceiveN(pair.server_assoc, 1).at(0).payload(), "fine");
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+}
+
+// SIGTERM: peers see a graceful SHUTDOWN (not ABORT), the unix socket is
+// removed and sctpgw exits 0.
+TEST(SessionLabTest, SigtermShutsAssociationsDownGracefully) {
+  auto server = SctpgwServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto peer = testing::Subprocess::Start({"/usr/bin/python3", PeerScript(), "listen", "127.0.0.1"},
+                                         /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  auto banner = peer->ReadStdoutUntil("\n", kCallTimeout);
+  ASSERT_TRUE(banner.ok()) << banner.status();
+  uint32_t port = static_cast<uint32_t>(std::stoul(banner->substr(5)));
+  App a(**server);
+  v1::Endpoint endpoint = a.Open("127.0.0.1");
+  ASSERT_TRUE(a.Associate(endpoint.endpoint_id(), "127.0.0.1", port, nullptr).ok());
+  ASSERT_TRUE(peer->WriteStdin("recv 1\n").ok());
+
+  std::string path = (*server)->target().substr(5);
+  ASSERT_TRUE((*server)->Stop(kCallTimeout).ok());
+  auto out = peer->ReadStdoutUntil("eof", kCallTimeout);
+  EXPECT_TRUE(out.ok()) << "the peer did not see a graceful shutdown: "
+                        << peer->ReadStdout(0ms);
+  struct stat info;
+  EXPECT_NE(stat(path.c_str(), &info), 0) << "the unix socket was left behind";
+}
+
+// Open/associate/shut down/close, many times over: descriptors and memory
+// come back (measured after a warm-up, so that allocator and history caches
+// are already at their size).
+TEST(SessionLabTest, ChurnLeavesNoGrowth) {
+  auto server = SctpgwServer::Start({"--event-history", "256"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  App a(**server);
+  App b(**server);
+  v1::Endpoint listener = a.Listen("127.0.0.1");
+  pid_t pid = (*server)->pid();
+  constexpr int kWarmUp = 50;
+  constexpr int kCycles = 1000;
+  size_t fds = 0;
+  size_t rss = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kWarmUp + kCycles; ++i) {
+    if (i == kWarmUp) {
+      fds = OpenFds(pid);
+      rss = *testing::ResidentBytes(pid);
+      start = std::chrono::steady_clock::now();
+    }
+    v1::Endpoint endpoint = b.Open("127.0.0.1");
+    v1::Association association;
+    ASSERT_TRUE(
+        b.Associate(endpoint.endpoint_id(), "127.0.0.1", listener.port(), &association).ok());
+    ASSERT_TRUE(b.Shutdown(association.association_id(), v1::SHUTDOWN_MODE_GRACEFUL).ok());
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::CloseEndpointRequest close;
+    close.set_session_id(b.session());
+    close.set_endpoint_id(endpoint.endpoint_id());
+    v1::CloseEndpointResponse closed;
+    ASSERT_TRUE(b.stub().CloseEndpoint(&context, close, &closed).ok());
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  // A's side of the last association may still be ending.
+  EXPECT_TRUE(WaitUntil(a, [&] { return a.Associations().empty(); }, kCallTimeout));
+  EXPECT_TRUE(WaitUntil(a, [&] { return OpenFds(pid) <= fds; }, kCallTimeout))
+      << fds << " descriptors after warm-up, " << OpenFds(pid) << " at the end";
+  size_t rss_end = *testing::ResidentBytes(pid);
+  std::printf("churn: %d cycles in %lld ms; fds %zu -> %zu; RSS %zu -> %zu KiB\n", kCycles,
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()),
+              fds, OpenFds(pid), rss / 1024, rss_end / 1024);
+  EXPECT_LT(rss_end, rss + 4 * 1024 * 1024) << "memory grew with churn";
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+}
+
+}  // namespace
+}  // namespace sctpgw

@@ -23,6 +23,7 @@
 
 #include <future>
 
+#include "server/config/settings.h"
 #include "server/core/gateway.h"
 #include "server/net/kernel_probe.h"
 #include "server/net/kernel_sctp_stack.h"
@@ -32,19 +33,6 @@ namespace {
 
 constexpr char kUnixPrefix[] = "unix:";
 
-struct Options {
-  std::vector<std::string> listen = {"unix:/run/sctpgw/sctpgw.sock"};
-  std::string log_level = "info";
-  int drain_seconds = 5;
-  sctpgw::core::Limits limits;
-  // gRPC keepalive: how a client that died or lost its network is noticed.
-  int keepalive_time_ms = 10000;
-  int keepalive_timeout_ms = 5000;
-  int min_client_ping_interval_ms = 5000;
-  int64_t default_lease_ms = 30000;
-  int64_t max_lease_ms = 3600000;
-  int64_t session_shutdown_timeout_ms = 5000;
-};
 
 // Prepares a unix socket path: creates its directory and removes a stale
 // socket left by a process that is gone. Refuses to touch a live one.
@@ -71,93 +59,62 @@ bool PrepareUnixSocket(const std::string& path) {
   return true;
 }
 
+// The --config FILE given on the command line, if any (read before the
+// flags, which override it).
+std::string ConfigPath(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) return argv[i + 1];
+    if (arg.rfind("--config=", 0) == 0) return arg.substr(9);
+  }
+  return "";
+}
+
+// One log line per association lifecycle event, from the event log.
+void LogLifecycle(const sctpgw::core::Event& event) {
+  const sctpgw::net::Notification& n = event.notification;
+  if (n.type != sctpgw::net::NotificationType::kAssociationChange &&
+      n.type != sctpgw::net::NotificationType::kPeerAddressChange) {
+    return;
+  }
+  const char* what = n.type == sctpgw::net::NotificationType::kAssociationChange
+                         ? sctpgw::net::AssociationChangeName(n.state)
+                         : sctpgw::net::PeerAddressStateName(n.state);
+  // The session id is a credential: only its first 8 digits are logged.
+  spdlog::info("association {} {}: session {}.., endpoint {}, peer {}{}{}", event.association_id,
+               what, event.session.substr(0, 8), event.endpoint_id,
+               n.address ? n.address->ToString() : event.peer, event.detail.empty() ? "" : ": ",
+               event.detail);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  CLI::App app{"sctpgw: holds kernel SCTP endpoints for applications over gRPC"};
-  app.add_option("--listen", options.listen,
-                 "gRPC listen address, repeatable: unix:/path or host:port")
-      ->capture_default_str();
-  app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error, critical")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.add_option("--drain-seconds", options.drain_seconds,
-                 "on SIGTERM/SIGINT, how long in-flight calls may take to finish")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 3600));
-  sctpgw::core::Limits& limits = options.limits;
-  app.add_option("--max-message-bytes", limits.max_message_bytes,
-                 "largest SCTP message sent or received (reassembled), bytes")
-      ->capture_default_str()
-      ->check(CLI::Range(size_t{1}, size_t{64} << 20));
-  app.add_option("--association-queue-bytes", limits.association_queue_bytes,
-                 "received bytes queued per association before sctpgw stops reading it")
-      ->capture_default_str()
-      ->check(CLI::Range(size_t{4096}, size_t{1} << 30));
-  app.add_option("--socket-buffer-bytes", limits.socket_send_buffer_bytes,
-                 "SO_SNDBUF and SO_RCVBUF of every SCTP socket, bytes")
-      ->capture_default_str()
-      ->check(CLI::Range(4096, 1 << 30));
-  app.add_option("--event-history", limits.event_history,
-                 "events kept for subscribers that resume")
-      ->capture_default_str()
-      ->check(CLI::Range(size_t{16}, size_t{1} << 24));
-  app.add_option("--max-endpoints", limits.max_endpoints, "endpoints open at once")
-      ->capture_default_str();
-  app.add_option("--max-associations", limits.max_associations, "associations held at once")
-      ->capture_default_str();
-  app.add_option("--max-sessions", limits.max_sessions, "sessions open at once")
-      ->capture_default_str();
-  app.add_option("--max-endpoints-per-session", limits.max_endpoints_per_session,
-                 "endpoints one session may hold")
-      ->capture_default_str();
-  app.add_option("--max-associations-per-session", limits.max_associations_per_session,
-                 "associations one session may hold")
-      ->capture_default_str();
-  app.add_option("--default-lease-ms", options.default_lease_ms,
-                 "a session's lease when the client asks for none: how long it outlives its "
-                 "last call once no event stream of it is open")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{100}, int64_t{86400000}));
-  app.add_option("--max-lease-ms", options.max_lease_ms, "the longest lease a client may ask for")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{100}, int64_t{86400000}));
-  app.add_option("--session-shutdown-timeout-ms", options.session_shutdown_timeout_ms,
-                 "when a session ends, how long its associations get to complete SHUTDOWN "
-                 "before they are aborted")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{0}, int64_t{600000}));
-  app.add_option("--keepalive-time-ms", options.keepalive_time_ms,
-                 "gRPC keepalive: ping an idle client connection this often")
-      ->capture_default_str()
-      ->check(CLI::Range(100, 86400000));
-  app.add_option("--keepalive-timeout-ms", options.keepalive_timeout_ms,
-                 "gRPC keepalive: drop the connection when a ping is not answered in time")
-      ->capture_default_str()
-      ->check(CLI::Range(100, 3600000));
-  app.add_option("--min-client-ping-interval-ms", options.min_client_ping_interval_ms,
-                 "the shortest keepalive ping interval clients may use")
-      ->capture_default_str()
-      ->check(CLI::Range(100, 3600000));
-  CLI11_PARSE(app, argc, argv);
-  limits.default_lease = std::chrono::milliseconds(options.default_lease_ms);
-  limits.max_lease = std::chrono::milliseconds(std::max(options.max_lease_ms, options.default_lease_ms));
-  limits.min_lease = std::min(limits.min_lease, limits.default_lease);
-  limits.session_shutdown_timeout = std::chrono::milliseconds(options.session_shutdown_timeout_ms);
-  limits.socket_receive_buffer_bytes = limits.socket_send_buffer_bytes;
-  // A message must fit the socket's send buffer (the kernel refuses larger
-  // ones), with room for the kernel's bookkeeping.
-  if (static_cast<size_t>(limits.socket_send_buffer_bytes) < limits.max_message_bytes * 2) {
-    limits.socket_send_buffer_bytes = static_cast<int>(limits.max_message_bytes * 2);
-    limits.socket_receive_buffer_bytes = limits.socket_send_buffer_bytes;
+  sctpgw::config::Settings settings;
+  std::string config_path = ConfigPath(argc, argv);
+  CLI::App app{"sctpgw: holds kernel SCTP endpoints for applications over gRPC.\n"
+               "Settings come from built-in defaults, then --config FILE (TOML), then flags."};
+  app.add_option("--config", config_path, "TOML settings file (see deploy/sctpgw.toml)");
+  sctpgw::config::AddFlags(app, &settings);
+  if (!config_path.empty()) {
+    absl::Status loaded = sctpgw::config::LoadFile(config_path, &settings);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "sctpgw: %s\n", std::string(loaded.message()).c_str());
+      return 2;
+    }
   }
+  CLI11_PARSE(app, argc, argv);
+  absl::Status valid = sctpgw::config::Validate(settings);
+  if (!valid.ok()) {
+    std::fprintf(stderr, "sctpgw: %s\n", std::string(valid.message()).c_str());
+    return 2;
+  }
+  sctpgw::core::Limits limits = sctpgw::config::ToLimits(settings);
 
   // Logs go to stderr (journald and container runtimes collect it); stdout
   // stays free.
   spdlog::set_default_logger(spdlog::stderr_color_mt("sctpgw"));
-  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_level(spdlog::level::from_str(settings.log_level));
 
   // Signals are taken synchronously by the main thread; block them before any
   // other thread starts so that every thread inherits the mask.
@@ -165,6 +122,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::Status sctp = sctpgw::net::ProbeKernelSctp(sctpgw::net::SysCalls::Real());
@@ -197,11 +155,11 @@ int main(int argc, char** argv) {
   // Keepalive, in this one place: a client that dies or loses its network is
   // noticed by the transport; its event stream ends and its session's lease
   // starts running out.
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, options.keepalive_time_ms);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, options.keepalive_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(settings.keepalive_time_ms));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, static_cast<int>(settings.keepalive_timeout_ms));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                             options.min_client_ping_interval_ms);
+                             static_cast<int>(settings.min_client_ping_interval_ms));
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // Room for a full Send batch of large messages.
   builder.SetMaxReceiveMessageSize(static_cast<int>(
@@ -209,7 +167,7 @@ int main(int argc, char** argv) {
   builder.SetMaxSendMessageSize(static_cast<int>(
       std::min<size_t>(INT32_MAX, limits.max_bytes_per_receive + limits.max_message_bytes + (1 << 20))));
   std::vector<std::string> unix_paths;
-  for (const std::string& address : options.listen) {
+  for (const std::string& address : settings.listen) {
     if (address.rfind(kUnixPrefix, 0) == 0) {
       std::string path = address.substr(std::strlen(kUnixPrefix));
       if (!PrepareUnixSocket(path)) return 1;
@@ -222,16 +180,48 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot listen on the configured addresses");
     return 1;
   }
+  for (const std::string& path : unix_paths) {
+    if (chmod(path.c_str(), sctpgw::config::SocketMode(settings)) != 0) {
+      spdlog::warn("cannot set mode {} on {}: {}", settings.unix_socket_mode, path,
+                   std::strerror(errno));
+    }
+  }
+  // Association lifecycle in the log, read from the event log as it grows.
+  uint64_t logged = 0;
+  auto lifecycle = gateway.events().Subscribe([&] {
+    std::vector<sctpgw::core::EventPtr> events;
+    if (!gateway.events().Read(logged, 256, &events).ok()) logged = gateway.events().last_sequence();
+    for (const auto& event : events) {
+      logged = event->sequence;
+      LogLifecycle(*event);
+    }
+  });
   (*stack)->Start();
   server->GetHealthCheckService()->SetServingStatus(sctp.ok());
-  for (const std::string& address : options.listen) {
+  for (const std::string& address : settings.listen) {
     spdlog::info("sctpgw serving on {} (kernel SCTP {})", address, sctp.ok() ? "ok" : "missing");
   }
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  for (;;) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    // SIGHUP re-reads the log level; every other setting needs a restart.
+    sctpgw::config::Settings reread = settings;
+    absl::Status status = config_path.empty()
+                              ? absl::OkStatus()
+                              : sctpgw::config::LoadFile(config_path, &reread);
+    if (status.ok()) status = sctpgw::config::Validate(reread);
+    if (!status.ok()) {
+      spdlog::error("SIGHUP: {}; keeping the current settings", std::string(status.message()));
+      continue;
+    }
+    spdlog::set_level(spdlog::level::from_str(reread.log_level));
+    spdlog::warn("SIGHUP: log level now {}; other settings take effect on restart",
+                 reread.log_level);
+  }
   spdlog::info("received {}, draining for up to {} s", strsignal(signal_number),
-               options.drain_seconds);
+               settings.drain_seconds);
   server->GetHealthCheckService()->SetServingStatus(false);
   // Calls still waiting end with UNAVAILABLE (SHUTTING_DOWN); associations
   // are shut down gracefully by the kernel as their sockets close.
@@ -243,13 +233,15 @@ int main(int argc, char** argv) {
   closed.get_future().wait();
   // Calls already running get up to --drain-seconds to finish; connections
   // left idle do not hold the exit.
-  auto drain_deadline = std::chrono::system_clock::now() + std::chrono::seconds(options.drain_seconds);
+  auto drain_deadline =
+      std::chrono::system_clock::now() + std::chrono::seconds(settings.drain_seconds);
   if (!service.WaitForCalls(drain_deadline)) {
-    spdlog::warn("calls still running after {} s are cancelled", options.drain_seconds);
+    spdlog::warn("calls still running after {} s are cancelled", settings.drain_seconds);
   }
   server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   (*stack)->Stop();
+  gateway.events().Unsubscribe(lifecycle);
   for (const std::string& path : unix_paths) unlink(path.c_str());
   spdlog::info("sctpgw stopped");
   return 0;

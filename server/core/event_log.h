@@ -30,6 +30,8 @@ struct Event {
   net::Notification notification;
   // Why, when sctpgw itself caused it (an ABORT it sent, ...).
   std::string detail;
+  // The association's primary peer address ("198.51.100.7:2905"), if known.
+  std::string peer;
 };
 
 using EventPtr = std::shared_ptr<const Event>;

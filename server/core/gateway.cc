@@ -984,6 +984,10 @@ void Gateway::LogEvent(uint64_t endpoint_id, uint64_t association_id,
   if (auto endpoint = endpoints_.find(endpoint_id); endpoint != endpoints_.end()) {
     event.session = endpoint->second.session;
   }
+  if (const Association* association = FindAssociation(association_id);
+      association != nullptr && !association->info.peer_addresses.empty()) {
+    event.peer = association->info.peer_addresses.front().ToString();
+  }
   event.endpoint_id = endpoint_id;
   event.association_id = association_id;
   event.notification = std::move(notification);

@@ -1,0 +1,63 @@
+// sctpgw's settings: built-in defaults that serve out of the box, a TOML
+// file (--config) that changes them, and command-line flags that override
+// both. One table (settings.cc) names every setting once, for the file, the
+// flags and --help alike. A file with an unknown key, a wrong type or an
+// impossible value stops start-up with a message naming the key and line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "server/core/gateway.h"
+
+namespace CLI {
+class App;
+}
+
+namespace sctpgw::config {
+
+struct Settings {
+  // [server]
+  std::vector<std::string> listen = {"unix:/run/sctpgw/sctpgw.sock"};
+  std::string unix_socket_mode = "0660";
+  std::string log_level = "info";
+  int64_t drain_seconds = 5;
+  // [keepalive]
+  int64_t keepalive_time_ms = 10000;
+  int64_t keepalive_timeout_ms = 5000;
+  int64_t min_client_ping_interval_ms = 5000;
+  // [sessions]
+  int64_t default_lease_ms = 30000;
+  int64_t max_lease_ms = 3600000;
+  int64_t session_shutdown_timeout_ms = 5000;
+  int64_t max_sessions = 256;
+  int64_t max_endpoints_per_session = 64;
+  int64_t max_associations_per_session = 4096;
+  // [limits]
+  int64_t max_message_bytes = 256 * 1024;
+  int64_t association_queue_bytes = 1024 * 1024;
+  int64_t socket_buffer_bytes = 1024 * 1024;
+  int64_t event_history = 16384;
+  int64_t max_endpoints = 1024;
+  int64_t max_associations = 16384;
+};
+
+// Reads a TOML file over `settings`: only the keys present change.
+absl::Status LoadFile(const std::string& path, Settings* settings);
+// The same from a string; `name` stands for the file in messages.
+absl::Status LoadString(const std::string& text, const std::string& name, Settings* settings);
+
+// Declares a flag for every setting on `app`, bound to `settings`.
+void AddFlags(CLI::App& app, Settings* settings);
+
+// Checks what no single setting can: modes, levels, relations.
+absl::Status Validate(const Settings& settings);
+
+// The unix socket mode as a number (0660).
+unsigned SocketMode(const Settings& settings);
+
+core::Limits ToLimits(const Settings& settings);
+
+}  // namespace sctpgw::config

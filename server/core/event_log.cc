@@ -55,6 +55,24 @@ void EventLog::Close() {
   WakeAll();
 }
 
+void EventLog::EndSession(const std::string& session) {
+  constexpr size_t kRemembered = 4096;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_sessions_.insert(session).second) ended_order_.push_back(session);
+    while (ended_order_.size() > kRemembered) {
+      ended_sessions_.erase(ended_order_.front());
+      ended_order_.pop_front();
+    }
+  }
+  WakeAll();
+}
+
+bool EventLog::SessionEnded(const std::string& session) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ended_sessions_.count(session) != 0;
+}
+
 bool EventLog::closed() const {
   std::lock_guard<std::mutex> lock(mu_);
   return closed_;

@@ -13,6 +13,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -65,6 +67,10 @@ class EventLog {
   // to end their streams.
   void Close();
   bool closed() const;
+  // `session` has ended: its subscribers are woken to end their streams.
+  // The most recent ended sessions are remembered (bounded).
+  void EndSession(const std::string& session);
+  bool SessionEnded(const std::string& session) const;
 
  private:
   const size_t capacity_;
@@ -73,6 +79,8 @@ class EventLog {
   std::deque<EventPtr> events_ ABSL_GUARDED_BY(mu_);
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<std::string> ended_sessions_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::string> ended_order_ ABSL_GUARDED_BY(mu_);
 
   // Lock order: subscribers_mu_ before a subscriber's own lock before mu_.
   std::mutex subscribers_mu_;

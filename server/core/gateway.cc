@@ -160,6 +160,7 @@ void Gateway::EndSession(const std::string& session, const char* why) {
   stack_.CancelTimer(it->second.lease_timer);
   std::set<uint64_t> endpoints = it->second.endpoints;
   sessions_.erase(it);
+  events_.EndSession(session);
   for (uint64_t endpoint_id : endpoints) {
     auto endpoint = endpoints_.find(endpoint_id);
     if (endpoint == endpoints_.end()) continue;
@@ -178,6 +179,7 @@ void Gateway::EndSession(const std::string& session, const char* why) {
       }
       association = FindAssociation(association_id);
       if (association == nullptr) continue;
+      association->abort_detail = absl::StrCat("its session ended: ", why);
       if (association->info.state == AssociationState::kEstablished) {
         // Graceful first; ABORT if the peer does not complete in time.
         Shutdown(session, association_id, /*abort=*/false, "",

@@ -208,6 +208,10 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
           {{"last_delivered_sequence", absl::StrCat(after_)}})));
       return;
     }
+    if (log_.SessionEnded(session_)) {
+      FinishLocked(ToGrpcStatus(Error(Reason::kSessionNotFound, "the session has ended")));
+      return;
+    }
     if (events.empty() && log_.closed()) {
       // Everything was sent and the service is stopping.
       FinishLocked(ToGrpcStatus(Error(Reason::kShuttingDown, "sctpgw is stopping")));

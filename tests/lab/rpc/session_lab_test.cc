@@ -100,6 +100,32 @@ TEST(SessionLabTest, KilledClientsAssociationsAreShutDown) {
   EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
 }
 
+// CloseSession ends a session at once: its associations are shut down
+// gracefully (the peer sees SHUTDOWN_COMP, with why) and the id is gone.
+TEST(SessionLabTest, CloseSessionEndsItAtOnce) {
+  auto server = SctpgwServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  App a(**server);
+  App b(**server);
+  Pair pair = Connect(a, b);
+  EventWatch a_events(a.stub(), a.WatchAll());
+  EventWatch b_events(b.stub(), b.WatchAll());
+  grpc::ClientContext context;
+  SetTimeout(&context, kCallTimeout);
+  v1::CloseSessionRequest request;
+  request.set_session_id(a.session());
+  v1::CloseSessionResponse response;
+  ASSERT_TRUE(a.stub().CloseSession(&context, request, &response).ok());
+  auto done = b_events.WaitFor(
+      IsAssociationChange(pair.client_assoc, v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP), kTimeout);
+  ASSERT_TRUE(done.ok()) << done.status();
+  // A's own stream ends: its session is gone.
+  auto end = a_events.WaitForEnd(kCallTimeout);
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(ErrorReason(a.Send(pair.server_assoc, {Message(0, 0, "x")})), "SESSION_NOT_FOUND");
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+}
+
 // A client that comes back with its session id within the lease keeps its
 // endpoints and associations and, resuming from the last sequence it
 // processed, gets the events it missed exactly once. After the lease, the
@@ -253,6 +279,26 @@ TEST(SessionLabTest, LimitsAreEnforced) {
     EXPECT_NE(lost->association_change().info().find("limit"), std::string::npos);
   } else {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  }
+  EXPECT_EQ(a.Associations().size(), 1u);
+
+  // A flood of independent peers (Python kernel sockets) at A's listener:
+  // each is aborted, none is kept.
+  std::vector<testing::Subprocess> flood;
+  for (int i = 0; i < 8; ++i) {
+    auto peer = testing::Subprocess::Start({"/usr/bin/python3", PeerScript(), "connect",
+                                            "127.0.0.1", absl::StrCat(pair.listener.port())},
+                                           /*keep_stdin=*/true);
+    ASSERT_TRUE(peer.ok()) << peer.status();
+    ASSERT_TRUE(peer->WriteStdin("0 0 let me in\nrecv 1\n").ok());
+    flood.push_back(std::move(*peer));
+  }
+  for (testing::Subprocess& peer : flood) {
+    auto exit_status = peer.Wait(kCallTimeout);
+    ASSERT_TRUE(exit_status.ok()) << "a peer over the limit was kept";
+    std::string out = peer.ReadStdout(0ms);
+    EXPECT_TRUE(out.find("reset") != std::string::npos || out.find("refused") != std::string::npos)
+        << "a peer over the limit was not aborted: " << out;
   }
   EXPECT_EQ(a.Associations().size(), 1u);
   // Healthy: A's association still carries messages.

@@ -11,7 +11,7 @@ Then, either way: send every message given on stdin as lines
 messages and prints each as "got STREAM PPID TEXT", then "done", and closes
 gracefully after stdin ends. If the association ends while receiving, it
 prints "eof" (the peer shut down gracefully) or "reset" (the peer aborted)
-and exits 0.
+and exits 0; "refused" likewise when the association cannot be set up.
 """
 import socket
 import struct
@@ -63,7 +63,11 @@ def main():
     if sys.argv[1] == "connect":
         sock = socket.socket(family, socket.SOCK_STREAM, IPPROTO_SCTP)
         setup(sock)
-        sock.connect((sys.argv[2], int(sys.argv[3])))
+        try:
+            sock.connect((sys.argv[2], int(sys.argv[3])))
+        except (ConnectionRefusedError, ConnectionResetError):
+            print("refused", flush=True)
+            return
     else:
         server = socket.socket(family, socket.SOCK_STREAM, IPPROTO_SCTP)
         setup(server)
@@ -86,7 +90,11 @@ def main():
                 return
             print("done", flush=True)
         else:
-            send(sock, int(words[0]), int(words[1]), words[2].rstrip("\n").encode())
+            try:
+                send(sock, int(words[0]), int(words[1]), words[2].rstrip("\n").encode())
+            except (ConnectionResetError, BrokenPipeError):
+                print("reset", flush=True)
+                return
     sock.close()
 
 

@@ -126,6 +126,56 @@ TEST(SessionLabTest, CloseSessionEndsItAtOnce) {
   EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
 }
 
+// A client whose network goes silent (it neither closes nor answers): the
+// server's keepalive pings go unanswered, the transport drops the
+// connection, and the lease then ends the session. The peer sees the
+// graceful shutdown within keepalive time + timeout + lease (+ slack).
+TEST(SessionLabTest, ClientBehindASilentNetworkIsDetectedByKeepalive) {
+  auto client_ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-client-", getpid()));
+  ASSERT_TRUE(client_ns.ok()) << client_ns.status();
+  ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add srv0 type veth peer name cli0 netns ",
+                                               client_ns->name(),
+                                               " && ip addr add 198.51.100.1/24 dev srv0 && "
+                                               "ip link set srv0 up"))
+                  .ok());
+  ASSERT_TRUE(client_ns->Exec("ip addr add 198.51.100.2/24 dev cli0").ok());
+  ASSERT_TRUE(client_ns->Exec("ip link set cli0 up").ok());
+
+  auto server = SctpgwServer::Start({"--listen", "198.51.100.1:50061", "--keepalive-time-ms",
+                                     "1000", "--keepalive-timeout-ms", "1000",
+                                     "--min-client-ping-interval-ms", "500", "--default-lease-ms",
+                                     "2000"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  App peer(**server);
+  v1::Endpoint listener = peer.Listen("127.0.0.1");
+  EventWatch events(peer.stub(), peer.WatchEndpoint(listener.endpoint_id()));
+  // The client runs in the other namespace and reaches sctpgw over TCP; the
+  // association it sets up is sctpgw's own, to the local peer.
+  auto holder = testing::Subprocess::Start({"ip", "netns", "exec", client_ns->name(),
+                                            SESSION_HOLDER, "198.51.100.1:50061",
+                                            absl::StrCat(listener.port()), "2000"});
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  ASSERT_TRUE(holder->ReadStdoutUntil("\n", kCallTimeout).ok()) << "the holder did not start";
+  auto up = events.WaitFor(IsCommUpOnEndpoint(listener.endpoint_id()), kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev srv0 root netem loss 100%").ok());
+  auto silenced = std::chrono::steady_clock::now();
+  auto done = events.WaitFor(
+      IsAssociationChange(up->association_id(), v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP),
+      kTimeout);
+  ASSERT_TRUE(done.ok()) << "no shutdown after the client went silent: " << done.status();
+  auto elapsed = std::chrono::steady_clock::now() - silenced;
+  std::printf("silent client: peer saw SHUTDOWN_COMP %lld ms after the network went silent "
+              "(window 1 s + 1 s + 2 s)\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
+  EXPECT_GE(elapsed, 2s);  // Not before the lease could have run out.
+  EXPECT_LT(elapsed, 4s + 4s);
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+  ASSERT_TRUE(testing::RunCommand("ip link del srv0").ok());
+}
+
 // A client that comes back with its session id within the lease keeps its
 // endpoints and associations and, resuming from the last sequence it
 // processed, gets the events it missed exactly once. After the lease, the

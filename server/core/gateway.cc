@@ -244,6 +244,7 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   config.listen = spec.listen;
   config.backlog = spec.backlog;
   config.init = spec.init;
+  config.path_parameters = spec.path_parameters;
   config.send_buffer_bytes = limits_.socket_send_buffer_bytes;
   config.receive_buffer_bytes = limits_.socket_receive_buffer_bytes;
   config.no_delay = true;
@@ -353,8 +354,8 @@ absl::StatusOr<AssociationInfo> Gateway::GetAssociation(const std::string& sessi
   return Snapshot(**association);
 }
 
-absl::StatusOr<net::AssociationStatus> Gateway::GetAssociationStatus(const std::string& session,
-                                                                     uint64_t association_id) {
+absl::StatusOr<AssociationDetail> Gateway::GetAssociationDetail(const std::string& session,
+                                                                uint64_t association_id) {
   auto owner = UseSession(session);
   if (!owner.ok()) return owner.status();
   auto owned = OwnedAssociation(session, association_id);
@@ -366,9 +367,77 @@ absl::StatusOr<net::AssociationStatus> Gateway::GetAssociationStatus(const std::
                               AssociationStateName(association->info.state)),
                  {{"association_id", absl::StrCat(association_id)}});
   }
-  auto status = stack_.Status(association->socket, association->info.kernel_id);
+  net::SocketId socket = association->socket;
+  sctp_assoc_t kernel_id = association->info.kernel_id;
+  AssociationDetail detail;
+  auto status = stack_.Status(socket, kernel_id);
   if (!status.ok()) return FromKernel(status.status(), "getsockopt(SCTP_STATUS)");
-  return status;
+  detail.status = *status;
+  // Addresses can change (ASCONF, peer restart): read them afresh.
+  if (auto peers = stack_.PeerAddresses(socket, kernel_id); peers.ok()) {
+    association->info.peer_addresses = *peers;
+  }
+  if (auto local = stack_.LocalAddresses(socket, kernel_id); local.ok()) {
+    association->info.local_addresses = *local;
+  }
+  detail.local_addresses = association->info.local_addresses;
+  for (const net::SocketAddress& peer : association->info.peer_addresses) {
+    auto path = stack_.Path(socket, kernel_id, peer);
+    if (path.ok()) detail.paths.push_back(*path);
+  }
+  auto parameters = stack_.Parameters(socket, kernel_id);
+  if (!parameters.ok()) return FromKernel(parameters.status(), "reading path parameters");
+  detail.parameters = *parameters;
+  return detail;
+}
+
+absl::Status Gateway::SetPrimaryPath(const std::string& session, uint64_t association_id,
+                                     const net::SocketAddress& peer) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  auto owned = OwnedAssociation(session, association_id);
+  if (!owned.ok()) return owned.status();
+  Association* association = *owned;
+  if (association->socket == 0 || association->info.state != AssociationState::kEstablished) {
+    return Error(Reason::kAssociationNotEstablished,
+                 absl::StrCat("association ", association_id, " is ",
+                              AssociationStateName(association->info.state)));
+  }
+  net::SocketAddress target = peer;
+  target.set_port(association->info.peer_port);
+  bool known = false;
+  for (const net::SocketAddress& address : association->info.peer_addresses) {
+    known = known || address == target;
+  }
+  if (!known) {
+    return Error(Reason::kInvalidAddress,
+                 absl::StrCat(target.Ip(), " is not a peer address of association ",
+                              association_id),
+                 {{"field", "peer_address"}});
+  }
+  return FromKernel(stack_.SetPrimary(association->socket, association->info.kernel_id, target),
+                    "setting the primary path");
+}
+
+absl::StatusOr<net::PathParameters> Gateway::ConfigurePaths(const std::string& session,
+                                                           uint64_t association_id,
+                                                           const net::PathParameters& parameters) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  auto owned = OwnedAssociation(session, association_id);
+  if (!owned.ok()) return owned.status();
+  Association* association = *owned;
+  if (association->socket == 0 || association->info.state == AssociationState::kClosed) {
+    return Error(Reason::kAssociationNotEstablished,
+                 absl::StrCat("association ", association_id, " is ",
+                              AssociationStateName(association->info.state)));
+  }
+  absl::Status status =
+      stack_.SetParameters(association->socket, association->info.kernel_id, parameters);
+  if (!status.ok()) return FromKernel(status, "setting path parameters");
+  auto now = stack_.Parameters(association->socket, association->info.kernel_id);
+  if (!now.ok()) return FromKernel(now.status(), "reading path parameters");
+  return now;
 }
 
 Gateway::Association* Gateway::FindAssociation(uint64_t id) {

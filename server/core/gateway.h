@@ -72,6 +72,17 @@ struct EndpointSpec {
   bool listen = false;
   int backlog = 128;
   net::InitParams init;
+  // Timers and thresholds for the endpoint's associations.
+  net::PathParameters path_parameters;
+};
+
+// An association as the kernel sees it: SCTP_STATUS, every path, the
+// timers and thresholds in force, and the local addresses.
+struct AssociationDetail {
+  net::AssociationStatus status;
+  std::vector<net::PathInfo> paths;
+  net::PathParameters parameters;
+  std::vector<net::SocketAddress> local_addresses;
 };
 
 struct EndpointInfo {
@@ -169,8 +180,17 @@ class Gateway final : private net::SctpStack::Observer {
                                                                 uint64_t endpoint_id);
   absl::StatusOr<AssociationInfo> GetAssociation(const std::string& session,
                                                  uint64_t association_id);
-  absl::StatusOr<net::AssociationStatus> GetAssociationStatus(const std::string& session,
-                                                              uint64_t association_id);
+  absl::StatusOr<AssociationDetail> GetAssociationDetail(const std::string& session,
+                                                         uint64_t association_id);
+  // Makes `peer` (one of the association's peer addresses; its port is the
+  // association's) the primary path.
+  absl::Status SetPrimaryPath(const std::string& session, uint64_t association_id,
+                              const net::SocketAddress& peer);
+  // Changes the timers and thresholds of a live association; returns them
+  // as now in force.
+  absl::StatusOr<net::PathParameters> ConfigurePaths(const std::string& session,
+                                                     uint64_t association_id,
+                                                     const net::PathParameters& parameters);
 
   // The operations that wait. Each calls `done` exactly once: when it
   // completes, fails, reaches `deadline` (DEADLINE_EXCEEDED) or is cancelled

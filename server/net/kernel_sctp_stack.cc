@@ -72,6 +72,10 @@ absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& con
   if (status.ok()) status = socket->EnableReceiveInfo();
   if (status.ok()) status = socket->SubscribeEvents(SubscribedNotificationTypes());
   if (status.ok()) status = socket->Bind(config.addresses);
+  if (status.ok()) {
+    PathControl paths(sys_, socket->fd(), /*one_to_many=*/true);
+    status = paths.SetParameters(SCTP_FUTURE_ASSOC, config.path_parameters);
+  }
   if (status.ok() && config.listen) status = socket->Listen(config.backlog);
   if (!status.ok()) return status;
   return Adopt(std::move(*socket));
@@ -176,6 +180,39 @@ absl::StatusOr<std::vector<SocketAddress>> KernelSctpStack::PeerAddresses(Socket
   auto entry = Find(socket);
   if (!entry.ok()) return entry.status();
   return (*entry)->socket.PeerAddresses(assoc_id);
+}
+
+absl::StatusOr<PathInfo> KernelSctpStack::Path(SocketId socket, sctp_assoc_t assoc_id,
+                                                const SocketAddress& peer) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return entry.status();
+  SctpSocket& s = (*entry)->socket;
+  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany).Path(assoc_id, peer);
+}
+
+absl::Status KernelSctpStack::SetPrimary(SocketId socket, sctp_assoc_t assoc_id,
+                                         const SocketAddress& peer) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return entry.status();
+  SctpSocket& s = (*entry)->socket;
+  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany)
+      .SetPrimary(assoc_id, peer);
+}
+
+absl::StatusOr<PathParameters> KernelSctpStack::Parameters(SocketId socket, sctp_assoc_t assoc_id) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return entry.status();
+  SctpSocket& s = (*entry)->socket;
+  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany).Parameters(assoc_id);
+}
+
+absl::Status KernelSctpStack::SetParameters(SocketId socket, sctp_assoc_t assoc_id,
+                                            const PathParameters& parameters) {
+  auto entry = Find(socket);
+  if (!entry.ok()) return entry.status();
+  SctpSocket& s = (*entry)->socket;
+  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany)
+      .SetParameters(assoc_id, parameters);
 }
 
 void KernelSctpStack::Close(SocketId socket) {

@@ -48,6 +48,13 @@ class KernelSctpStack final : public SctpStack {
                                                             sctp_assoc_t assoc_id) override;
   absl::StatusOr<std::vector<SocketAddress>> PeerAddresses(SocketId socket,
                                                            sctp_assoc_t assoc_id) override;
+  absl::StatusOr<PathInfo> Path(SocketId socket, sctp_assoc_t assoc_id,
+                                const SocketAddress& peer) override;
+  absl::Status SetPrimary(SocketId socket, sctp_assoc_t assoc_id,
+                          const SocketAddress& peer) override;
+  absl::StatusOr<PathParameters> Parameters(SocketId socket, sctp_assoc_t assoc_id) override;
+  absl::Status SetParameters(SocketId socket, sctp_assoc_t assoc_id,
+                             const PathParameters& parameters) override;
   void Close(SocketId socket) override;
   void CloseWhenDrained(SocketId socket) override;
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }

@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "server/net/notification.h"
+#include "server/net/path_control.h"
 #include "server/net/sctp_socket.h"
 #include "server/net/socket_address.h"
 
@@ -37,6 +38,8 @@ struct EndpointConfig {
   bool listen = false;
   int backlog = 128;
   InitParams init;
+  // Timers and thresholds for the endpoint's associations.
+  PathParameters path_parameters;
   int send_buffer_bytes = 0;     // 0 = the kernel's default.
   int receive_buffer_bytes = 0;  // 0 = the kernel's default.
   bool no_delay = true;          // SCTP_NODELAY.
@@ -105,6 +108,14 @@ class SctpStack {
                                                                     sctp_assoc_t assoc_id) = 0;
   virtual absl::StatusOr<std::vector<SocketAddress>> PeerAddresses(SocketId socket,
                                                                    sctp_assoc_t assoc_id) = 0;
+  // Paths: state of one peer address, the primary, timers and thresholds.
+  virtual absl::StatusOr<PathInfo> Path(SocketId socket, sctp_assoc_t assoc_id,
+                                        const SocketAddress& peer) = 0;
+  virtual absl::Status SetPrimary(SocketId socket, sctp_assoc_t assoc_id,
+                                  const SocketAddress& peer) = 0;
+  virtual absl::StatusOr<PathParameters> Parameters(SocketId socket, sctp_assoc_t assoc_id) = 0;
+  virtual absl::Status SetParameters(SocketId socket, sctp_assoc_t assoc_id,
+                                     const PathParameters& parameters) = 0;
   // Closes the socket. On an association's socket with the association still
   // up, the kernel shuts it down gracefully in the background.
   virtual void Close(SocketId socket) = 0;

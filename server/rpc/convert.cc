@@ -89,7 +89,75 @@ absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest&
   auto init = ToInit(request.init());
   if (!init.ok()) return init.status();
   spec.init = *init;
+  auto paths = ToPathParameters(request.path_parameters(), "path_parameters");
+  if (!paths.ok()) return paths.status();
+  spec.path_parameters = *paths;
   return spec;
+}
+
+absl::StatusOr<net::PathParameters> ToPathParameters(const v1::PathParameters& in,
+                                                     const std::string& field) {
+  net::PathParameters out;
+  auto range = [&](bool has, uint32_t value, const char* name, uint32_t min,
+                   uint32_t max) -> absl::Status {
+    if (!has || (value >= min && value <= max)) return absl::OkStatus();
+    std::string full = absl::StrCat(field, ".", name);
+    return Error(Reason::kInvalidArgument,
+                 absl::StrCat(full, " is ", value, "; it must be within ", min, "..", max),
+                 {{"field", full}});
+  };
+  absl::Status status;
+  for (absl::Status check :
+       {range(in.has_rto_initial_ms(), in.rto_initial_ms(), "rto_initial_ms", 1, 3600000),
+        range(in.has_rto_min_ms(), in.rto_min_ms(), "rto_min_ms", 1, 3600000),
+        range(in.has_rto_max_ms(), in.rto_max_ms(), "rto_max_ms", 1, 3600000),
+        range(in.has_association_max_retransmissions(), in.association_max_retransmissions(),
+              "association_max_retransmissions", 1, kMaxU16),
+        range(in.has_heartbeat_interval_ms(), in.heartbeat_interval_ms(), "heartbeat_interval_ms",
+              1, 86400000),
+        range(in.has_path_max_retransmissions(), in.path_max_retransmissions(),
+              "path_max_retransmissions", 1, kMaxU16),
+        range(in.has_potentially_failed_threshold(), in.potentially_failed_threshold(),
+              "potentially_failed_threshold", 0, kMaxU16),
+        range(in.has_sack_delay_ms(), in.sack_delay_ms(), "sack_delay_ms", 1, 500),
+        range(in.has_sack_frequency(), in.sack_frequency(), "sack_frequency", 1, kMaxU16)}) {
+    if (!check.ok()) return check;
+  }
+  auto order = [&](bool has_low, uint32_t low, const char* low_name, bool has_high, uint32_t high,
+                   const char* high_name) -> absl::Status {
+    if (!has_low || !has_high || low <= high) return absl::OkStatus();
+    return Error(Reason::kInvalidArgument,
+                 absl::StrCat(field, ".", low_name, " (", low, ") is above ", field, ".",
+                              high_name, " (", high, ")"),
+                 {{"field", absl::StrCat(field, ".", low_name)}});
+  };
+  for (absl::Status check :
+       {order(in.has_rto_min_ms(), in.rto_min_ms(), "rto_min_ms", in.has_rto_initial_ms(),
+              in.rto_initial_ms(), "rto_initial_ms"),
+        order(in.has_rto_initial_ms(), in.rto_initial_ms(), "rto_initial_ms", in.has_rto_max_ms(),
+              in.rto_max_ms(), "rto_max_ms"),
+        order(in.has_rto_min_ms(), in.rto_min_ms(), "rto_min_ms", in.has_rto_max_ms(),
+              in.rto_max_ms(), "rto_max_ms")}) {
+    if (!check.ok()) return check;
+  }
+  if (in.has_rto_initial_ms()) out.rto_initial_ms = in.rto_initial_ms();
+  if (in.has_rto_min_ms()) out.rto_min_ms = in.rto_min_ms();
+  if (in.has_rto_max_ms()) out.rto_max_ms = in.rto_max_ms();
+  if (in.has_association_max_retransmissions()) {
+    out.association_max_retransmissions =
+        static_cast<uint16_t>(in.association_max_retransmissions());
+  }
+  if (in.has_heartbeat_interval_ms()) out.heartbeat_interval_ms = in.heartbeat_interval_ms();
+  if (in.has_heartbeat_enabled()) out.heartbeat_enabled = in.heartbeat_enabled();
+  if (in.has_path_max_retransmissions()) {
+    out.path_max_retransmissions = static_cast<uint16_t>(in.path_max_retransmissions());
+  }
+  if (in.has_potentially_failed_threshold()) {
+    out.potentially_failed_threshold = static_cast<uint16_t>(in.potentially_failed_threshold());
+  }
+  if (in.has_sack_delay_ms()) out.sack_delay_ms = in.sack_delay_ms();
+  if (in.has_sack_frequency()) out.sack_frequency = in.sack_frequency();
+  return out;
 }
 
 absl::StatusOr<core::AssociateSpec> ToAssociateSpec(const v1::AssociateRequest& request) {
@@ -210,6 +278,38 @@ void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {
   primary->set_srtt_ms(status.primary_srtt_ms);
   primary->set_rto_ms(status.primary_rto_ms);
   primary->set_mtu(status.primary_mtu);
+}
+
+void ToProto(const net::PathInfo& path, v1::PeerPath* out) {
+  ToProto(path.address, out->mutable_address());
+  switch (path.state) {
+    case SCTP_ACTIVE: out->set_state(v1::PATH_STATE_ACTIVE); break;
+    case SCTP_INACTIVE: out->set_state(v1::PATH_STATE_INACTIVE); break;
+    case SCTP_UNCONFIRMED: out->set_state(v1::PATH_STATE_UNCONFIRMED); break;
+    case SCTP_PF: out->set_state(v1::PATH_STATE_POTENTIALLY_FAILED); break;
+    default: break;
+  }
+  out->set_cwnd(path.cwnd);
+  out->set_srtt_ms(path.srtt_ms);
+  out->set_rto_ms(path.rto_ms);
+  out->set_mtu(path.mtu);
+}
+
+void ToProto(const net::PathParameters& p, v1::PathParameters* out) {
+  if (p.rto_initial_ms) out->set_rto_initial_ms(*p.rto_initial_ms);
+  if (p.rto_min_ms) out->set_rto_min_ms(*p.rto_min_ms);
+  if (p.rto_max_ms) out->set_rto_max_ms(*p.rto_max_ms);
+  if (p.association_max_retransmissions) {
+    out->set_association_max_retransmissions(*p.association_max_retransmissions);
+  }
+  if (p.heartbeat_interval_ms) out->set_heartbeat_interval_ms(*p.heartbeat_interval_ms);
+  if (p.heartbeat_enabled) out->set_heartbeat_enabled(*p.heartbeat_enabled);
+  if (p.path_max_retransmissions) out->set_path_max_retransmissions(*p.path_max_retransmissions);
+  if (p.potentially_failed_threshold) {
+    out->set_potentially_failed_threshold(*p.potentially_failed_threshold);
+  }
+  if (p.sack_delay_ms) out->set_sack_delay_ms(*p.sack_delay_ms);
+  if (p.sack_frequency) out->set_sack_frequency(*p.sack_frequency);
 }
 
 void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out) {

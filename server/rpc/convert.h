@@ -18,10 +18,15 @@ absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest&
 absl::StatusOr<core::AssociateSpec> ToAssociateSpec(const v1::AssociateRequest& request);
 absl::StatusOr<std::vector<core::OutboundMessage>> ToOutboundMessages(v1::SendRequest* request);
 absl::StatusOr<core::ReceiveSpec> ToReceiveSpec(const v1::ReceiveRequest& request);
+// `field` names the message in errors ("path_parameters", "parameters").
+absl::StatusOr<net::PathParameters> ToPathParameters(const v1::PathParameters& parameters,
+                                                     const std::string& field);
 
 void ToProto(const core::EndpointInfo& info, v1::Endpoint* out);
 void ToProto(const core::AssociationInfo& info, v1::Association* out);
 void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out);
+void ToProto(const net::PathInfo& path, v1::PeerPath* out);
+void ToProto(const net::PathParameters& parameters, v1::PathParameters* out);
 // Moves the payload.
 void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out);
 void ToProto(const core::Event& event, v1::Event* out);

@@ -527,10 +527,61 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
     ToProto(*association, response->mutable_association());
     if (association->state == core::AssociationState::kEstablished ||
         association->state == core::AssociationState::kShuttingDown) {
-      auto status = gateway_.GetAssociationStatus(session, id);
-      if (status.ok()) ToProto(*status, response->mutable_status());
+      auto detail = gateway_.GetAssociationDetail(session, id);
+      if (detail.ok()) {
+        ToProto(detail->status, response->mutable_status());
+        for (const net::PathInfo& path : detail->paths) ToProto(path, response->add_paths());
+        ToProto(detail->parameters, response->mutable_path_parameters());
+        // Refreshed by the detail: addresses can change during the association.
+        response->mutable_association()->clear_local_addresses();
+        response->mutable_association()->clear_peer_addresses();
+        core::AssociationInfo fresh = *association;
+        fresh.local_addresses = detail->local_addresses;
+        fresh.peer_addresses.clear();
+        for (const net::PathInfo& path : detail->paths) fresh.peer_addresses.push_back(path.address);
+        ToProto(fresh, response->mutable_association());
+      }
     }
     call->Finish(grpc::Status::OK);
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::SetPrimaryPath(
+    grpc::CallbackServerContext* context, const v1::SetPrimaryPathRequest* request,
+    v1::SetPrimaryPathResponse* response) {
+  (void)context;
+  (void)response;
+  auto* call = new QuickCall(calls_);
+  auto peer = net::SocketAddress::Parse(request->peer_address(), 0);
+  if (!peer.ok()) {
+    call->Finish(ToGrpcStatus(Error(Reason::kInvalidAddress,
+                                    "peer_address is not a numeric IPv4 or IPv6 address",
+                                    {{"field", "peer_address"}})));
+    return call;
+  }
+  gateway_.Post([this, call, session = request->session_id(), id = request->association_id(),
+                 peer = *peer] {
+    call->Finish(ToGrpcStatus(gateway_.SetPrimaryPath(session, id, peer)));
+  });
+  return call;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::ConfigurePaths(
+    grpc::CallbackServerContext* context, const v1::ConfigurePathsRequest* request,
+    v1::ConfigurePathsResponse* response) {
+  (void)context;
+  auto* call = new QuickCall(calls_);
+  auto parameters = ToPathParameters(request->parameters(), "parameters");
+  if (!parameters.ok()) {
+    call->Finish(ToGrpcStatus(parameters.status()));
+    return call;
+  }
+  gateway_.Post([this, call, response, session = request->session_id(),
+                 id = request->association_id(), parameters = *parameters] {
+    auto now = gateway_.ConfigurePaths(session, id, parameters);
+    if (now.ok()) ToProto(*now, response->mutable_parameters());
+    call->Finish(ToGrpcStatus(now.status()));
   });
   return call;
 }

@@ -79,6 +79,12 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerUnaryReactor* GetAssociation(grpc::CallbackServerContext* context,
                                            const v1::GetAssociationRequest* request,
                                            v1::GetAssociationResponse* response) override;
+  grpc::ServerUnaryReactor* SetPrimaryPath(grpc::CallbackServerContext* context,
+                                           const v1::SetPrimaryPathRequest* request,
+                                           v1::SetPrimaryPathResponse* response) override;
+  grpc::ServerUnaryReactor* ConfigurePaths(grpc::CallbackServerContext* context,
+                                           const v1::ConfigurePathsRequest* request,
+                                           v1::ConfigurePathsResponse* response) override;
   grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
       grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
 

@@ -36,6 +36,15 @@ class MockSctpStack : public SctpStack {
               (SocketId socket, sctp_assoc_t assoc_id), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<SocketAddress>>, PeerAddresses,
               (SocketId socket, sctp_assoc_t assoc_id), (override));
+  MOCK_METHOD(absl::StatusOr<PathInfo>, Path,
+              (SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& peer), (override));
+  MOCK_METHOD(absl::Status, SetPrimary,
+              (SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& peer), (override));
+  MOCK_METHOD(absl::StatusOr<PathParameters>, Parameters, (SocketId socket, sctp_assoc_t assoc_id),
+              (override));
+  MOCK_METHOD(absl::Status, SetParameters,
+              (SocketId socket, sctp_assoc_t assoc_id, const PathParameters& parameters),
+              (override));
   MOCK_METHOD(void, Close, (SocketId socket), (override));
   MOCK_METHOD(void, CloseWhenDrained, (SocketId socket), (override));
 

@@ -1,0 +1,262 @@
+// Multi-homing end to end: an association over two links between two
+// network namespaces, every path visible, failover without losing a message,
+// the primary path and the timers under control. Runs under the lab.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "tests/lab/support/gateway_app.h"
+
+namespace sctpgw {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::App;
+using testing::ErrorReason;
+using testing::EventWatch;
+using testing::kCallTimeout;
+using testing::kTimeout;
+using testing::Message;
+using testing::PeerScript;
+using testing::SctpgwServer;
+using testing::SetTimeout;
+
+::testing::Environment* const kPrivateNetwork =
+    ::testing::AddGlobalTestEnvironment(new testing::PrivateNetwork);
+
+// This namespace and a peer namespace joined by two links on two subnets:
+// link 1 198.51.100.1 <-> .2, link 2 203.0.113.1 <-> .2.
+class MultihomingLabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-mh-", getpid()));
+    ASSERT_TRUE(ns.ok()) << ns.status();
+    peer_ns_.emplace(std::move(*ns));
+    for (auto [here, there, local, remote] :
+         {std::tuple{"mh1a", "mh1b", "198.51.100.1/24", "198.51.100.2/24"},
+          std::tuple{"mh2a", "mh2b", "203.0.113.1/24", "203.0.113.2/24"}}) {
+      ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add ", here, " type veth peer name ",
+                                                   there, " netns ", peer_ns_->name(),
+                                                   " && ip addr add ", local, " dev ", here,
+                                                   " && ip link set ", here, " up"))
+                      .ok());
+      ASSERT_TRUE(peer_ns_->Exec(absl::StrCat("ip addr add ", remote, " dev ", there)).ok());
+      ASSERT_TRUE(peer_ns_->Exec(absl::StrCat("ip link set ", there, " up")).ok());
+    }
+    auto server = SctpgwServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) {
+      EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+    }
+    (void)testing::RunCommand("ip link del mh1a 2>/dev/null; ip link del mh2a 2>/dev/null");
+  }
+
+  // A Python peer in the other namespace bound to the wildcard address, so
+  // that it offers both of its addresses; returns its port.
+  uint32_t StartPeer(const std::string& script) {
+    auto peer = testing::Subprocess::Start({"ip", "netns", "exec", peer_ns_->name(),
+                                            "/usr/bin/python3", PeerScript(), "listen",
+                                            "0.0.0.0"},
+                                           /*keep_stdin=*/true);
+    EXPECT_TRUE(peer.ok()) << peer.status();
+    peer_.emplace(std::move(*peer));
+    auto banner = peer_->ReadStdoutUntil("\n", kCallTimeout);
+    EXPECT_TRUE(banner.ok()) << banner.status();
+    EXPECT_TRUE(peer_->WriteStdin(script).ok());
+    return static_cast<uint32_t>(std::stoul(banner->substr(5)));
+  }
+
+  // Associates from an endpoint bound to both local addresses to both of
+  // the peer's.
+  v1::Association Associate(App& app, uint32_t port, const v1::PathParameters& parameters) {
+    v1::OpenEndpointRequest open;
+    open.add_local_addresses("198.51.100.1");
+    open.add_local_addresses("203.0.113.1");
+    *open.mutable_path_parameters() = parameters;
+    v1::Endpoint endpoint;
+    grpc::Status status = app.OpenEndpoint(open, &endpoint);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    endpoint_id_ = endpoint.endpoint_id();
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::AssociateRequest request;
+    request.set_session_id(app.session());
+    request.set_endpoint_id(endpoint.endpoint_id());
+    request.add_peer_addresses("198.51.100.2");
+    request.add_peer_addresses("203.0.113.2");
+    request.set_peer_port(port);
+    v1::AssociateResponse response;
+    status = app.stub().Associate(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.association();
+  }
+
+  std::optional<testing::NetNamespace> peer_ns_;
+  std::unique_ptr<SctpgwServer> server_;
+  std::optional<testing::Subprocess> peer_;
+  uint64_t endpoint_id_ = 0;
+};
+
+v1::PathParameters Aggressive() {
+  v1::PathParameters p;
+  p.set_rto_initial_ms(200);
+  p.set_rto_min_ms(100);
+  p.set_rto_max_ms(400);
+  p.set_heartbeat_interval_ms(200);
+  p.set_path_max_retransmissions(2);
+  p.set_association_max_retransmissions(20);
+  return p;
+}
+
+std::function<bool(const v1::Event&)> IsPathChange(uint64_t association_id, const std::string& ip,
+                                                   v1::PeerAddressChangeType type) {
+  return [=](const v1::Event& event) {
+    return event.association_id() == association_id && event.has_peer_address_change() &&
+           event.peer_address_change().address().ip() == ip &&
+           event.peer_address_change().type() == type;
+  };
+}
+
+// Both paths are visible with their state; parameters set at open time are
+// in force and can be changed later; invalid values name the field.
+TEST_F(MultihomingLabTest, EveryPathVisibleAndParametersControllable) {
+  App app(*server_);
+  uint32_t port = StartPeer("recv 1\n");
+  v1::Association association = Associate(app, port, Aggressive());
+  ASSERT_EQ(association.peer_addresses_size(), 2);
+
+  v1::GetAssociationResponse info;
+  ASSERT_TRUE(app.GetAssociation(association.association_id(), &info).ok());
+  ASSERT_EQ(info.paths_size(), 2);
+  std::set<std::string> ips;
+  for (const v1::PeerPath& path : info.paths()) {
+    ips.insert(path.address().ip());
+    EXPECT_NE(path.state(), v1::PATH_STATE_INACTIVE);
+    EXPECT_GT(path.mtu(), 0u);
+  }
+  EXPECT_EQ(ips, (std::set<std::string>{"198.51.100.2", "203.0.113.2"}));
+  EXPECT_EQ(info.status().primary().address().ip(), "198.51.100.2");
+  EXPECT_EQ(info.association().local_addresses_size(), 2);
+  EXPECT_EQ(info.path_parameters().rto_initial_ms(), 200u);
+  EXPECT_EQ(info.path_parameters().rto_max_ms(), 400u);
+  EXPECT_EQ(info.path_parameters().path_max_retransmissions(), 2u);
+  EXPECT_EQ(info.path_parameters().association_max_retransmissions(), 20u);
+
+  // Change them on the live association and read them back.
+  grpc::ClientContext context;
+  SetTimeout(&context, kCallTimeout);
+  v1::ConfigurePathsRequest configure;
+  configure.set_session_id(app.session());
+  configure.set_association_id(association.association_id());
+  configure.mutable_parameters()->set_heartbeat_interval_ms(700);
+  configure.mutable_parameters()->set_potentially_failed_threshold(1);
+  configure.mutable_parameters()->set_sack_delay_ms(20);
+  v1::ConfigurePathsResponse configured;
+  grpc::Status status = app.stub().ConfigurePaths(&context, configure, &configured);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(configured.parameters().heartbeat_interval_ms(), 700u);
+  EXPECT_EQ(configured.parameters().potentially_failed_threshold(), 1u);
+  EXPECT_EQ(configured.parameters().sack_delay_ms(), 20u);
+  EXPECT_EQ(configured.parameters().rto_initial_ms(), 200u) << "an unset field changed";
+
+  // Invalid values: INVALID_ARGUMENT naming the field; nothing changes.
+  grpc::ClientContext bad_context;
+  SetTimeout(&bad_context, kCallTimeout);
+  v1::ConfigurePathsRequest bad = configure;
+  bad.mutable_parameters()->Clear();
+  bad.mutable_parameters()->set_sack_delay_ms(5000);
+  status = app.stub().ConfigurePaths(&bad_context, bad, &configured);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("parameters.sack_delay_ms"), std::string::npos);
+
+  // Primary path: only one of the peer's addresses.
+  grpc::ClientContext primary_context;
+  SetTimeout(&primary_context, kCallTimeout);
+  v1::SetPrimaryPathRequest primary;
+  primary.set_session_id(app.session());
+  primary.set_association_id(association.association_id());
+  primary.set_peer_address("192.0.2.99");
+  v1::SetPrimaryPathResponse primary_response;
+  status = app.stub().SetPrimaryPath(&primary_context, primary, &primary_response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ErrorReason(status), "INVALID_ADDRESS");
+  ASSERT_TRUE(app.Send(association.association_id(), {Message(0, 0, "bye")}).ok());
+}
+
+// Numbered messages flow while the primary link goes silent: the
+// unreachable event arrives, traffic moves to the other path, and every
+// message arrives once, in order. Link back: the path is available again,
+// and making it primary moves traffic back.
+TEST_F(MultihomingLabTest, FailoverLosesNothing) {
+  App app(*server_);
+  constexpr int kMessages = 400;
+  uint32_t port = StartPeer(absl::StrCat("recv ", kMessages, "\n"));
+  v1::Association association = Associate(app, port, Aggressive());
+  uint64_t id = association.association_id();
+  EventWatch events(app.stub(), app.WatchEndpoint(endpoint_id_));
+
+  auto send_range = [&](int from, int to) {
+    for (int i = from; i < to; i += 10) {
+      std::vector<v1::OutboundMessage> batch;
+      for (int j = i; j < std::min(to, i + 10); ++j) {
+        batch.push_back(Message(0, 0, absl::StrCat("message-", j)));
+      }
+      grpc::Status status = app.Send(id, batch);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+  };
+  send_range(0, 100);
+  auto silenced = std::chrono::steady_clock::now();
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev mh1a root netem loss 100%").ok());
+  send_range(100, 300);
+  auto unreachable = events.WaitFor(
+      IsPathChange(id, "198.51.100.2", v1::PEER_ADDRESS_CHANGE_TYPE_UNREACHABLE), kTimeout);
+  ASSERT_TRUE(unreachable.ok()) << unreachable.status();
+  auto detected = std::chrono::steady_clock::now() - silenced;
+  send_range(300, kMessages);
+  auto out = peer_->ReadStdoutUntil("done", kCallTimeout);
+  ASSERT_TRUE(out.ok()) << out.status() << "\n" << peer_->ReadStdout(0ms).substr(0, 2000);
+  // Every message once, in order.
+  std::string expected;
+  for (int i = 0; i < kMessages; ++i) absl::StrAppend(&expected, "got 0 0 message-", i, "\n");
+  EXPECT_EQ(out->substr(out->find("got 0 0 message-0\n")), expected + "done\n");
+  std::printf("failover: path failure detected %lld ms after the link went silent\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(detected).count()));
+
+  v1::GetAssociationResponse info;
+  ASSERT_TRUE(app.GetAssociation(id, &info).ok());
+  for (const v1::PeerPath& path : info.paths()) {
+    if (path.address().ip() == "198.51.100.2") {
+      EXPECT_EQ(path.state(), v1::PATH_STATE_INACTIVE);
+    }
+  }
+  // The link comes back: heartbeats find the path again.
+  ASSERT_TRUE(testing::RunCommand("tc qdisc del dev mh1a root").ok());
+  auto available = events.WaitFor(
+      IsPathChange(id, "198.51.100.2", v1::PEER_ADDRESS_CHANGE_TYPE_AVAILABLE), kTimeout);
+  ASSERT_TRUE(available.ok()) << available.status();
+  grpc::ClientContext context;
+  SetTimeout(&context, kCallTimeout);
+  v1::SetPrimaryPathRequest primary;
+  primary.set_session_id(app.session());
+  primary.set_association_id(id);
+  primary.set_peer_address("198.51.100.2");
+  v1::SetPrimaryPathResponse response;
+  ASSERT_TRUE(app.stub().SetPrimaryPath(&context, primary, &response).ok());
+  ASSERT_TRUE(app.GetAssociation(id, &info).ok());
+  EXPECT_EQ(info.status().primary().address().ip(), "198.51.100.2");
+  EXPECT_EQ(info.status().primary().state(), v1::PATH_STATE_ACTIVE);
+}
+
+}  // namespace
+}  // namespace sctpgw

@@ -258,5 +258,51 @@ TEST_F(MultihomingLabTest, FailoverLosesNothing) {
   EXPECT_EQ(info.status().primary().state(), v1::PATH_STATE_ACTIVE);
 }
 
+// Timers decide how fast a failed path is noticed: the same silent link is
+// detected faster with aggressive RTO/retransmission settings than with
+// moderate ones (both measured, while traffic flows).
+TEST_F(MultihomingLabTest, TimersChangeFailureDetection) {
+  v1::PathParameters moderate;
+  moderate.set_rto_initial_ms(1000);
+  moderate.set_rto_min_ms(1000);
+  moderate.set_rto_max_ms(2000);
+  moderate.set_heartbeat_interval_ms(2000);
+  moderate.set_path_max_retransmissions(3);
+  moderate.set_association_max_retransmissions(20);
+
+  std::vector<long long> detection_ms;
+  for (const v1::PathParameters& parameters : {Aggressive(), moderate}) {
+    App app(*server_);
+    uint32_t port = StartPeer("recv 1000\n");
+    v1::Association association = Associate(app, port, parameters);
+    uint64_t id = association.association_id();
+    EventWatch events(app.stub(), app.WatchEndpoint(endpoint_id_));
+    ASSERT_TRUE(app.Send(id, {Message(0, 0, "warm-up")}).ok());
+    ASSERT_TRUE(testing::RunCommand("tc qdisc add dev mh1a root netem loss 100%").ok());
+    auto silenced = std::chrono::steady_clock::now();
+    // Traffic keeps the retransmission timer running on the failing path.
+    ASSERT_TRUE(app.Send(id, {Message(0, 0, "probe")}).ok());
+    auto unreachable = events.WaitFor(
+        IsPathChange(id, "198.51.100.2", v1::PEER_ADDRESS_CHANGE_TYPE_UNREACHABLE), kTimeout);
+    ASSERT_TRUE(unreachable.ok()) << unreachable.status();
+    detection_ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - silenced)
+                               .count());
+    ASSERT_TRUE(testing::RunCommand("tc qdisc del dev mh1a root").ok());
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::CloseEndpointRequest close;
+    close.set_session_id(app.session());
+    close.set_endpoint_id(endpoint_id_);
+    close.set_abort(true);
+    v1::CloseEndpointResponse closed;
+    ASSERT_TRUE(app.stub().CloseEndpoint(&context, close, &closed).ok());
+    peer_.reset();
+  }
+  std::printf("path failure detection: %lld ms with aggressive timers, %lld ms with moderate\n",
+              detection_ms[0], detection_ms[1]);
+  EXPECT_LT(detection_ms[0], detection_ms[1]);
+}
+
 }  // namespace
 }  // namespace sctpgw

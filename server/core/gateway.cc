@@ -328,6 +328,31 @@ absl::StatusOr<std::vector<EndpointInfo>> Gateway::ListEndpoints(const std::stri
   return result;
 }
 
+absl::StatusOr<EndpointInfo> Gateway::ChangeEndpointAddresses(
+    const std::string& session, uint64_t endpoint_id, std::vector<net::SocketAddress> add,
+    std::vector<net::SocketAddress> remove) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  auto owned = OwnedEndpoint(session, endpoint_id);
+  if (!owned.ok()) return owned.status();
+  Endpoint& endpoint = **owned;
+  if (add.empty() && remove.empty()) {
+    return Error(Reason::kInvalidArgument, "nothing to add or remove",
+                 {{"field", "add_addresses"}});
+  }
+  for (auto* list : {&add, &remove}) {
+    for (net::SocketAddress& address : *list) address.set_port(endpoint.info.port);
+  }
+  absl::Status status = stack_.ChangeAddresses(endpoint.socket, add, remove);
+  if (!status.ok()) return FromKernel(status, "changing the endpoint's addresses");
+  if (auto local = stack_.LocalAddresses(endpoint.socket, 0); local.ok()) {
+    endpoint.info.local_addresses = *local;
+  }
+  EndpointInfo info = endpoint.info;
+  info.association_count = endpoint.associations.size();
+  return info;
+}
+
 absl::StatusOr<std::vector<AssociationInfo>> Gateway::ListAssociations(const std::string& session,
                                                                        uint64_t endpoint_id) {
   auto owner = UseSession(session);

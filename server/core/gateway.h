@@ -175,6 +175,12 @@ class Gateway final : private net::SctpStack::Observer {
   // completes the SHUTDOWN handshakes) or, with `abort`, at once.
   absl::Status CloseEndpoint(const std::string& session, uint64_t endpoint_id, bool abort);
   absl::StatusOr<std::vector<EndpointInfo>> ListEndpoints(const std::string& session);
+  // Adds and removes local addresses of a live endpoint (ports are the
+  // endpoint's); returns the endpoint as it is then.
+  absl::StatusOr<EndpointInfo> ChangeEndpointAddresses(const std::string& session,
+                                                       uint64_t endpoint_id,
+                                                       std::vector<net::SocketAddress> add,
+                                                       std::vector<net::SocketAddress> remove);
   // Associations of one endpoint, or of all the session's when endpoint_id is 0.
   absl::StatusOr<std::vector<AssociationInfo>> ListAssociations(const std::string& session,
                                                                 uint64_t endpoint_id);

@@ -87,6 +87,19 @@ absl::StatusOr<uint16_t> KernelSctpStack::LocalPort(SocketId endpoint) {
   return (*entry)->socket.LocalPort();
 }
 
+absl::Status KernelSctpStack::ChangeAddresses(SocketId endpoint,
+                                              const std::vector<SocketAddress>& add,
+                                              const std::vector<SocketAddress>& remove) {
+  auto entry = Find(endpoint);
+  if (!entry.ok()) return entry.status();
+  if (!add.empty()) {
+    absl::Status status = (*entry)->socket.Bind(add);
+    if (!status.ok()) return status;
+  }
+  if (!remove.empty()) return (*entry)->socket.Unbind(remove);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<size_t> KernelSctpStack::MaxSendSize(SocketId endpoint) {
   auto entry = Find(endpoint);
   if (!entry.ok()) return entry.status();

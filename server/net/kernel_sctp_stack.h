@@ -34,6 +34,8 @@ class KernelSctpStack final : public SctpStack {
   void SetObserver(Observer* observer) override { observer_ = observer; }
   absl::StatusOr<SocketId> OpenEndpoint(const EndpointConfig& config) override;
   absl::StatusOr<uint16_t> LocalPort(SocketId endpoint) override;
+  absl::Status ChangeAddresses(SocketId endpoint, const std::vector<SocketAddress>& add,
+                               const std::vector<SocketAddress>& remove) override;
   absl::StatusOr<size_t> MaxSendSize(SocketId endpoint) override;
   absl::StatusOr<sctp_assoc_t> Connect(SocketId endpoint, const std::vector<SocketAddress>& peers,
                                        const InitParams& init) override;

@@ -36,6 +36,17 @@ absl::Status SctpSocket::Bind(const std::vector<SocketAddress>& addresses) {
   return absl::OkStatus();
 }
 
+absl::Status SctpSocket::Unbind(const std::vector<SocketAddress>& addresses) {
+  if (addresses.empty()) return absl::InvalidArgumentError("no local address to unbind");
+  std::vector<uint8_t> packed = PackAddresses(addresses);
+  SysCallIntResult rc = sys_->SctpBindx(fd(), reinterpret_cast<sockaddr*>(packed.data()),
+                                        static_cast<int>(addresses.size()), SCTP_BINDX_REM_ADDR);
+  if (!rc.ok()) {
+    return ErrnoStatus(rc.error, absl::StrCat("sctp_bindx(REM ", addresses[0].ToString(), ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SctpSocket::Listen(int backlog) {
   SysCallIntResult rc = sys_->Listen(fd(), backlog);
   if (!rc.ok()) return ErrnoStatus(rc.error, "listen");

@@ -92,6 +92,8 @@ class SctpSocket {
   // sctp_bindx(SCTP_BINDX_ADD_ADDR) of every address; they must share a port
   // (0 = the kernel picks one, see LocalPort()).
   absl::Status Bind(const std::vector<SocketAddress>& addresses);
+  // sctp_bindx(SCTP_BINDX_REM_ADDR): the endpoint stops using the addresses.
+  absl::Status Unbind(const std::vector<SocketAddress>& addresses);
   absl::Status Listen(int backlog);
   // sctp_connectx(); returns the new association's id. On a non-blocking
   // socket the association is still being set up when this returns.

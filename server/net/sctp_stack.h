@@ -81,6 +81,10 @@ class SctpStack {
   // subscribed to every notification, optionally listening.
   virtual absl::StatusOr<SocketId> OpenEndpoint(const EndpointConfig& config) = 0;
   virtual absl::StatusOr<uint16_t> LocalPort(SocketId endpoint) = 0;
+  // Adds local addresses to a live endpoint, or removes them (sctp_bindx);
+  // associations learn of it by ASCONF where both sides support it.
+  virtual absl::Status ChangeAddresses(SocketId endpoint, const std::vector<SocketAddress>& add,
+                                       const std::vector<SocketAddress>& remove) = 0;
   // The largest message Send() can take on sockets of `endpoint` (the
   // kernel's effective SO_SNDBUF).
   virtual absl::StatusOr<size_t> MaxSendSize(SocketId endpoint) = 0;

@@ -72,6 +72,12 @@ void ToProto(const net::SocketAddress& address, v1::TransportAddress* out) {
 
 }  // namespace
 
+absl::StatusOr<std::vector<net::SocketAddress>> ToAddresses(
+    const google::protobuf::RepeatedPtrField<std::string>& ips, const char* field) {
+  if (ips.empty()) return std::vector<net::SocketAddress>{};
+  return ParseAddresses(ips, 0, field);
+}
+
 absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest& request) {
   if (request.port() > kMaxU16) {
     return Error(Reason::kInvalidPort,

@@ -15,6 +15,9 @@ inline constexpr int kMaxAddressesPerRequest = 64;
 inline constexpr size_t kMaxAbortReasonBytes = 256;
 
 absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest& request);
+// Numeric addresses from `field` (may be empty), port 0.
+absl::StatusOr<std::vector<net::SocketAddress>> ToAddresses(
+    const google::protobuf::RepeatedPtrField<std::string>& ips, const char* field);
 absl::StatusOr<core::AssociateSpec> ToAssociateSpec(const v1::AssociateRequest& request);
 absl::StatusOr<std::vector<core::OutboundMessage>> ToOutboundMessages(v1::SendRequest* request);
 absl::StatusOr<core::ReceiveSpec> ToReceiveSpec(const v1::ReceiveRequest& request);

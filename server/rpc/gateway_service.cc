@@ -340,6 +340,26 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::CloseEndpoint(grpc::CallbackServer
   return call;
 }
 
+grpc::ServerUnaryReactor* GatewayServiceImpl::UpdateEndpointAddresses(
+    grpc::CallbackServerContext* context, const v1::UpdateEndpointAddressesRequest* request,
+    v1::UpdateEndpointAddressesResponse* response) {
+  (void)context;
+  auto* call = new QuickCall(calls_);
+  auto add = ToAddresses(request->add_addresses(), "add_addresses");
+  auto remove = ToAddresses(request->remove_addresses(), "remove_addresses");
+  if (!add.ok() || !remove.ok()) {
+    call->Finish(ToGrpcStatus(!add.ok() ? add.status() : remove.status()));
+    return call;
+  }
+  gateway_.Post([this, call, response, session = request->session_id(), id = request->endpoint_id(),
+                 add = std::move(*add), remove = std::move(*remove)]() mutable {
+    auto endpoint = gateway_.ChangeEndpointAddresses(session, id, std::move(add), std::move(remove));
+    if (endpoint.ok()) ToProto(*endpoint, response->mutable_endpoint());
+    call->Finish(ToGrpcStatus(endpoint.status()));
+  });
+  return call;
+}
+
 grpc::ServerUnaryReactor* GatewayServiceImpl::ListEndpoints(grpc::CallbackServerContext* context,
                                                             const v1::ListEndpointsRequest* request,
                                                             v1::ListEndpointsResponse* response) {

@@ -58,6 +58,9 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerUnaryReactor* CloseEndpoint(grpc::CallbackServerContext* context,
                                           const v1::CloseEndpointRequest* request,
                                           v1::CloseEndpointResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateEndpointAddresses(
+      grpc::CallbackServerContext* context, const v1::UpdateEndpointAddressesRequest* request,
+      v1::UpdateEndpointAddressesResponse* response) override;
   grpc::ServerUnaryReactor* ListEndpoints(grpc::CallbackServerContext* context,
                                           const v1::ListEndpointsRequest* request,
                                           v1::ListEndpointsResponse* response) override;

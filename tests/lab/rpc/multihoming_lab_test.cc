@@ -258,6 +258,61 @@ TEST_F(MultihomingLabTest, FailoverLosesNothing) {
   EXPECT_EQ(info.status().primary().state(), v1::PATH_STATE_ACTIVE);
 }
 
+// A live listening endpoint gains an address: peers can then reach it
+// there; removing the old one leaves the new one.
+TEST_F(MultihomingLabTest, LocalAddressesOfALiveEndpointChange) {
+  App app(*server_);
+  v1::OpenEndpointRequest open;
+  open.add_local_addresses("198.51.100.1");
+  open.set_listen(true);
+  v1::Endpoint endpoint;
+  ASSERT_TRUE(app.OpenEndpoint(open, &endpoint).ok());
+  ASSERT_EQ(endpoint.local_addresses_size(), 1);
+
+  auto update = [&](const std::vector<std::string>& add, const std::vector<std::string>& remove,
+                    v1::Endpoint* out) {
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::UpdateEndpointAddressesRequest request;
+    request.set_session_id(app.session());
+    request.set_endpoint_id(endpoint.endpoint_id());
+    for (const auto& ip : add) request.add_add_addresses(ip);
+    for (const auto& ip : remove) request.add_remove_addresses(ip);
+    v1::UpdateEndpointAddressesResponse response;
+    grpc::Status status = app.stub().UpdateEndpointAddresses(&context, request, &response);
+    if (out != nullptr) *out = response.endpoint();
+    return status;
+  };
+  v1::Endpoint updated;
+  grpc::Status status = update({"203.0.113.1"}, {}, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(updated.local_addresses_size(), 2);
+
+  // A peer reaches it on the new address.
+  auto peer = testing::Subprocess::Start(
+      {"ip", "netns", "exec", peer_ns_->name(), "/usr/bin/python3", PeerScript(), "connect",
+       "203.0.113.1", absl::StrCat(endpoint.port())},
+      /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("3 9 via the new address\n").ok());
+  std::vector<v1::InboundMessage> got;
+  v1::ReceiveRequest receive;
+  receive.set_endpoint_id(endpoint.endpoint_id());
+  status = app.ReceiveFrom(receive, &got);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload(), "via the new address");
+
+  status = update({}, {"198.51.100.1"}, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(updated.local_addresses_size(), 1);
+  EXPECT_EQ(updated.local_addresses(0).ip(), "203.0.113.1");
+  // An address this host does not have, and a malformed one.
+  EXPECT_EQ(ErrorReason(update({"192.0.2.77"}, {}, nullptr)), "ADDRESS_NOT_AVAILABLE");
+  EXPECT_EQ(ErrorReason(update({"not-an-ip"}, {}, nullptr)), "INVALID_ADDRESS");
+  peer->CloseStdin();
+}
+
 // Timers decide how fast a failed path is noticed: the same silent link is
 // detected faster with aggressive RTO/retransmission settings than with
 // moderate ones (both measured, while traffic flows).

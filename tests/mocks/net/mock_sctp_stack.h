@@ -19,6 +19,10 @@ class MockSctpStack : public SctpStack {
   MOCK_METHOD(absl::StatusOr<SocketId>, OpenEndpoint, (const EndpointConfig& config), (override));
   MOCK_METHOD(absl::StatusOr<uint16_t>, LocalPort, (SocketId endpoint), (override));
   MOCK_METHOD(absl::StatusOr<size_t>, MaxSendSize, (SocketId endpoint), (override));
+  MOCK_METHOD(absl::Status, ChangeAddresses,
+              (SocketId endpoint, const std::vector<SocketAddress>& add,
+               const std::vector<SocketAddress>& remove),
+              (override));
   MOCK_METHOD(absl::StatusOr<sctp_assoc_t>, Connect,
               (SocketId endpoint, const std::vector<SocketAddress>& peers, const InitParams& init),
               (override));

@@ -223,7 +223,7 @@ TEST_F(MultihomingLabTest, FailoverLosesNothing) {
   ASSERT_TRUE(unreachable.ok()) << unreachable.status();
   auto detected = std::chrono::steady_clock::now() - silenced;
   send_range(300, kMessages);
-  auto out = peer_->ReadStdoutUntil("done", kCallTimeout);
+  auto out = peer_->ReadStdoutUntil("done\n", kCallTimeout);
   ASSERT_TRUE(out.ok()) << out.status() << "\n" << peer_->ReadStdout(0ms).substr(0, 2000);
   // Every message once, in order.
   std::string expected;

@@ -469,7 +469,13 @@ TEST(SessionLabTest, ChurnLeavesNoGrowth) {
               static_cast<long long>(
                   std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()),
               fds, OpenFds(pid), rss / 1024, rss_end / 1024);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine, so RSS says nothing
+  // here; LeakSanitizer checks for leaks when sctpgw exits instead.
+  (void)rss_end;
+#else
   EXPECT_LT(rss_end, rss + 4 * 1024 * 1024) << "memory grew with churn";
+#endif
   EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
 }
 

@@ -18,6 +18,7 @@ class App;
 
 namespace sctpgw::config {
 
+// The limits' defaults come from core::Limits, so they are stated once.
 struct Settings {
   // [server]
   std::vector<std::string> listen = {"unix:/run/sctpgw/sctpgw.sock"};
@@ -29,19 +30,22 @@ struct Settings {
   int64_t keepalive_timeout_ms = 5000;
   int64_t min_client_ping_interval_ms = 5000;
   // [sessions]
-  int64_t default_lease_ms = 30000;
-  int64_t max_lease_ms = 3600000;
-  int64_t session_shutdown_timeout_ms = 5000;
-  int64_t max_sessions = 256;
-  int64_t max_endpoints_per_session = 64;
-  int64_t max_associations_per_session = 4096;
+  int64_t default_lease_ms = core::Limits{}.default_lease.count();
+  int64_t max_lease_ms = core::Limits{}.max_lease.count();
+  int64_t session_shutdown_timeout_ms = core::Limits{}.session_shutdown_timeout.count();
+  int64_t max_sessions = static_cast<int64_t>(core::Limits{}.max_sessions);
+  int64_t max_endpoints_per_session =
+      static_cast<int64_t>(core::Limits{}.max_endpoints_per_session);
+  int64_t max_associations_per_session =
+      static_cast<int64_t>(core::Limits{}.max_associations_per_session);
   // [limits]
-  int64_t max_message_bytes = 256 * 1024;
-  int64_t association_queue_bytes = 1024 * 1024;
-  int64_t socket_buffer_bytes = 1024 * 1024;
-  int64_t event_history = 16384;
-  int64_t max_endpoints = 1024;
-  int64_t max_associations = 16384;
+  int64_t max_message_bytes = static_cast<int64_t>(core::Limits{}.max_message_bytes);
+  int64_t association_queue_bytes =
+      static_cast<int64_t>(core::Limits{}.association_queue_bytes);
+  int64_t socket_buffer_bytes = core::Limits{}.socket_send_buffer_bytes;
+  int64_t event_history = static_cast<int64_t>(core::Limits{}.event_history);
+  int64_t max_endpoints = static_cast<int64_t>(core::Limits{}.max_endpoints);
+  int64_t max_associations = static_cast<int64_t>(core::Limits{}.max_associations);
 };
 
 // Reads a TOML file over `settings`: only the keys present change.

@@ -168,11 +168,19 @@ void KernelSctpStack::PauseReading(SocketId socket, bool paused) {
   UpdateInterest(socket, **entry);
 }
 
-void KernelSctpStack::UpdateInterest(SocketId /*id*/, Entry& entry) {
+void KernelSctpStack::UpdateInterest(SocketId id, Entry& entry) {
   uint32_t events = 0;
   if (!entry.paused && !entry.failed) events |= EPOLLIN;
   if (entry.want_write) events |= EPOLLOUT;
-  (void)loop_->Modify(entry.socket.fd(), events);
+  absl::Status status = loop_->Modify(entry.socket.fd(), events);
+  if (!status.ok()) {
+    // Only ENOMEM can get here; reading could stay paused (or writing
+    // unwatched) for good, so the owner learns of it — later, not from
+    // inside whatever call changed the interest.
+    loop_->Post([this, id, status] {
+      if (observer_ != nullptr && sockets_.count(id) != 0) observer_->OnReceiveError(id, 0, status);
+    });
+  }
 }
 
 absl::StatusOr<AssociationStatus> KernelSctpStack::Status(SocketId socket, sctp_assoc_t assoc_id) {
@@ -288,12 +296,17 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
       // notifications may still be queued behind it: keep reading.
       return true;
     }
-    entry.failed = true;
-    UpdateInterest(id, entry);
+    // An association's socket is done for; an endpoint's one-to-many socket
+    // reports a pending error once (sock_error clears it) and serves on.
+    if (entry.socket.style() == SctpSocket::Style::kOneToOne) {
+      entry.failed = true;
+      UpdateInterest(id, entry);
+    }
     if (observer_ != nullptr) observer_->OnReceiveError(id, 0, piece.status());
     return false;
   }
-  if (piece->length == 0 && !piece->notification && !piece->has_info) {
+  if (piece->length == 0 && !piece->notification && !piece->has_info &&
+      entry.socket.style() == SctpSocket::Style::kOneToOne) {
     // End of file: the association is gone and everything queued was read.
     entry.failed = true;
     UpdateInterest(id, entry);

@@ -256,6 +256,25 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
   v1::WatchEventsResponse response_;
 };
 
+// Fills one page of `items` (sorted by id) after id `after`: adds up to
+// `size` of them with `add`, and sets the next page token when more remain.
+template <typename Item, typename Response, typename IdOf, typename Add>
+void FillPage(const std::vector<Item>& items, uint64_t after, int size, Response* response,
+              IdOf id_of, Add add) {
+  int count = 0;
+  uint64_t last = after;
+  for (const Item& item : items) {
+    if (id_of(item) <= after) continue;
+    if (count == size) {
+      response->set_next_page_token(absl::StrCat(last));
+      return;
+    }
+    add(item);
+    last = id_of(item);
+    ++count;
+  }
+}
+
 }  // namespace
 
 void CallCount::Add(int delta) {
@@ -378,16 +397,9 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListEndpoints(grpc::CallbackServer
       call->Finish(ToGrpcStatus(endpoints.status()));
       return;
     }
-    int count = 0;
-    for (const core::EndpointInfo& endpoint : *endpoints) {
-      if (endpoint.id <= after) continue;
-      if (count == size) {
-        response->set_next_page_token(absl::StrCat(response->endpoints().rbegin()->endpoint_id()));
-        break;
-      }
-      ToProto(endpoint, response->add_endpoints());
-      ++count;
-    }
+    FillPage(
+        *endpoints, after, size, response, [](const core::EndpointInfo& e) { return e.id; },
+        [response](const core::EndpointInfo& e) { ToProto(e, response->add_endpoints()); });
     call->Finish(grpc::Status::OK);
   });
   return call;
@@ -516,17 +528,10 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListAssociations(
       call->Finish(ToGrpcStatus(associations.status()));
       return;
     }
-    int count = 0;
-    for (const core::AssociationInfo& association : *associations) {
-      if (association.id <= after) continue;
-      if (count == size) {
-        response->set_next_page_token(
-            absl::StrCat(response->associations().rbegin()->association_id()));
-        break;
-      }
-      ToProto(association, response->add_associations());
-      ++count;
-    }
+    FillPage(
+        *associations, after, size, response,
+        [](const core::AssociationInfo& a) { return a.id; },
+        [response](const core::AssociationInfo& a) { ToProto(a, response->add_associations()); });
     call->Finish(grpc::Status::OK);
   });
   return call;

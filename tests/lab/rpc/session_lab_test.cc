@@ -221,6 +221,27 @@ TEST(SessionLabTest, ReattachWithinTheLeaseAndNotAfter) {
   EXPECT_NE(missed->association_id(), first.server_assoc) << "an event delivered twice";
   EXPECT_GT(missed->sequence(), last_seen);
   EXPECT_EQ(again.Associations().size(), 2u);
+  // The same two, one page at a time.
+  std::vector<uint64_t> paged;
+  std::string token;
+  for (int page = 0; page < 3; ++page) {
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::ListAssociationsRequest list;
+    list.set_session_id(session);
+    list.set_page_size(1);
+    list.set_page_token(token);
+    v1::ListAssociationsResponse listed;
+    ASSERT_TRUE(again.stub().ListAssociations(&context, list, &listed).ok());
+    for (const auto& association : listed.associations()) {
+      paged.push_back(association.association_id());
+    }
+    token = listed.next_page_token();
+    if (token.empty()) break;
+  }
+  EXPECT_EQ(paged.size(), 2u);
+  EXPECT_TRUE(token.empty());
+  EXPECT_LT(paged[0], paged[1]);
   std::vector<v1::InboundMessage> got = again.ReceiveN(first.server_assoc, 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].payload(), "while you were away");

@@ -47,6 +47,8 @@ constexpr ReasonRow kReasons[] = {
     {Reason::kAddressInUse, "ADDRESS_IN_USE", absl::StatusCode::kAlreadyExists},
     {Reason::kAssociationExists, "ASSOCIATION_EXISTS", absl::StatusCode::kAlreadyExists},
     {Reason::kAddressNotAvailable, "ADDRESS_NOT_AVAILABLE", absl::StatusCode::kFailedPrecondition},
+    {Reason::kReconfigurationUnsupported, "RECONFIGURATION_UNSUPPORTED",
+     absl::StatusCode::kFailedPrecondition},
     {Reason::kSocketError, "SOCKET_ERROR", absl::StatusCode::kInternal},
     {Reason::kShuttingDown, "SHUTTING_DOWN", absl::StatusCode::kUnavailable},
 };

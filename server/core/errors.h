@@ -36,6 +36,7 @@ enum class Reason {
   kAddressInUse,              // ALREADY_EXISTS: bind() found the address and port taken.
   kAssociationExists,         // ALREADY_EXISTS: the endpoint already has one with that peer.
   kAddressNotAvailable,       // FAILED_PRECONDITION: bind() to an address this host lacks.
+  kReconfigurationUnsupported,  // FAILED_PRECONDITION: no ASCONF on this endpoint or the peer.
   kSocketError,               // INTERNAL (or the errno's code): any other kernel error.
   kShuttingDown,              // UNAVAILABLE: the service is stopping.
 };

@@ -145,6 +145,24 @@ absl::StatusOr<Gateway::Endpoint*> Gateway::OwnedEndpoint(const std::string& ses
   return &it->second;
 }
 
+absl::StatusOr<Gateway::Association*> Gateway::LiveAssociation(const std::string& session,
+                                                               uint64_t association_id,
+                                                               bool established) {
+  auto owner = UseSession(session);
+  if (!owner.ok()) return owner.status();
+  auto owned = OwnedAssociation(session, association_id);
+  if (!owned.ok()) return owned.status();
+  Association* association = *owned;
+  AssociationState state = association->info.state;
+  if (association->socket == 0 || state == AssociationState::kClosed ||
+      (established && state != AssociationState::kEstablished)) {
+    return Error(Reason::kAssociationNotEstablished,
+                 absl::StrCat("association ", association_id, " is ", AssociationStateName(state)),
+                 {{"association_id", absl::StrCat(association_id)}});
+  }
+  return association;
+}
+
 absl::StatusOr<Gateway::Association*> Gateway::OwnedAssociation(const std::string& session,
                                                                 uint64_t association_id) {
   Association* association = FindAssociation(association_id);
@@ -245,6 +263,7 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   config.backlog = spec.backlog;
   config.init = spec.init;
   config.path_parameters = spec.path_parameters;
+  config.address_reconfiguration = spec.address_reconfiguration;
   config.send_buffer_bytes = limits_.socket_send_buffer_bytes;
   config.receive_buffer_bytes = limits_.socket_receive_buffer_bytes;
   config.no_delay = true;
@@ -266,6 +285,7 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   endpoint.info.local_addresses = *local;
   endpoint.info.port = *port;
   endpoint.info.listening = spec.listen;
+  endpoint.info.address_reconfiguration = spec.address_reconfiguration;
   endpoint.socket = *socket;
   endpoint.max_send_bytes = *max_send;
   uint64_t id = endpoint.info.id;
@@ -343,8 +363,29 @@ absl::StatusOr<EndpointInfo> Gateway::ChangeEndpointAddresses(
   for (auto* list : {&add, &remove}) {
     for (net::SocketAddress& address : *list) address.set_port(endpoint.info.port);
   }
-  absl::Status status = stack_.ChangeAddresses(endpoint.socket, add, remove);
-  if (!status.ok()) return FromKernel(status, "changing the endpoint's addresses");
+  // With ASCONF, live associations change too (their peers are told). Their
+  // sockets bind new addresses before the endpoint's: a listening socket
+  // holding an address keeps any other socket from binding it.
+  std::vector<net::SocketId> sockets;
+  if (endpoint.info.address_reconfiguration) {
+    for (uint64_t association_id : endpoint.associations) {
+      Association* association = FindAssociation(association_id);
+      if (association != nullptr && association->socket != 0 &&
+          association->info.state == AssociationState::kEstablished) {
+        sockets.push_back(association->socket);
+      }
+    }
+  }
+  sockets.push_back(endpoint.socket);
+  for (size_t i = 0; i < sockets.size(); ++i) {
+    absl::Status status = stack_.ChangeAddresses(sockets[i], add, remove);
+    if (!status.ok()) {
+      for (size_t j = 0; j < i; ++j) (void)stack_.ChangeAddresses(sockets[j], remove, add);
+      return FromKernel(status, sockets[i] == endpoint.socket
+                                    ? "changing the endpoint's addresses"
+                                    : "changing the addresses of a live association");
+    }
+  }
   if (auto local = stack_.LocalAddresses(endpoint.socket, 0); local.ok()) {
     endpoint.info.local_addresses = *local;
   }
@@ -381,17 +422,9 @@ absl::StatusOr<AssociationInfo> Gateway::GetAssociation(const std::string& sessi
 
 absl::StatusOr<AssociationDetail> Gateway::GetAssociationDetail(const std::string& session,
                                                                 uint64_t association_id) {
-  auto owner = UseSession(session);
-  if (!owner.ok()) return owner.status();
-  auto owned = OwnedAssociation(session, association_id);
-  if (!owned.ok()) return owned.status();
-  Association* association = *owned;
-  if (association->socket == 0 || association->info.state == AssociationState::kClosed) {
-    return Error(Reason::kAssociationNotEstablished,
-                 absl::StrCat("association ", association_id, " is ",
-                              AssociationStateName(association->info.state)),
-                 {{"association_id", absl::StrCat(association_id)}});
-  }
+  auto live = LiveAssociation(session, association_id, /*established=*/false);
+  if (!live.ok()) return live.status();
+  Association* association = *live;
   net::SocketId socket = association->socket;
   sctp_assoc_t kernel_id = association->info.kernel_id;
   AssociationDetail detail;
@@ -418,16 +451,9 @@ absl::StatusOr<AssociationDetail> Gateway::GetAssociationDetail(const std::strin
 
 absl::Status Gateway::SetPrimaryPath(const std::string& session, uint64_t association_id,
                                      const net::SocketAddress& peer) {
-  auto owner = UseSession(session);
-  if (!owner.ok()) return owner.status();
-  auto owned = OwnedAssociation(session, association_id);
-  if (!owned.ok()) return owned.status();
-  Association* association = *owned;
-  if (association->socket == 0 || association->info.state != AssociationState::kEstablished) {
-    return Error(Reason::kAssociationNotEstablished,
-                 absl::StrCat("association ", association_id, " is ",
-                              AssociationStateName(association->info.state)));
-  }
+  auto live = LiveAssociation(session, association_id, /*established=*/true);
+  if (!live.ok()) return live.status();
+  Association* association = *live;
   net::SocketAddress target = peer;
   target.set_port(association->info.peer_port);
   bool known = false;
@@ -444,25 +470,79 @@ absl::Status Gateway::SetPrimaryPath(const std::string& session, uint64_t associ
                     "setting the primary path");
 }
 
-absl::StatusOr<net::PathParameters> Gateway::ConfigurePaths(const std::string& session,
-                                                           uint64_t association_id,
-                                                           const net::PathParameters& parameters) {
-  auto owner = UseSession(session);
-  if (!owner.ok()) return owner.status();
-  auto owned = OwnedAssociation(session, association_id);
-  if (!owned.ok()) return owned.status();
-  Association* association = *owned;
-  if (association->socket == 0 || association->info.state == AssociationState::kClosed) {
-    return Error(Reason::kAssociationNotEstablished,
-                 absl::StrCat("association ", association_id, " is ",
-                              AssociationStateName(association->info.state)));
+absl::Status Gateway::RequestPeerPrimaryPath(const std::string& session,
+                                             uint64_t association_id,
+                                             const net::SocketAddress& local) {
+  auto live = LiveAssociation(session, association_id, /*established=*/true);
+  if (!live.ok()) return live.status();
+  Association* association = *live;
+  auto endpoint = endpoints_.find(association->info.endpoint_id);
+  if (endpoint == endpoints_.end() || !endpoint->second.info.address_reconfiguration) {
+    return Error(Reason::kReconfigurationUnsupported,
+                 absl::StrCat("endpoint ", association->info.endpoint_id,
+                              " was opened without address_reconfiguration"));
+  }
+  net::SocketAddress target = local;
+  target.set_port(endpoint->second.info.port);
+  auto addresses = stack_.LocalAddresses(association->socket, association->info.kernel_id);
+  if (!addresses.ok()) return FromKernel(addresses.status(), "reading the local addresses");
+  association->info.local_addresses = *addresses;
+  bool known = false;
+  for (const net::SocketAddress& address : *addresses) known = known || address == target;
+  if (!known) {
+    return Error(Reason::kInvalidAddress,
+                 absl::StrCat(target.Ip(), " is not a local address of association ",
+                              association_id),
+                 {{"field", "local_address"}});
   }
   absl::Status status =
-      stack_.SetParameters(association->socket, association->info.kernel_id, parameters);
-  if (!status.ok()) return FromKernel(status, "setting path parameters");
-  auto now = stack_.Parameters(association->socket, association->info.kernel_id);
+      stack_.SetPeerPrimary(association->socket, association->info.kernel_id, target);
+  if (net::StatusErrno(status) == EPERM) {
+    return Error(Reason::kReconfigurationUnsupported,
+                 absl::StrCat("the peer of association ", association_id,
+                              " does not support address reconfiguration (ASCONF with AUTH)"));
+  }
+  return FromKernel(status, "asking the peer to change its primary path");
+}
+
+absl::StatusOr<PathConfiguration> Gateway::ConfigurePaths(const std::string& session,
+                                                          uint64_t association_id,
+                                                          const net::PathParameters& parameters,
+                                                          std::optional<net::SocketAddress> peer) {
+  auto live = LiveAssociation(session, association_id, /*established=*/false);
+  if (!live.ok()) return live.status();
+  Association* association = *live;
+  net::SocketId socket = association->socket;
+  sctp_assoc_t kernel_id = association->info.kernel_id;
+  PathConfiguration result;
+  if (peer.has_value()) {
+    peer->set_port(association->info.peer_port);
+    if (auto peers = stack_.PeerAddresses(socket, kernel_id); peers.ok()) {
+      association->info.peer_addresses = *peers;
+    }
+    bool known = false;
+    for (const net::SocketAddress& address : association->info.peer_addresses) {
+      known = known || address == *peer;
+    }
+    if (!known) {
+      return Error(Reason::kInvalidAddress,
+                   absl::StrCat(peer->Ip(), " is not a peer address of association ",
+                                association_id),
+                   {{"field", "peer_address"}});
+    }
+    absl::Status status = stack_.SetPathParameters(socket, kernel_id, *peer, parameters);
+    if (!status.ok()) return FromKernel(status, "setting the path's parameters");
+    auto path = stack_.Path(socket, kernel_id, *peer);
+    if (!path.ok()) return FromKernel(path.status(), "reading the path");
+    result.path = *path;
+  } else {
+    absl::Status status = stack_.SetParameters(socket, kernel_id, parameters);
+    if (!status.ok()) return FromKernel(status, "setting path parameters");
+  }
+  auto now = stack_.Parameters(socket, kernel_id);
   if (!now.ok()) return FromKernel(now.status(), "reading path parameters");
-  return now;
+  result.parameters = *now;
+  return result;
 }
 
 Gateway::Association* Gateway::FindAssociation(uint64_t id) {

@@ -74,6 +74,8 @@ struct EndpointSpec {
   net::InitParams init;
   // Timers and thresholds for the endpoint's associations.
   net::PathParameters path_parameters;
+  // RFC 5061 ASCONF offered to peers.
+  bool address_reconfiguration = false;
 };
 
 // An association as the kernel sees it: SCTP_STATUS, every path, the
@@ -90,6 +92,7 @@ struct EndpointInfo {
   std::vector<net::SocketAddress> local_addresses;
   uint16_t port = 0;
   bool listening = false;
+  bool address_reconfiguration = false;
   size_t association_count = 0;
 };
 
@@ -109,6 +112,11 @@ struct AssociationInfo {
   size_t queued_messages = 0;
   size_t queued_bytes = 0;
   size_t waiting_receives = 0;
+};
+
+struct PathConfiguration {
+  net::PathParameters parameters;    // The association's.
+  std::optional<net::PathInfo> path;  // The path configured, if one was named.
 };
 
 struct AssociateSpec {
@@ -192,11 +200,16 @@ class Gateway final : private net::SctpStack::Observer {
   // association's) the primary path.
   absl::Status SetPrimaryPath(const std::string& session, uint64_t association_id,
                               const net::SocketAddress& peer);
-  // Changes the timers and thresholds of a live association; returns them
-  // as now in force.
-  absl::StatusOr<net::PathParameters> ConfigurePaths(const std::string& session,
-                                                     uint64_t association_id,
-                                                     const net::PathParameters& parameters);
+  // Asks the peer to make `local` (one of the association's local
+  // addresses) its primary path. Needs ASCONF on both sides.
+  absl::Status RequestPeerPrimaryPath(const std::string& session, uint64_t association_id,
+                                      const net::SocketAddress& local);
+  // Changes the timers and thresholds of a live association, or with `peer`
+  // one path's heartbeat and failure settings; returns what is in force.
+  absl::StatusOr<PathConfiguration> ConfigurePaths(const std::string& session,
+                                                   uint64_t association_id,
+                                                   const net::PathParameters& parameters,
+                                                   std::optional<net::SocketAddress> peer);
 
   // The operations that wait. Each calls `done` exactly once: when it
   // completes, fails, reaches `deadline` (DEADLINE_EXCEEDED) or is cancelled
@@ -325,6 +338,10 @@ class Gateway final : private net::SctpStack::Observer {
   absl::StatusOr<Endpoint*> OwnedEndpoint(const std::string& session, uint64_t endpoint_id);
   absl::StatusOr<Association*> OwnedAssociation(const std::string& session,
                                                 uint64_t association_id);
+  // Renews the session's lease and finds its association, which must have a
+  // socket and not be closed (and with `established`, be up).
+  absl::StatusOr<Association*> LiveAssociation(const std::string& session,
+                                               uint64_t association_id, bool established);
   absl::Status NotFound(const std::string& session, uint64_t association_id) const;
   void RenewLease(Session& session);
   // Ends a session: graceful shutdowns (aborts after the timeout), endpoints

@@ -71,6 +71,9 @@ absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& con
   if (status.ok()) status = socket->SetNoDelay(config.no_delay);
   if (status.ok()) status = socket->EnableReceiveInfo();
   if (status.ok()) status = socket->SubscribeEvents(SubscribedNotificationTypes());
+  if (status.ok() && config.address_reconfiguration) {
+    status = socket->EnableAddressReconfiguration();
+  }
   if (status.ok()) status = socket->Bind(config.addresses);
   if (status.ok()) {
     PathControl paths(sys_, socket->fd(), /*one_to_many=*/true);
@@ -78,7 +81,9 @@ absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& con
   }
   if (status.ok() && config.listen) status = socket->Listen(config.backlog);
   if (!status.ok()) return status;
-  return Adopt(std::move(*socket));
+  auto id = Adopt(std::move(*socket));
+  if (id.ok()) sockets_[*id]->address_reconfiguration = config.address_reconfiguration;
+  return id;
 }
 
 absl::StatusOr<uint16_t> KernelSctpStack::LocalPort(SocketId endpoint) {
@@ -127,8 +132,14 @@ absl::StatusOr<SocketId> KernelSctpStack::PeelOff(SocketId endpoint, sctp_assoc_
   // data path never depends on that.
   absl::Status status = peeled->EnableReceiveInfo();
   if (status.ok()) status = peeled->SetNoDelay(true);
+  // The kernel keeps ASCONF support per socket and does not copy it here;
+  // without it the association's socket would not announce address changes.
+  bool reconfiguration = (*entry)->address_reconfiguration;
+  if (status.ok() && reconfiguration) status = peeled->EnableAddressReconfiguration();
   if (!status.ok()) return status;
-  return Adopt(std::move(*peeled));
+  auto id = Adopt(std::move(*peeled));
+  if (id.ok()) sockets_[*id]->address_reconfiguration = reconfiguration;
+  return id;
 }
 
 absl::Status KernelSctpStack::Send(SocketId socket, const SendInfo& info,
@@ -203,37 +214,53 @@ absl::StatusOr<std::vector<SocketAddress>> KernelSctpStack::PeerAddresses(Socket
   return (*entry)->socket.PeerAddresses(assoc_id);
 }
 
-absl::StatusOr<PathInfo> KernelSctpStack::Path(SocketId socket, sctp_assoc_t assoc_id,
-                                                const SocketAddress& peer) {
+absl::StatusOr<PathControl> KernelSctpStack::Paths(SocketId socket) {
   auto entry = Find(socket);
   if (!entry.ok()) return entry.status();
   SctpSocket& s = (*entry)->socket;
-  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany).Path(assoc_id, peer);
+  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany);
+}
+
+absl::StatusOr<PathInfo> KernelSctpStack::Path(SocketId socket, sctp_assoc_t assoc_id,
+                                                const SocketAddress& peer) {
+  auto paths = Paths(socket);
+  if (!paths.ok()) return paths.status();
+  return paths->Path(assoc_id, peer);
 }
 
 absl::Status KernelSctpStack::SetPrimary(SocketId socket, sctp_assoc_t assoc_id,
                                          const SocketAddress& peer) {
-  auto entry = Find(socket);
-  if (!entry.ok()) return entry.status();
-  SctpSocket& s = (*entry)->socket;
-  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany)
-      .SetPrimary(assoc_id, peer);
+  auto paths = Paths(socket);
+  if (!paths.ok()) return paths.status();
+  return paths->SetPrimary(assoc_id, peer);
+}
+
+absl::Status KernelSctpStack::SetPeerPrimary(SocketId socket, sctp_assoc_t assoc_id,
+                                             const SocketAddress& local) {
+  auto paths = Paths(socket);
+  if (!paths.ok()) return paths.status();
+  return paths->SetPeerPrimary(assoc_id, local);
 }
 
 absl::StatusOr<PathParameters> KernelSctpStack::Parameters(SocketId socket, sctp_assoc_t assoc_id) {
-  auto entry = Find(socket);
-  if (!entry.ok()) return entry.status();
-  SctpSocket& s = (*entry)->socket;
-  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany).Parameters(assoc_id);
+  auto paths = Paths(socket);
+  if (!paths.ok()) return paths.status();
+  return paths->Parameters(assoc_id);
 }
 
 absl::Status KernelSctpStack::SetParameters(SocketId socket, sctp_assoc_t assoc_id,
                                             const PathParameters& parameters) {
-  auto entry = Find(socket);
-  if (!entry.ok()) return entry.status();
-  SctpSocket& s = (*entry)->socket;
-  return PathControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany)
-      .SetParameters(assoc_id, parameters);
+  auto paths = Paths(socket);
+  if (!paths.ok()) return paths.status();
+  return paths->SetParameters(assoc_id, parameters);
+}
+
+absl::Status KernelSctpStack::SetPathParameters(SocketId socket, sctp_assoc_t assoc_id,
+                                                const SocketAddress& peer,
+                                                const PathParameters& parameters) {
+  auto paths = Paths(socket);
+  if (!paths.ok()) return paths.status();
+  return paths->SetParameters(assoc_id, parameters, &peer);
 }
 
 void KernelSctpStack::Close(SocketId socket) {

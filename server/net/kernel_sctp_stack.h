@@ -57,6 +57,10 @@ class KernelSctpStack final : public SctpStack {
   absl::StatusOr<PathParameters> Parameters(SocketId socket, sctp_assoc_t assoc_id) override;
   absl::Status SetParameters(SocketId socket, sctp_assoc_t assoc_id,
                              const PathParameters& parameters) override;
+  absl::Status SetPathParameters(SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& peer,
+                                 const PathParameters& parameters) override;
+  absl::Status SetPeerPrimary(SocketId socket, sctp_assoc_t assoc_id,
+                              const SocketAddress& local) override;
   void Close(SocketId socket) override;
   void CloseWhenDrained(SocketId socket) override;
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
@@ -74,6 +78,9 @@ class KernelSctpStack final : public SctpStack {
     bool discarding = false;
     // Close once nothing more is queued (CloseWhenDrained).
     bool closing = false;
+    // ASCONF offered (an endpoint's setting, which peeled-off sockets do not
+    // inherit from the kernel).
+    bool address_reconfiguration = false;
     // A message (or notification) still arriving in pieces.
     std::string partial;
     ReceiveResult partial_info;
@@ -81,6 +88,7 @@ class KernelSctpStack final : public SctpStack {
 
   KernelSctpStack(SysCalls& sys, KernelSctpStackOptions options, std::unique_ptr<EventLoop> loop);
   absl::StatusOr<Entry*> Find(SocketId id);
+  absl::StatusOr<PathControl> Paths(SocketId id);
   absl::StatusOr<SocketId> Adopt(SctpSocket socket);
   void UpdateInterest(SocketId id, Entry& entry);
   void OnReady(SocketId id, uint32_t events);

@@ -43,6 +43,22 @@ absl::StatusOr<PathInfo> PathControl::Path(sctp_assoc_t assoc_id, const SocketAd
   info.srtt_ms = raw.spinfo_srtt;
   info.rto_ms = raw.spinfo_rto;
   info.mtu = raw.spinfo_mtu;
+
+  sctp_paddrparams params{};
+  params.spp_assoc_id = Id(assoc_id);
+  std::memcpy(&params.spp_address, &storage, sizeof(storage));
+  status = Get(SCTP_PEER_ADDR_PARAMS, &params, sizeof(params), "SCTP_PEER_ADDR_PARAMS");
+  if (!status.ok()) return status;
+  info.heartbeat_interval_ms = static_cast<uint32_t>(params.spp_hbinterval);
+  info.heartbeat_enabled = (params.spp_flags & SPP_HB_ENABLE) != 0;
+  info.path_max_retransmissions = static_cast<uint16_t>(params.spp_pathmaxrxt);
+
+  sctp_paddrthlds thresholds{};
+  thresholds.spt_assoc_id = Id(assoc_id);
+  std::memcpy(&thresholds.spt_address, &storage, sizeof(storage));
+  status = Get(SCTP_PEER_ADDR_THLDS, &thresholds, sizeof(thresholds), "SCTP_PEER_ADDR_THLDS");
+  if (!status.ok()) return status;
+  info.potentially_failed_threshold = static_cast<uint16_t>(thresholds.spt_pathpfthld);
   return info;
 }
 
@@ -53,6 +69,15 @@ absl::Status PathControl::SetPrimary(sctp_assoc_t assoc_id, const SocketAddress&
   CopyAddress(peer, &storage);
   std::memcpy(&prim.ssp_addr, &storage, sizeof(storage));
   return Set(SCTP_PRIMARY_ADDR, &prim, sizeof(prim), "SCTP_PRIMARY_ADDR");
+}
+
+absl::Status PathControl::SetPeerPrimary(sctp_assoc_t assoc_id, const SocketAddress& local) {
+  sctp_setpeerprim prim{};
+  prim.sspp_assoc_id = Id(assoc_id);
+  sockaddr_storage storage;
+  CopyAddress(local, &storage);
+  std::memcpy(&prim.sspp_addr, &storage, sizeof(storage));
+  return Set(SCTP_SET_PEER_PRIMARY_ADDR, &prim, sizeof(prim), "SCTP_SET_PEER_PRIMARY_ADDR");
 }
 
 absl::StatusOr<PathParameters> PathControl::Parameters(sctp_assoc_t assoc_id) const {
@@ -94,8 +119,17 @@ absl::StatusOr<PathParameters> PathControl::Parameters(sctp_assoc_t assoc_id) co
   return out;
 }
 
-absl::Status PathControl::SetParameters(sctp_assoc_t assoc_id, const PathParameters& p) {
+absl::Status PathControl::SetParameters(sctp_assoc_t assoc_id, const PathParameters& p,
+                                        const SocketAddress* path) {
   absl::Status status;
+  sockaddr_storage address{};  // All zero: the wildcard, every path.
+  if (path != nullptr) {
+    if (p.rto_initial_ms || p.rto_min_ms || p.rto_max_ms || p.association_max_retransmissions ||
+        p.sack_delay_ms || p.sack_frequency) {
+      return absl::InvalidArgumentError("association-wide parameters given for one path");
+    }
+    CopyAddress(*path, &address);
+  }
   if (p.rto_initial_ms || p.rto_min_ms || p.rto_max_ms) {
     sctp_rtoinfo rto{};  // Zero fields are left unchanged by the kernel.
     rto.srto_assoc_id = Id(assoc_id);
@@ -113,8 +147,9 @@ absl::Status PathControl::SetParameters(sctp_assoc_t assoc_id, const PathParamet
     if (!status.ok()) return status;
   }
   if (p.heartbeat_interval_ms || p.heartbeat_enabled || p.path_max_retransmissions) {
-    sctp_paddrparams params{};  // Wildcard address: every path.
+    sctp_paddrparams params{};
     params.spp_assoc_id = Id(assoc_id);
+    std::memcpy(&params.spp_address, &address, sizeof(address));
     if (p.heartbeat_interval_ms) {
       params.spp_hbinterval = *p.heartbeat_interval_ms;
       params.spp_flags |= SPP_HB_ENABLE;
@@ -127,9 +162,11 @@ absl::Status PathControl::SetParameters(sctp_assoc_t assoc_id, const PathParamet
   if (p.potentially_failed_threshold) {
     sctp_paddrthlds thresholds{};
     thresholds.spt_assoc_id = Id(assoc_id);
+    std::memcpy(&thresholds.spt_address, &address, sizeof(address));
     // The kernel sets both thresholds at once: keep the current maximum.
     sctp_paddrparams current{};
     current.spp_assoc_id = Id(assoc_id);
+    std::memcpy(&current.spp_address, &address, sizeof(address));
     status = Get(SCTP_PEER_ADDR_PARAMS, &current, sizeof(current), "SCTP_PEER_ADDR_PARAMS");
     if (!status.ok()) return status;
     thresholds.spt_pathmaxrxt = current.spp_pathmaxrxt;

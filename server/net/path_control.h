@@ -25,6 +25,11 @@ struct PathInfo {
   uint32_t srtt_ms = 0;
   uint32_t rto_ms = 0;
   uint32_t mtu = 0;
+  // This path's own SCTP_PEER_ADDR_PARAMS and SCTP_PEER_ADDR_THLDS.
+  uint32_t heartbeat_interval_ms = 0;
+  bool heartbeat_enabled = false;
+  uint16_t path_max_retransmissions = 0;
+  uint16_t potentially_failed_threshold = 0;
 };
 
 // Timers and thresholds; an empty field is left as it is when setting.
@@ -53,7 +58,14 @@ class PathControl {
   absl::StatusOr<PathInfo> Path(sctp_assoc_t assoc_id, const SocketAddress& peer) const;
   absl::Status SetPrimary(sctp_assoc_t assoc_id, const SocketAddress& peer);
   absl::StatusOr<PathParameters> Parameters(sctp_assoc_t assoc_id) const;
-  absl::Status SetParameters(sctp_assoc_t assoc_id, const PathParameters& parameters);
+  // With `path`, only that peer address's heartbeat, path retransmission and
+  // potentially-failed settings change; the association-wide fields of
+  // `parameters` must then be empty.
+  absl::Status SetParameters(sctp_assoc_t assoc_id, const PathParameters& parameters,
+                             const SocketAddress* path = nullptr);
+  // SCTP_SET_PEER_PRIMARY_ADDR: asks the peer (ASCONF SET_PRIMARY) to make
+  // `local`, one of this side's addresses, its primary destination.
+  absl::Status SetPeerPrimary(sctp_assoc_t assoc_id, const SocketAddress& local);
 
  private:
   sctp_assoc_t Id(sctp_assoc_t assoc_id) const { return one_to_many_ ? assoc_id : 0; }

@@ -92,6 +92,25 @@ absl::Status SctpSocket::SetNoDelay(bool on) {
   return SetOption(SCTP_NODELAY, &value, sizeof(value), "SCTP_NODELAY");
 }
 
+absl::Status SctpSocket::EnableAddressReconfiguration() {
+  // ASCONF chunks must be authenticated (RFC 5061 section 4.2.7): AUTH first,
+  // so that enabling ASCONF adds its chunks to the authenticated list.
+  for (auto [name, what] : {std::pair{SCTP_AUTH_SUPPORTED, "SCTP_AUTH_SUPPORTED"},
+                            std::pair{SCTP_ASCONF_SUPPORTED, "SCTP_ASCONF_SUPPORTED"}}) {
+    sctp_assoc_value value{};
+    value.assoc_id = SCTP_FUTURE_ASSOC;
+    value.assoc_value = 1;
+    absl::Status status = SetOption(name, &value, sizeof(value), what);
+    if (!status.ok()) return status;
+  }
+  // Live associations' sockets then bind the endpoint's new addresses too;
+  // the kernel lets sockets sharing a port do that only with SO_REUSEADDR.
+  int on = 1;
+  SysCallIntResult rc = sys_->SetSockOpt(fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  if (!rc.ok()) return ErrnoStatus(rc.error, "setsockopt(SO_REUSEADDR)");
+  return absl::OkStatus();
+}
+
 absl::Status SctpSocket::SetBufferSizes(int send_bytes, int receive_bytes) {
   if (send_bytes > 0) {
     SysCallIntResult rc =

@@ -103,6 +103,10 @@ class SctpSocket {
 
   absl::Status SetInitParams(const InitParams& params);
   absl::Status SetNoDelay(bool on);
+  // SCTP_AUTH_SUPPORTED and SCTP_ASCONF_SUPPORTED for future associations
+  // (RFC 5061 dynamic address reconfiguration), and SO_REUSEADDR so that the
+  // sockets of associations peeled off this one can bind added addresses.
+  absl::Status EnableAddressReconfiguration();
   // SO_SNDBUF/SO_RCVBUF in bytes; 0 leaves one unchanged. SCTP buffers are
   // not auto-tuned by the kernel. The *FORCE variants are tried first so that
   // a privileged service is not capped by net.core.[rw]mem_max.

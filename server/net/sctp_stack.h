@@ -43,6 +43,8 @@ struct EndpointConfig {
   int send_buffer_bytes = 0;     // 0 = the kernel's default.
   int receive_buffer_bytes = 0;  // 0 = the kernel's default.
   bool no_delay = true;          // SCTP_NODELAY.
+  // RFC 5061 ASCONF (with AUTH) offered to peers.
+  bool address_reconfiguration = false;
 };
 
 // One whole message as received (reassembled if the kernel gave it in
@@ -120,6 +122,13 @@ class SctpStack {
   virtual absl::StatusOr<PathParameters> Parameters(SocketId socket, sctp_assoc_t assoc_id) = 0;
   virtual absl::Status SetParameters(SocketId socket, sctp_assoc_t assoc_id,
                                      const PathParameters& parameters) = 0;
+  // One path's heartbeat, retransmission and potentially-failed settings.
+  virtual absl::Status SetPathParameters(SocketId socket, sctp_assoc_t assoc_id,
+                                         const SocketAddress& peer,
+                                         const PathParameters& parameters) = 0;
+  // Asks the peer to make `local` (an address of this side) its primary.
+  virtual absl::Status SetPeerPrimary(SocketId socket, sctp_assoc_t assoc_id,
+                                      const SocketAddress& local) = 0;
   // Closes the socket. On an association's socket with the association still
   // up, the kernel shuts it down gracefully in the background.
   virtual void Close(SocketId socket) = 0;

@@ -64,7 +64,17 @@ absl::StatusOr<SocketAddress> SocketAddress::FromSockaddr(const sockaddr* addres
     return result;
   }
   if (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
-    std::memcpy(&result.storage_, address, sizeof(sockaddr_in6));
+    sockaddr_in6 v6;
+    std::memcpy(&v6, address, sizeof(v6));
+    if (IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr)) {
+      // An IPv6 socket reports IPv4 peers as ::ffff:a.b.c.d; they are IPv4.
+      auto* v4 = reinterpret_cast<sockaddr_in*>(&result.storage_);
+      v4->sin_family = AF_INET;
+      v4->sin_port = v6.sin6_port;
+      std::memcpy(&v4->sin_addr, &v6.sin6_addr.s6_addr[12], sizeof(v4->sin_addr));
+      return result;
+    }
+    std::memcpy(&result.storage_, &v6, sizeof(v6));
     return result;
   }
   return absl::InvalidArgumentError(

@@ -24,6 +24,8 @@ class SocketAddress {
   static absl::StatusOr<SocketAddress> Parse(absl::string_view ip, uint32_t port);
 
   // Copies a kernel sockaddr; INVALID_ARGUMENT unless AF_INET or AF_INET6.
+  // An IPv4-mapped IPv6 address (how IPv6 sockets report IPv4 peers) becomes
+  // the IPv4 address it stands for.
   static absl::StatusOr<SocketAddress> FromSockaddr(const sockaddr* address, socklen_t length);
 
   int family() const { return storage_.ss_family; }

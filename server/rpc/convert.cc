@@ -98,6 +98,7 @@ absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest&
   auto paths = ToPathParameters(request.path_parameters(), "path_parameters");
   if (!paths.ok()) return paths.status();
   spec.path_parameters = *paths;
+  spec.address_reconfiguration = request.address_reconfiguration();
   return spec;
 }
 
@@ -225,11 +226,26 @@ absl::StatusOr<core::ReceiveSpec> ToReceiveSpec(const v1::ReceiveRequest& reques
   return spec;
 }
 
+namespace {
+
+v1::PathState ToPathState(int32_t state) {
+  switch (state) {
+    case SCTP_ACTIVE: return v1::PATH_STATE_ACTIVE;
+    case SCTP_INACTIVE: return v1::PATH_STATE_INACTIVE;
+    case SCTP_UNCONFIRMED: return v1::PATH_STATE_UNCONFIRMED;
+    case SCTP_PF: return v1::PATH_STATE_POTENTIALLY_FAILED;
+    default: return v1::PATH_STATE_UNSPECIFIED;
+  }
+}
+
+}  // namespace
+
 void ToProto(const core::EndpointInfo& info, v1::Endpoint* out) {
   out->set_endpoint_id(info.id);
   for (const auto& address : info.local_addresses) ToProto(address, out->add_local_addresses());
   out->set_port(info.port);
   out->set_listening(info.listening);
+  out->set_address_reconfiguration(info.address_reconfiguration);
   out->set_association_count(static_cast<uint32_t>(info.association_count));
 }
 
@@ -273,13 +289,7 @@ void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {
   out->set_fragmentation_point(status.fragmentation_point);
   v1::PeerPath* primary = out->mutable_primary();
   ToProto(status.primary_address, primary->mutable_address());
-  switch (status.primary_state) {
-    case SCTP_ACTIVE: primary->set_state(v1::PATH_STATE_ACTIVE); break;
-    case SCTP_INACTIVE: primary->set_state(v1::PATH_STATE_INACTIVE); break;
-    case SCTP_UNCONFIRMED: primary->set_state(v1::PATH_STATE_UNCONFIRMED); break;
-    case SCTP_PF: primary->set_state(v1::PATH_STATE_POTENTIALLY_FAILED); break;
-    default: break;
-  }
+  primary->set_state(ToPathState(status.primary_state));
   primary->set_cwnd(status.primary_cwnd);
   primary->set_srtt_ms(status.primary_srtt_ms);
   primary->set_rto_ms(status.primary_rto_ms);
@@ -288,17 +298,34 @@ void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {
 
 void ToProto(const net::PathInfo& path, v1::PeerPath* out) {
   ToProto(path.address, out->mutable_address());
-  switch (path.state) {
-    case SCTP_ACTIVE: out->set_state(v1::PATH_STATE_ACTIVE); break;
-    case SCTP_INACTIVE: out->set_state(v1::PATH_STATE_INACTIVE); break;
-    case SCTP_UNCONFIRMED: out->set_state(v1::PATH_STATE_UNCONFIRMED); break;
-    case SCTP_PF: out->set_state(v1::PATH_STATE_POTENTIALLY_FAILED); break;
-    default: break;
-  }
+  out->set_state(ToPathState(path.state));
   out->set_cwnd(path.cwnd);
   out->set_srtt_ms(path.srtt_ms);
   out->set_rto_ms(path.rto_ms);
   out->set_mtu(path.mtu);
+  out->set_heartbeat_interval_ms(path.heartbeat_interval_ms);
+  out->set_heartbeat_enabled(path.heartbeat_enabled);
+  out->set_path_max_retransmissions(path.path_max_retransmissions);
+  out->set_potentially_failed_threshold(path.potentially_failed_threshold);
+}
+
+absl::Status CheckPerPathParameters(const v1::PathParameters& in, absl::string_view field) {
+  const std::pair<bool, const char*> association_wide[] = {
+      {in.has_rto_initial_ms(), "rto_initial_ms"},
+      {in.has_rto_min_ms(), "rto_min_ms"},
+      {in.has_rto_max_ms(), "rto_max_ms"},
+      {in.has_association_max_retransmissions(), "association_max_retransmissions"},
+      {in.has_sack_delay_ms(), "sack_delay_ms"},
+      {in.has_sack_frequency(), "sack_frequency"},
+  };
+  for (const auto& [set, name] : association_wide) {
+    if (!set) continue;
+    std::string path = absl::StrCat(field, ".", name);
+    return Error(Reason::kInvalidArgument,
+                 absl::StrCat(path, " applies to the whole association; leave peer_address empty"),
+                 {{"field", path}});
+  }
+  return absl::OkStatus();
 }
 
 void ToProto(const net::PathParameters& p, v1::PathParameters* out) {

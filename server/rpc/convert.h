@@ -24,6 +24,9 @@ absl::StatusOr<core::ReceiveSpec> ToReceiveSpec(const v1::ReceiveRequest& reques
 // `field` names the message in errors ("path_parameters", "parameters").
 absl::StatusOr<net::PathParameters> ToPathParameters(const v1::PathParameters& parameters,
                                                      const std::string& field);
+// With a peer address only per-path fields may be set: INVALID_ARGUMENT
+// naming the first association-wide one.
+absl::Status CheckPerPathParameters(const v1::PathParameters& parameters, absl::string_view field);
 
 void ToProto(const core::EndpointInfo& info, v1::Endpoint* out);
 void ToProto(const core::AssociationInfo& info, v1::Association* out);

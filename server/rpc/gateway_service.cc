@@ -592,20 +592,55 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::SetPrimaryPath(
   return call;
 }
 
+grpc::ServerUnaryReactor* GatewayServiceImpl::RequestPeerPrimaryPath(
+    grpc::CallbackServerContext* context, const v1::RequestPeerPrimaryPathRequest* request,
+    v1::RequestPeerPrimaryPathResponse* response) {
+  (void)context;
+  (void)response;
+  auto* call = new QuickCall(calls_);
+  auto local = net::SocketAddress::Parse(request->local_address(), 0);
+  if (!local.ok()) {
+    call->Finish(ToGrpcStatus(Error(Reason::kInvalidAddress,
+                                    "local_address is not a numeric IPv4 or IPv6 address",
+                                    {{"field", "local_address"}})));
+    return call;
+  }
+  gateway_.Post([this, call, session = request->session_id(), id = request->association_id(),
+                 local = *local] {
+    call->Finish(ToGrpcStatus(gateway_.RequestPeerPrimaryPath(session, id, local)));
+  });
+  return call;
+}
+
 grpc::ServerUnaryReactor* GatewayServiceImpl::ConfigurePaths(
     grpc::CallbackServerContext* context, const v1::ConfigurePathsRequest* request,
     v1::ConfigurePathsResponse* response) {
   (void)context;
   auto* call = new QuickCall(calls_);
   auto parameters = ToPathParameters(request->parameters(), "parameters");
-  if (!parameters.ok()) {
-    call->Finish(ToGrpcStatus(parameters.status()));
+  std::optional<net::SocketAddress> peer;
+  absl::Status status = parameters.status();
+  if (status.ok() && !request->peer_address().empty()) {
+    auto parsed = net::SocketAddress::Parse(request->peer_address(), 0);
+    if (parsed.ok()) {
+      peer = *parsed;
+      status = CheckPerPathParameters(request->parameters(), "parameters");
+    } else {
+      status = Error(Reason::kInvalidAddress, "peer_address is not a numeric IPv4 or IPv6 address",
+                     {{"field", "peer_address"}});
+    }
+  }
+  if (!status.ok()) {
+    call->Finish(ToGrpcStatus(status));
     return call;
   }
   gateway_.Post([this, call, response, session = request->session_id(),
-                 id = request->association_id(), parameters = *parameters] {
-    auto now = gateway_.ConfigurePaths(session, id, parameters);
-    if (now.ok()) ToProto(*now, response->mutable_parameters());
+                 id = request->association_id(), parameters = *parameters, peer] {
+    auto now = gateway_.ConfigurePaths(session, id, parameters, peer);
+    if (now.ok()) {
+      ToProto(now->parameters, response->mutable_parameters());
+      if (now->path.has_value()) ToProto(*now->path, response->mutable_path());
+    }
     call->Finish(ToGrpcStatus(now.status()));
   });
   return call;

@@ -85,6 +85,9 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerUnaryReactor* SetPrimaryPath(grpc::CallbackServerContext* context,
                                            const v1::SetPrimaryPathRequest* request,
                                            v1::SetPrimaryPathResponse* response) override;
+  grpc::ServerUnaryReactor* RequestPeerPrimaryPath(
+      grpc::CallbackServerContext* context, const v1::RequestPeerPrimaryPathRequest* request,
+      v1::RequestPeerPrimaryPathResponse* response) override;
   grpc::ServerUnaryReactor* ConfigurePaths(grpc::CallbackServerContext* context,
                                            const v1::ConfigurePathsRequest* request,
                                            v1::ConfigurePathsResponse* response) override;

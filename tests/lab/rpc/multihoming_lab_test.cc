@@ -30,7 +30,8 @@ using testing::SetTimeout;
     ::testing::AddGlobalTestEnvironment(new testing::PrivateNetwork);
 
 // This namespace and a peer namespace joined by two links on two subnets:
-// link 1 198.51.100.1 <-> .2, link 2 203.0.113.1 <-> .2.
+// link 1 198.51.100.1 <-> .2, link 2 203.0.113.1 <-> .2 and
+// 2001:db8:2::1 <-> ::2.
 class MultihomingLabTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -48,6 +49,8 @@ class MultihomingLabTest : public ::testing::Test {
       ASSERT_TRUE(peer_ns_->Exec(absl::StrCat("ip addr add ", remote, " dev ", there)).ok());
       ASSERT_TRUE(peer_ns_->Exec(absl::StrCat("ip link set ", there, " up")).ok());
     }
+    ASSERT_TRUE(testing::RunCommand("ip -6 addr add 2001:db8:2::1/64 dev mh2a nodad").ok());
+    ASSERT_TRUE(peer_ns_->Exec("ip -6 addr add 2001:db8:2::2/64 dev mh2b nodad").ok());
     auto server = SctpgwServer::Start();
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -75,13 +78,17 @@ class MultihomingLabTest : public ::testing::Test {
     return static_cast<uint32_t>(std::stoul(banner->substr(5)));
   }
 
-  // Associates from an endpoint bound to both local addresses to both of
-  // the peer's.
-  v1::Association Associate(App& app, uint32_t port, const v1::PathParameters& parameters) {
-    v1::OpenEndpointRequest open;
-    open.add_local_addresses("198.51.100.1");
-    open.add_local_addresses("203.0.113.1");
-    *open.mutable_path_parameters() = parameters;
+  // A second sctpgw on the peer host.
+  std::unique_ptr<SctpgwServer> StartPeerGateway() {
+    auto server = SctpgwServer::Start({}, {"ip", "netns", "exec", peer_ns_->name()});
+    EXPECT_TRUE(server.ok()) << server.status();
+    return server.ok() ? std::move(*server) : nullptr;
+  }
+
+  // Opens an endpoint on `open.local_addresses` and associates from it to
+  // `peers` at `port`.
+  v1::Association AssociateFrom(App& app, v1::OpenEndpointRequest open,
+                                const std::vector<std::string>& peers, uint32_t port) {
     v1::Endpoint endpoint;
     grpc::Status status = app.OpenEndpoint(open, &endpoint);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -91,13 +98,24 @@ class MultihomingLabTest : public ::testing::Test {
     v1::AssociateRequest request;
     request.set_session_id(app.session());
     request.set_endpoint_id(endpoint.endpoint_id());
-    request.add_peer_addresses("198.51.100.2");
-    request.add_peer_addresses("203.0.113.2");
+    for (const std::string& ip : peers) request.add_peer_addresses(ip);
     request.set_peer_port(port);
     v1::AssociateResponse response;
     status = app.stub().Associate(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.association();
+  }
+
+  // Associates from an endpoint bound to both local IPv4 addresses to both
+  // of the peer's.
+  v1::Association Associate(App& app, uint32_t port, const v1::PathParameters& parameters,
+                            bool address_reconfiguration = false) {
+    v1::OpenEndpointRequest open;
+    open.add_local_addresses("198.51.100.1");
+    open.add_local_addresses("203.0.113.1");
+    *open.mutable_path_parameters() = parameters;
+    open.set_address_reconfiguration(address_reconfiguration);
+    return AssociateFrom(app, open, {"198.51.100.2", "203.0.113.2"}, port);
   }
 
   std::optional<testing::NetNamespace> peer_ns_;
@@ -117,6 +135,16 @@ v1::PathParameters Aggressive() {
   return p;
 }
 
+// The peer addresses of an association's paths.
+std::set<std::string> PathIps(App& app, uint64_t association_id) {
+  v1::GetAssociationResponse info;
+  grpc::Status status = app.GetAssociation(association_id, &info);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  std::set<std::string> ips;
+  for (const v1::PeerPath& path : info.paths()) ips.insert(path.address().ip());
+  return ips;
+}
+
 std::function<bool(const v1::Event&)> IsPathChange(uint64_t association_id, const std::string& ip,
                                                    v1::PeerAddressChangeType type) {
   return [=](const v1::Event& event) {
@@ -131,7 +159,8 @@ std::function<bool(const v1::Event&)> IsPathChange(uint64_t association_id, cons
 TEST_F(MultihomingLabTest, EveryPathVisibleAndParametersControllable) {
   App app(*server_);
   uint32_t port = StartPeer("recv 1\n");
-  v1::Association association = Associate(app, port, Aggressive());
+  v1::Association association = Associate(app, port, Aggressive(),
+                                           /*address_reconfiguration=*/true);
   ASSERT_EQ(association.peer_addresses_size(), 2);
 
   v1::GetAssociationResponse info;
@@ -189,6 +218,41 @@ TEST_F(MultihomingLabTest, EveryPathVisibleAndParametersControllable) {
   status = app.stub().SetPrimaryPath(&primary_context, primary, &primary_response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ErrorReason(status), "INVALID_ADDRESS");
+
+  // One path on its own: heartbeats off and more retransmissions for
+  // 203.0.113.2; the other path keeps the association's settings.
+  v1::PathParameters one_path;
+  one_path.set_heartbeat_enabled(false);
+  one_path.set_path_max_retransmissions(7);
+  v1::ConfigurePathsResponse path_configured;
+  status = app.ConfigurePaths(association.association_id(), one_path, "203.0.113.2",
+                              &path_configured);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(path_configured.path().address().ip(), "203.0.113.2");
+  EXPECT_FALSE(path_configured.path().heartbeat_enabled());
+  EXPECT_EQ(path_configured.path().path_max_retransmissions(), 7u);
+  ASSERT_TRUE(app.GetAssociation(association.association_id(), &info).ok());
+  for (const v1::PeerPath& path : info.paths()) {
+    bool own = path.address().ip() == "203.0.113.2";
+    EXPECT_EQ(path.heartbeat_enabled(), !own) << path.address().ip();
+    EXPECT_EQ(path.path_max_retransmissions(), own ? 7u : 2u) << path.address().ip();
+    EXPECT_EQ(path.heartbeat_interval_ms(), 700u) << path.address().ip();
+  }
+  // Association-wide fields cannot be set for one path; unknown paths.
+  v1::PathParameters wide;
+  wide.set_rto_min_ms(100);
+  status = app.ConfigurePaths(association.association_id(), wide, "203.0.113.2",
+                              &path_configured);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("parameters.rto_min_ms"), std::string::npos);
+  EXPECT_EQ(ErrorReason(app.ConfigurePaths(association.association_id(), one_path,
+                                           "192.0.2.99", &path_configured)),
+            "INVALID_ADDRESS");
+
+  // This endpoint offers ASCONF, the Python peer (net.sctp defaults) does not.
+  status = app.RequestPeerPrimaryPath(association.association_id(), "203.0.113.1");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorReason(status), "RECONFIGURATION_UNSUPPORTED");
   ASSERT_TRUE(app.Send(association.association_id(), {Message(0, 0, "bye")}).ok());
 }
 
@@ -256,6 +320,121 @@ TEST_F(MultihomingLabTest, FailoverLosesNothing) {
   ASSERT_TRUE(app.GetAssociation(id, &info).ok());
   EXPECT_EQ(info.status().primary().address().ip(), "198.51.100.2");
   EXPECT_EQ(info.status().primary().state(), v1::PATH_STATE_ACTIVE);
+}
+
+// Two sctpgw instances, one per host, both offering dynamic address
+// reconfiguration: an address added to a live endpoint reaches the peer's
+// association (ADDED), the peer is asked to prefer it (MADE_PRIMARY), and the
+// old address is removed (REMOVED); messages flow both ways afterwards.
+TEST_F(MultihomingLabTest, AddressReconfigurationBetweenTwoGateways) {
+  std::unique_ptr<SctpgwServer> remote = StartPeerGateway();
+  ASSERT_NE(remote, nullptr);
+  App b(*remote);
+  v1::OpenEndpointRequest listen;
+  listen.add_local_addresses("198.51.100.2");
+  listen.add_local_addresses("203.0.113.2");
+  listen.set_listen(true);
+  listen.set_address_reconfiguration(true);
+  v1::Endpoint b_endpoint;
+  ASSERT_TRUE(b.OpenEndpoint(listen, &b_endpoint).ok());
+  EXPECT_TRUE(b_endpoint.address_reconfiguration());
+  EventWatch b_events(b.stub(), b.WatchEndpoint(b_endpoint.endpoint_id()));
+
+  App a(*server_);
+  v1::OpenEndpointRequest open;
+  open.add_local_addresses("198.51.100.1");
+  open.set_address_reconfiguration(true);
+  v1::Association association =
+      AssociateFrom(a, open, {"198.51.100.2", "203.0.113.2"}, b_endpoint.port());
+  uint64_t a_id = association.association_id();
+  ASSERT_NE(a_id, 0u);
+  auto up = b_events.WaitFor(testing::IsCommUpOnEndpoint(b_endpoint.endpoint_id()), kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+  uint64_t b_id = up->association_id();
+  EXPECT_EQ(PathIps(a, a_id), (std::set<std::string>{"198.51.100.2", "203.0.113.2"}));
+  EXPECT_EQ(PathIps(b, b_id), (std::set<std::string>{"198.51.100.1"}));
+
+  grpc::Status status = a.UpdateAddresses(endpoint_id_, {"203.0.113.1"}, {});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto added = b_events.WaitFor(
+      IsPathChange(b_id, "203.0.113.1", v1::PEER_ADDRESS_CHANGE_TYPE_ADDED), kTimeout);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(PathIps(b, b_id), (std::set<std::string>{"198.51.100.1", "203.0.113.1"}));
+
+  status = a.RequestPeerPrimaryPath(a_id, "203.0.113.1");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto primary = b_events.WaitFor(
+      IsPathChange(b_id, "203.0.113.1", v1::PEER_ADDRESS_CHANGE_TYPE_MADE_PRIMARY), kTimeout);
+  ASSERT_TRUE(primary.ok()) << primary.status();
+  v1::GetAssociationResponse info;
+  ASSERT_TRUE(b.GetAssociation(b_id, &info).ok());
+  EXPECT_EQ(info.status().primary().address().ip(), "203.0.113.1");
+  EXPECT_EQ(ErrorReason(a.RequestPeerPrimaryPath(a_id, "198.51.100.2")), "INVALID_ADDRESS");
+
+  status = a.UpdateAddresses(endpoint_id_, {}, {"198.51.100.1"});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto removed = b_events.WaitFor(
+      IsPathChange(b_id, "198.51.100.1", v1::PEER_ADDRESS_CHANGE_TYPE_REMOVED), kTimeout);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(PathIps(b, b_id), (std::set<std::string>{"203.0.113.1"}));
+
+  ASSERT_TRUE(a.Send(a_id, {Message(1, 7, "after reconfiguration")}).ok());
+  std::vector<v1::InboundMessage> got = b.ReceiveN(b_id, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload(), "after reconfiguration");
+  EXPECT_EQ(got[0].ppid(), 7u);
+  ASSERT_TRUE(b.Send(b_id, {Message(0, 0, "reply")}).ok());
+  got = a.ReceiveN(a_id, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload(), "reply");
+  EXPECT_TRUE(remote->Stop(kCallTimeout).ok());
+}
+
+// One association, one IPv4 and one IPv6 path (two sctpgw instances): both
+// families are listed on both sides, and with the IPv6 path primary,
+// messages arrive while the IPv4 link is silent.
+TEST_F(MultihomingLabTest, PathsMixIpv4AndIpv6) {
+  std::unique_ptr<SctpgwServer> remote = StartPeerGateway();
+  ASSERT_NE(remote, nullptr);
+  App b(*remote);
+  v1::OpenEndpointRequest listen;
+  listen.add_local_addresses("198.51.100.2");
+  listen.add_local_addresses("2001:db8:2::2");
+  listen.set_listen(true);
+  v1::Endpoint b_endpoint;
+  grpc::Status status = b.OpenEndpoint(listen, &b_endpoint);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EventWatch b_events(b.stub(), b.WatchEndpoint(b_endpoint.endpoint_id()));
+
+  App a(*server_);
+  v1::OpenEndpointRequest open;
+  open.add_local_addresses("198.51.100.1");
+  open.add_local_addresses("2001:db8:2::1");
+  uint64_t a_id =
+      AssociateFrom(a, open, {"198.51.100.2", "2001:db8:2::2"}, b_endpoint.port())
+          .association_id();
+  ASSERT_NE(a_id, 0u);
+  auto up = b_events.WaitFor(testing::IsCommUpOnEndpoint(b_endpoint.endpoint_id()), kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+  uint64_t b_id = up->association_id();
+  EXPECT_EQ(PathIps(a, a_id), (std::set<std::string>{"198.51.100.2", "2001:db8:2::2"}));
+  EXPECT_EQ(PathIps(b, b_id), (std::set<std::string>{"198.51.100.1", "2001:db8:2::1"}));
+  // Opened without address_reconfiguration.
+  EXPECT_EQ(ErrorReason(a.RequestPeerPrimaryPath(a_id, "2001:db8:2::1")),
+            "RECONFIGURATION_UNSUPPORTED");
+
+  status = a.SetPrimaryPath(a_id, "2001:db8:2::2");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev mh1a root netem loss 100%").ok());
+  ASSERT_TRUE(a.Send(a_id, {Message(0, 0, "over IPv6")}).ok());
+  std::vector<v1::InboundMessage> got = b.ReceiveN(b_id, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload(), "over IPv6");
+  v1::GetAssociationResponse info;
+  ASSERT_TRUE(a.GetAssociation(a_id, &info).ok());
+  EXPECT_EQ(info.status().primary().address().ip(), "2001:db8:2::2");
+  ASSERT_TRUE(testing::RunCommand("tc qdisc del dev mh1a root").ok());
+  EXPECT_TRUE(remote->Stop(kCallTimeout).ok());
 }
 
 // A live listening endpoint gains an address: peers can then reach it

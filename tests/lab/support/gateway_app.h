@@ -186,6 +186,56 @@ class App {
     return stub_->GetAssociation(&context, request, response);
   }
 
+  grpc::Status UpdateAddresses(uint64_t endpoint_id, const std::vector<std::string>& add,
+                               const std::vector<std::string>& remove,
+                               v1::Endpoint* endpoint = nullptr) {
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::UpdateEndpointAddressesRequest request;
+    request.set_session_id(session_);
+    request.set_endpoint_id(endpoint_id);
+    for (const auto& ip : add) request.add_add_addresses(ip);
+    for (const auto& ip : remove) request.add_remove_addresses(ip);
+    v1::UpdateEndpointAddressesResponse response;
+    grpc::Status status = stub_->UpdateEndpointAddresses(&context, request, &response);
+    if (endpoint != nullptr) *endpoint = response.endpoint();
+    return status;
+  }
+
+  grpc::Status SetPrimaryPath(uint64_t association_id, const std::string& peer_ip) {
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::SetPrimaryPathRequest request;
+    request.set_session_id(session_);
+    request.set_association_id(association_id);
+    request.set_peer_address(peer_ip);
+    v1::SetPrimaryPathResponse response;
+    return stub_->SetPrimaryPath(&context, request, &response);
+  }
+
+  grpc::Status RequestPeerPrimaryPath(uint64_t association_id, const std::string& local_ip) {
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::RequestPeerPrimaryPathRequest request;
+    request.set_session_id(session_);
+    request.set_association_id(association_id);
+    request.set_local_address(local_ip);
+    v1::RequestPeerPrimaryPathResponse response;
+    return stub_->RequestPeerPrimaryPath(&context, request, &response);
+  }
+
+  grpc::Status ConfigurePaths(uint64_t association_id, const v1::PathParameters& parameters,
+                              const std::string& peer_ip, v1::ConfigurePathsResponse* response) {
+    grpc::ClientContext context;
+    SetTimeout(&context, kCallTimeout);
+    v1::ConfigurePathsRequest request;
+    request.set_session_id(session_);
+    request.set_association_id(association_id);
+    *request.mutable_parameters() = parameters;
+    request.set_peer_address(peer_ip);
+    return stub_->ConfigurePaths(&context, request, response);
+  }
+
  private:
   std::unique_ptr<v1::GatewayService::Stub> stub_;
   std::string session_;

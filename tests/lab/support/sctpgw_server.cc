@@ -21,12 +21,12 @@ constexpr auto kStartTimeout = 60s;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SctpgwServer>> SctpgwServer::Start(
-    const std::vector<std::string>& args) {
+    const std::vector<std::string>& args, const std::vector<std::string>& wrapper) {
   static std::atomic<int> counter{0};
   std::string path = absl::StrCat("/tmp/sctpgw-test-", getpid(), "-", counter++, ".sock");
   unlink(path.c_str());
-  std::vector<std::string> argv = {SCTPGW_BINARY, "--listen", "unix:" + path, "--log-level",
-                                   "warn"};
+  std::vector<std::string> argv = wrapper;
+  argv.insert(argv.end(), {SCTPGW_BINARY, "--listen", "unix:" + path, "--log-level", "warn"});
   argv.insert(argv.end(), args.begin(), args.end());
   auto process = Subprocess::Start(argv);
   if (!process.ok()) return process.status();

@@ -22,9 +22,11 @@ namespace sctpgw::testing {
 class SctpgwServer {
  public:
   // Starts the sctpgw binary listening on a fresh unix socket, with `args`
-  // added to its command line, and waits until it answers.
+  // added to its command line, and waits until it answers. `wrapper` runs
+  // it (e.g. {"ip", "netns", "exec", name} for another network namespace;
+  // the wrapper must exec it, so that its pid is sctpgw's).
   static absl::StatusOr<std::unique_ptr<SctpgwServer>> Start(
-      const std::vector<std::string>& args = {});
+      const std::vector<std::string>& args = {}, const std::vector<std::string>& wrapper = {});
 
   // A stub on its own connection: each looks like a separate application.
   std::unique_ptr<v1::GatewayService::Stub> NewStub() const;

@@ -49,6 +49,12 @@ class MockSctpStack : public SctpStack {
   MOCK_METHOD(absl::Status, SetParameters,
               (SocketId socket, sctp_assoc_t assoc_id, const PathParameters& parameters),
               (override));
+  MOCK_METHOD(absl::Status, SetPathParameters,
+              (SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& peer,
+               const PathParameters& parameters),
+              (override));
+  MOCK_METHOD(absl::Status, SetPeerPrimary,
+              (SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& local), (override));
   MOCK_METHOD(void, Close, (SocketId socket), (override));
   MOCK_METHOD(void, CloseWhenDrained, (SocketId socket), (override));
 

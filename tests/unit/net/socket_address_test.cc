@@ -24,6 +24,19 @@ TEST(SocketAddressTest, ParsesIpv6) {
   EXPECT_EQ(address->length(), sizeof(sockaddr_in6));
 }
 
+TEST(SocketAddressTest, KernelIpv4MappedAddressesAreIpv4) {
+  sockaddr_in6 mapped{};
+  mapped.sin6_family = AF_INET6;
+  mapped.sin6_port = htons(36412);
+  ASSERT_EQ(inet_pton(AF_INET6, "::ffff:198.51.100.2", &mapped.sin6_addr), 1);
+  auto address =
+      SocketAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&mapped), sizeof(mapped));
+  ASSERT_TRUE(address.ok()) << address.status();
+  EXPECT_EQ(address->family(), AF_INET);
+  EXPECT_EQ(address->ToString(), "198.51.100.2:36412");
+  EXPECT_EQ(*address, *SocketAddress::Parse("198.51.100.2", 36412));
+}
+
 TEST(SocketAddressTest, ParsesNumericIpv6Scope) {
   auto address = SocketAddress::Parse("fe80::1%7", 1);
   ASSERT_TRUE(address.ok()) << address.status();

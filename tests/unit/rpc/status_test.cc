@@ -62,6 +62,17 @@ TEST(ConvertTest, EndpointRequestsAreValidatedFieldByField) {
   EXPECT_EQ(core::ErrorMetadataOf(bad.status())["field"], "local_addresses[2]");
 }
 
+TEST(ConvertTest, OnePathTakesOnlyPerPathParameters) {
+  v1::PathParameters parameters;
+  parameters.set_heartbeat_interval_ms(500);
+  parameters.set_path_max_retransmissions(3);
+  EXPECT_TRUE(CheckPerPathParameters(parameters, "parameters").ok());
+  parameters.set_sack_delay_ms(10);
+  absl::Status status = CheckPerPathParameters(parameters, "parameters");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(core::ErrorMetadataOf(status)["field"], "parameters.sack_delay_ms");
+}
+
 TEST(ConvertTest, AssociateNeedsAPeerPort) {
   v1::AssociateRequest request;
   request.add_peer_addresses("198.51.100.1");

@@ -1,0 +1,567 @@
+#include "sctpgw/client.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <future>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace sctpgw::client {
+namespace {
+
+constexpr absl::string_view kReasonUrl = "type.sctpgw.dev/reason";
+constexpr absl::string_view kMetadataUrlPrefix = "type.sctpgw.dev/metadata/";
+
+// Reconnect backoff of the event stream and the receive pump.
+constexpr Milliseconds kFirstBackoff{100};
+constexpr Milliseconds kMaxBackoff{5000};
+// Each long-poll Receive of StartReceiving() waits this long at most.
+constexpr Milliseconds kReceivePoll{10000};
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           std::shared_ptr<grpc::ChannelCredentials> credentials,
+                                           Milliseconds keepalive_time,
+                                           Milliseconds keepalive_timeout) {
+  grpc::ChannelArguments args;
+  // Keepalive, in this one place: matches the service's ping policy.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(keepalive_time.count()));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, static_cast<int>(keepalive_timeout.count()));
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  return grpc::CreateCustomChannel(target, credentials, args);
+}
+
+Milliseconds NextBackoff(Milliseconds backoff) { return std::min(backoff * 2, kMaxBackoff); }
+
+}  // namespace
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (!any.UnpackTo(&info)) continue;
+      result.SetPayload(kReasonUrl, absl::Cord(info.reason()));
+      for (const auto& [key, value] : info.metadata()) {
+        result.SetPayload(absl::StrCat(kMetadataUrlPrefix, key), absl::Cord(value));
+      }
+    }
+  }
+  return result;
+}
+
+std::string ErrorReason(const absl::Status& status) {
+  auto reason = status.GetPayload(kReasonUrl);
+  return reason.has_value() ? std::string(*reason) : "";
+}
+
+std::map<std::string, std::string> ErrorMetadata(const absl::Status& status) {
+  std::map<std::string, std::string> metadata;
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& value) {
+    if (url.substr(0, kMetadataUrlPrefix.size()) == kMetadataUrlPrefix) {
+      metadata[std::string(url.substr(kMetadataUrlPrefix.size()))] = std::string(value);
+    }
+  });
+  return metadata;
+}
+
+absl::Status CheckHealth(const std::string& target, Milliseconds timeout, bool wait,
+                         std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto channel = MakeChannel(target, std::move(credentials), Milliseconds(10000),
+                             Milliseconds(5000));
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  context.set_wait_for_ready(wait);
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stub->Check(&context, request, &response);
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::UnavailableError(absl::StrCat("sctpgw at ", target, " did not answer in time"));
+  }
+  if (!status.ok()) return FromGrpc(status);
+  if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("sctpgw at ", target, " is ",
+                     grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status())));
+  }
+  return absl::OkStatus();
+}
+
+Client::Client(ClientOptions options, EventHandler* handler)
+    : options_(std::move(options)), handler_(handler) {}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options,
+                                                        EventHandler* handler) {
+  std::unique_ptr<Client> client(new Client(std::move(options), handler));
+  absl::Status status = client->Open();
+  if (!status.ok()) return status;
+  return client;
+}
+
+void Client::Prepare(grpc::ClientContext* context, std::optional<Milliseconds> timeout) const {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        timeout.value_or(options_.call_timeout));
+}
+
+absl::Status Client::Open() {
+  event_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (event_fd_ < 0) return absl::InternalError("eventfd failed");
+  channel_ = MakeChannel(options_.target, options_.credentials, options_.keepalive_time,
+                         options_.keepalive_timeout);
+  stub_ = v1::GatewayService::NewStub(channel_);
+  if (options_.session_id.empty()) {
+    grpc::ClientContext context;
+    Prepare(&context, {});
+    v1::OpenSessionRequest request;
+    request.set_client_name(options_.client_name);
+    request.set_requested_lease_ms(static_cast<uint32_t>(options_.lease.count()));
+    v1::OpenSessionResponse response;
+    absl::Status status = FromGrpc(stub_->OpenSession(&context, request, &response));
+    if (!status.ok()) return status;
+    session_id_ = response.session_id();
+    lease_ = Milliseconds(response.lease_ms());
+  } else {
+    session_id_ = options_.session_id;
+    last_sequence_ = options_.resume_after_sequence;
+  }
+  if (!options_.watch_events) return absl::OkStatus();
+  auto started = std::make_shared<std::promise<absl::Status>>();
+  std::future<absl::Status> acknowledged = started->get_future();
+  watcher_ = std::thread([this, started] { WatchLoop(started); });
+  if (acknowledged.wait_for(options_.call_timeout) != std::future_status::ready) {
+    return absl::DeadlineExceededError("the event stream was not acknowledged in time");
+  }
+  return acknowledged.get();
+}
+
+Client::~Client() {
+  StopReceiving();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+    if (watch_context_ != nullptr) watch_context_->TryCancel();
+  }
+  closing_cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  if (options_.close_session_on_destroy && !session_id_.empty() && stub_ != nullptr) {
+    grpc::ClientContext context;
+    Prepare(&context, {});
+    v1::CloseSessionRequest request;
+    request.set_session_id(session_id_);
+    v1::CloseSessionResponse response;
+    (void)stub_->CloseSession(&context, request, &response);
+  }
+  if (event_fd_ >= 0) close(event_fd_);
+}
+
+bool Client::Backoff(Milliseconds delay) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !closing_cv_.wait_for(lock, delay, [this] { return closing_; });
+}
+
+void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
+  bool first = true;
+  bool fresh_session = options_.session_id.empty();
+  Milliseconds backoff = kFirstBackoff;
+  auto report_start = [&](absl::Status status) {
+    if (started != nullptr) started->set_value(std::move(status));
+    started = nullptr;
+  };
+  while (true) {
+    grpc::ClientContext context;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closing_) break;
+      watch_context_ = &context;
+    }
+    // Reconnecting waits for the service to come back rather than failing.
+    context.set_wait_for_ready(!first);
+    v1::WatchEventsRequest request;
+    request.set_session_id(session_id_);
+    if (first && fresh_session) {
+      request.set_only_new(true);
+    } else {
+      request.set_after_sequence(last_sequence_.load());
+    }
+    auto reader = stub_->WatchEvents(&context, request);
+    v1::WatchEventsResponse response;
+    while (reader->Read(&response)) {
+      if (response.has_ack()) {
+        backoff = kFirstBackoff;
+        if (first && fresh_session) last_sequence_ = response.ack().after_sequence();
+        report_start(absl::OkStatus());
+        Deliver(Item{{}, {}, absl::OkStatus()});
+      }
+      for (v1::Event& event : *response.mutable_events()->mutable_events()) {
+        last_sequence_ = event.sequence();
+        Deliver(Item{std::move(event), {}, {}});
+      }
+    }
+    absl::Status status = FromGrpc(reader->Finish());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      watch_context_ = nullptr;
+      if (closing_) break;
+    }
+    if (started != nullptr) {  // Never acknowledged: Connect() fails with this.
+      report_start(status.ok() ? absl::UnavailableError("the event stream ended") : status);
+      return;
+    }
+    first = false;
+    if (status.code() == absl::StatusCode::kNotFound) {
+      Deliver(Item{{}, {}, status});  // The session is gone: nothing to resume.
+      return;
+    }
+    if (status.code() == absl::StatusCode::kOutOfRange) {
+      // Events were lost to the history limit: say so, go on from the oldest.
+      auto metadata = ErrorMetadata(status);
+      auto kept = metadata.find("first_kept_sequence");
+      uint64_t first_kept = kept == metadata.end() ? 0 : std::stoull(kept->second);
+      last_sequence_ = first_kept > 0 ? first_kept - 1 : 0;
+      Deliver(Item{{}, {}, status});
+      continue;
+    }
+    Deliver(Item{{}, {}, absl::UnavailableError(absl::StrCat(
+                             "event stream interrupted (", status.message(), "); reconnecting"))});
+    if (!Backoff(backoff)) break;
+    backoff = NextBackoff(backoff);
+  }
+  report_start(absl::CancelledError("the client is closing"));
+}
+
+void Client::StartReceiving(uint64_t endpoint_id, uint64_t association_id) {
+  StopReceiving();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    receiving_ = true;
+  }
+  receiver_ = std::thread([this, endpoint_id, association_id] {
+    ReceiveLoop(endpoint_id, association_id);
+  });
+}
+
+void Client::StopReceiving() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    receiving_ = false;
+    if (receive_context_ != nullptr) receive_context_->TryCancel();
+  }
+  closing_cv_.notify_all();
+  if (receiver_.joinable()) receiver_.join();
+}
+
+void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
+  Milliseconds backoff = kFirstBackoff;
+  while (true) {
+    grpc::ClientContext context;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!receiving_ || closing_) return;
+      receive_context_ = &context;
+    }
+    Prepare(&context, kReceivePoll);
+    v1::ReceiveRequest request;
+    request.set_session_id(session_id_);
+    if (association_id != 0) {
+      request.set_association_id(association_id);
+    } else {
+      request.set_endpoint_id(endpoint_id);
+    }
+    v1::ReceiveResponse response;
+    grpc::Status status = stub_->Receive(&context, request, &response);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      receive_context_ = nullptr;
+    }
+    for (v1::InboundMessage& message : *response.mutable_messages()) {
+      Deliver(Item{{}, std::move(message), {}});
+    }
+    if (status.ok() || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      backoff = kFirstBackoff;
+      continue;
+    }
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND ||
+        status.error_code() == grpc::StatusCode::CANCELLED) {
+      return;  // The endpoint or association is gone, or StopReceiving().
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closing_cv_.wait_for(lock, backoff, [this] { return closing_ || !receiving_; })) return;
+    backoff = NextBackoff(backoff);
+  }
+}
+
+void Client::Deliver(Item item) {
+  if (handler_ == nullptr) return;
+  if (options_.delivery == EventDelivery::kLibraryThread) {
+    std::lock_guard<std::mutex> lock(handler_mu_);
+    Handle(item);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.push_back(std::move(item));
+  }
+  uint64_t one = 1;
+  (void)!write(event_fd_, &one, sizeof(one));
+}
+
+size_t Client::Dispatch() {
+  uint64_t count;
+  (void)!read(event_fd_, &count, sizeof(count));
+  std::deque<Item> items;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    items.swap(pending_);
+  }
+  std::lock_guard<std::mutex> lock(handler_mu_);
+  for (const Item& item : items) Handle(item);
+  return items.size();
+}
+
+void Client::Handle(const Item& item) {
+  if (item.stream_status.has_value()) {
+    handler_->OnStreamStatus(*item.stream_status);
+    return;
+  }
+  if (item.message.has_value()) {
+    handler_->OnMessage(*item.message);
+    return;
+  }
+  const v1::Event& event = *item.event;
+  switch (event.kind_case()) {
+    case v1::Event::kAssociationChange:
+      handler_->OnAssociationChange(event, event.association_change());
+      break;
+    case v1::Event::kPeerAddressChange:
+      handler_->OnPeerAddressChange(event, event.peer_address_change());
+      break;
+    case v1::Event::kSendFailed:
+      handler_->OnSendFailed(event, event.send_failed());
+      break;
+    case v1::Event::kShutdown:
+      handler_->OnShutdown(event, event.shutdown());
+      break;
+    case v1::Event::kRemoteError:
+      handler_->OnRemoteError(event, event.remote_error());
+      break;
+    default:
+      handler_->OnOtherEvent(event);
+      break;
+  }
+}
+
+// ---------------------------------------------------------------- calls
+
+absl::StatusOr<v1::Endpoint> Client::OpenEndpoint(const EndpointOptions& options,
+                                                  std::optional<Milliseconds> timeout) {
+  grpc::ClientContext context;
+  Prepare(&context, timeout);
+  v1::OpenEndpointRequest request;
+  request.set_session_id(session_id_);
+  for (const std::string& address : options.addresses) request.add_local_addresses(address);
+  request.set_port(options.port);
+  request.set_listen(options.listen);
+  if (options.streams != 0) {
+    request.mutable_init()->set_outbound_streams(options.streams);
+    request.mutable_init()->set_max_inbound_streams(options.streams);
+  }
+  request.set_address_reconfiguration(options.address_reconfiguration);
+  if (options.path_parameters.has_value()) {
+    *request.mutable_path_parameters() = *options.path_parameters;
+  }
+  v1::OpenEndpointResponse response;
+  absl::Status status = FromGrpc(stub_->OpenEndpoint(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.endpoint();
+}
+
+absl::Status Client::CloseEndpoint(uint64_t endpoint_id, bool abort,
+                                   std::optional<Milliseconds> timeout) {
+  grpc::ClientContext context;
+  Prepare(&context, timeout);
+  v1::CloseEndpointRequest request;
+  request.set_session_id(session_id_);
+  request.set_endpoint_id(endpoint_id);
+  request.set_abort(abort);
+  v1::CloseEndpointResponse response;
+  return FromGrpc(stub_->CloseEndpoint(&context, request, &response));
+}
+
+absl::StatusOr<std::vector<v1::Endpoint>> Client::ListEndpoints(
+    std::optional<Milliseconds> timeout) {
+  std::vector<v1::Endpoint> endpoints;
+  std::string token;
+  do {
+    grpc::ClientContext context;
+    Prepare(&context, timeout);
+    v1::ListEndpointsRequest request;
+    request.set_session_id(session_id_);
+    request.set_page_token(token);
+    v1::ListEndpointsResponse response;
+    absl::Status status = FromGrpc(stub_->ListEndpoints(&context, request, &response));
+    if (!status.ok()) return status;
+    endpoints.insert(endpoints.end(), response.endpoints().begin(), response.endpoints().end());
+    token = response.next_page_token();
+  } while (!token.empty());
+  return endpoints;
+}
+
+absl::StatusOr<v1::Association> Client::Associate(uint64_t endpoint_id,
+                                                  const std::vector<std::string>& peer_addresses,
+                                                  uint16_t peer_port, uint16_t streams,
+                                                  std::optional<Milliseconds> timeout) {
+  grpc::ClientContext context;
+  Prepare(&context, timeout);
+  v1::AssociateRequest request;
+  request.set_session_id(session_id_);
+  request.set_endpoint_id(endpoint_id);
+  for (const std::string& address : peer_addresses) request.add_peer_addresses(address);
+  request.set_peer_port(peer_port);
+  if (streams != 0) {
+    request.mutable_init()->set_outbound_streams(streams);
+    request.mutable_init()->set_max_inbound_streams(streams);
+  }
+  v1::AssociateResponse response;
+  absl::Status status = FromGrpc(stub_->Associate(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.association();
+}
+
+absl::Status Client::Send(uint64_t association_id, std::string payload,
+                          const SendOptions& options, std::optional<Milliseconds> timeout) {
+  v1::OutboundMessage message;
+  message.set_stream(options.stream);
+  message.set_ppid(options.ppid);
+  message.set_unordered(options.unordered);
+  message.set_lifetime_ms(options.lifetime_ms);
+  message.set_payload(std::move(payload));
+  return SendBatch(association_id, {std::move(message)}, timeout).status();
+}
+
+absl::StatusOr<size_t> Client::SendBatch(uint64_t association_id,
+                                         const std::vector<v1::OutboundMessage>& messages,
+                                         std::optional<Milliseconds> timeout) {
+  grpc::ClientContext context;
+  Prepare(&context, timeout);
+  v1::SendRequest request;
+  request.set_session_id(session_id_);
+  request.set_association_id(association_id);
+  for (const v1::OutboundMessage& message : messages) *request.add_messages() = message;
+  v1::SendResponse response;
+  absl::Status status = FromGrpc(stub_->Send(&context, request, &response));
+  if (!status.ok()) return status;
+  return static_cast<size_t>(response.accepted_messages());
+}
+
+absl::StatusOr<std::vector<v1::InboundMessage>> Client::Receive(uint64_t association_id,
+                                                                Milliseconds timeout,
+                                                                uint32_t max_messages) {
+  v1::ReceiveRequest request;
+  request.set_association_id(association_id);
+  request.set_max_messages(max_messages);
+  return ReceiveWith(std::move(request), timeout);
+}
+
+absl::StatusOr<std::vector<v1::InboundMessage>> Client::ReceiveFromEndpoint(
+    uint64_t endpoint_id, Milliseconds timeout, uint32_t max_messages) {
+  v1::ReceiveRequest request;
+  request.set_endpoint_id(endpoint_id);
+  request.set_max_messages(max_messages);
+  return ReceiveWith(std::move(request), timeout);
+}
+
+absl::StatusOr<std::vector<v1::InboundMessage>> Client::ReceiveWith(v1::ReceiveRequest request,
+                                                                    Milliseconds timeout) {
+  grpc::ClientContext context;
+  Prepare(&context, timeout);
+  request.set_session_id(session_id_);
+  v1::ReceiveResponse response;
+  grpc::Status status = stub_->Receive(&context, request, &response);
+  // Nothing arrived in time is an empty result, not an error.
+  if (!status.ok() && status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return FromGrpc(status);
+  }
+  return std::vector<v1::InboundMessage>(response.messages().begin(), response.messages().end());
+}
+
+absl::Status Client::Shutdown(uint64_t association_id, std::optional<Milliseconds> timeout) {
+  return End(association_id, v1::SHUTDOWN_MODE_GRACEFUL, "", timeout);
+}
+
+absl::Status Client::Abort(uint64_t association_id, const std::string& reason,
+                           std::optional<Milliseconds> timeout) {
+  return End(association_id, v1::SHUTDOWN_MODE_ABORT, reason, timeout);
+}
+
+absl::Status Client::End(uint64_t association_id, v1::ShutdownMode mode,
+                         const std::string& reason, std::optional<Milliseconds> timeout) {
+  grpc::ClientContext context;
+  Prepare(&context, timeout);
+  v1::ShutdownRequest request;
+  request.set_session_id(session_id_);
+  request.set_association_id(association_id);
+  request.set_mode(mode);
+  request.set_abort_reason(reason);
+  v1::ShutdownResponse response;
+  return FromGrpc(stub_->Shutdown(&context, request, &response));
+}
+
+absl::StatusOr<std::vector<v1::Association>> Client::ListAssociations(
+    uint64_t endpoint_id, std::optional<Milliseconds> timeout) {
+  std::vector<v1::Association> associations;
+  std::string token;
+  do {
+    grpc::ClientContext context;
+    Prepare(&context, timeout);
+    v1::ListAssociationsRequest request;
+    request.set_session_id(session_id_);
+    request.set_endpoint_id(endpoint_id);
+    request.set_page_token(token);
+    v1::ListAssociationsResponse response;
+    absl::Status status = FromGrpc(stub_->ListAssociations(&context, request, &response));
+    if (!status.ok()) return status;
+    associations.insert(associations.end(), response.associations().begin(),
+                        response.associations().end());
+    token = response.next_page_token();
+  } while (!token.empty());
+  return associations;
+}
+
+absl::StatusOr<v1::GetAssociationResponse> Client::GetAssociation(
+    uint64_t association_id, std::optional<Milliseconds> timeout) {
+  grpc::ClientContext context;
+  Prepare(&context, timeout);
+  v1::GetAssociationRequest request;
+  request.set_session_id(session_id_);
+  request.set_association_id(association_id);
+  v1::GetAssociationResponse response;
+  absl::Status status = FromGrpc(stub_->GetAssociation(&context, request, &response));
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::Status Client::SetPrimaryPath(uint64_t association_id, const std::string& peer_address,
+                                    std::optional<Milliseconds> timeout) {
+  grpc::ClientContext context;
+  Prepare(&context, timeout);
+  v1::SetPrimaryPathRequest request;
+  request.set_session_id(session_id_);
+  request.set_association_id(association_id);
+  request.set_peer_address(peer_address);
+  v1::SetPrimaryPathResponse response;
+  return FromGrpc(stub_->SetPrimaryPath(&context, request, &response));
+}
+
+}  // namespace sctpgw::client

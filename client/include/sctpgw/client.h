@@ -1,0 +1,278 @@
+// sctpgw C++ client library.
+//
+// A Client is one application's connection to sctpgw: it opens a session (or
+// attaches to one), keeps the session's event stream open, reconnects and
+// resumes the stream from the last event after a disconnect, and offers typed
+// calls with deadlines. Events and received messages reach an EventHandler in
+// one of two ways:
+//
+//   - kLibraryThread: the library calls the handler from its own thread.
+//   - kDispatch: nothing runs behind the application's back. event_fd()
+//     becomes readable when something waits; the application watches it in
+//     its own loop (poll, epoll, a GUI toolkit's) and calls Dispatch(), which
+//     runs the handler on the calling thread.
+//
+//   sctpgw::client::ClientOptions options;
+//   options.target = "unix:/run/sctpgw/sctpgw.sock";
+//   MyHandler handler;  // derives from sctpgw::client::EventHandler
+//   auto client = sctpgw::client::Client::Connect(options, &handler);
+//   if (!client.ok()) { ... client.status() ... }
+//   auto endpoint = (*client)->OpenEndpoint({"192.0.2.1"});
+//   auto association = (*client)->Associate(endpoint->endpoint_id(),
+//                                           {"198.51.100.7"}, 36412);
+//   (*client)->Send(association->association_id(), "hello", {.stream = 1});
+//
+// Errors are absl::Status values whose code is the gRPC status code;
+// ErrorReason() gives sctpgw's machine-readable reason ("ASSOCIATE_FAILED",
+// ...; see docs/api.md) and ErrorMetadata() its details. Every call has a
+// deadline: the `timeout` argument, or ClientOptions::call_timeout.
+//
+// Thread safety: the calls may be made from any thread concurrently. Handler
+// callbacks never run concurrently with each other.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "sctpgw/v1/gateway_service.grpc.pb.h"
+
+namespace sctpgw::client {
+
+using Milliseconds = std::chrono::milliseconds;
+
+enum class EventDelivery {
+  kLibraryThread,  // The handler runs on a library thread.
+  kDispatch,       // The handler runs inside Dispatch(), called by the application.
+};
+
+struct ClientOptions {
+  // gRPC target: "unix:/run/sctpgw/sctpgw.sock", "127.0.0.1:50051", ...
+  std::string target = "unix:/run/sctpgw/sctpgw.sock";
+  // Insecure (plaintext) when unset.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // Shown in the service's logs.
+  std::string client_name = "sctpgw-client";
+  // Lease asked for a new session; 0 = the service's default. The event
+  // stream keeps the session alive; the lease covers disconnects.
+  Milliseconds lease{0};
+  // Attach to this existing session instead of opening one (e.g. after the
+  // application restarted); its objects and events are then this client's.
+  std::string session_id;
+  // With session_id: resume the event stream after this sequence (0 = from
+  // the oldest event the service still keeps).
+  uint64_t resume_after_sequence = 0;
+  // Deadline of calls that take no timeout argument.
+  Milliseconds call_timeout{10000};
+  // Transport keepalive; must not be more frequent than the service's
+  // keepalive.min_client_ping_interval_ms (default 5000).
+  Milliseconds keepalive_time{10000};
+  Milliseconds keepalive_timeout{5000};
+  // Keep the session's event stream open (and the session alive by it).
+  bool watch_events = true;
+  EventDelivery delivery = EventDelivery::kLibraryThread;
+  // Close the session when the Client is destroyed (its associations are
+  // then shut down). False leaves it to its lease, for a later attach.
+  bool close_session_on_destroy = true;
+};
+
+// Override what you need; every default does nothing. `event` is the whole
+// event (sequence, time, endpoint, association, detail); the second argument
+// is its typed content.
+class EventHandler {
+ public:
+  virtual ~EventHandler() = default;
+  // COMM_UP, COMM_LOST, RESTART, SHUTDOWN_COMPLETE, CANT_START_ASSOCIATION.
+  virtual void OnAssociationChange(const v1::Event& event, const v1::AssociationChange& change) {
+    (void)event, (void)change;
+  }
+  // A peer address became available, unreachable, primary, ...
+  virtual void OnPeerAddressChange(const v1::Event& event, const v1::PeerAddressChange& change) {
+    (void)event, (void)change;
+  }
+  // A message could not be delivered; carries its payload and context.
+  virtual void OnSendFailed(const v1::Event& event, const v1::SendFailed& failed) {
+    (void)event, (void)failed;
+  }
+  // The peer started a graceful shutdown.
+  virtual void OnShutdown(const v1::Event& event, const v1::ShutdownEvent& shutdown) {
+    (void)event, (void)shutdown;
+  }
+  virtual void OnRemoteError(const v1::Event& event, const v1::RemoteError& error) {
+    (void)event, (void)error;
+  }
+  // Any other notification (adaptation indication, stream reset, ...).
+  virtual void OnOtherEvent(const v1::Event& event) { (void)event; }
+  // A message received by StartReceiving().
+  virtual void OnMessage(const v1::InboundMessage& message) { (void)message; }
+  // The event stream's state: OK once (re)connected, UNAVAILABLE while
+  // reconnecting, OUT_OF_RANGE when events were lost to the service's history
+  // limit (the stream then goes on from the oldest kept), NOT_FOUND when the
+  // session is gone (expired, or the service restarted): the stream stops.
+  virtual void OnStreamStatus(const absl::Status& status) { (void)status; }
+};
+
+struct SendOptions {
+  uint32_t stream = 0;
+  uint32_t ppid = 0;  // Payload protocol identifier, host byte order.
+  bool unordered = false;
+  uint32_t lifetime_ms = 0;  // PR-SCTP timed reliability; 0 = reliable.
+};
+
+struct EndpointOptions {
+  std::vector<std::string> addresses;  // Numeric IPv4/IPv6; several = multi-homed.
+  uint16_t port = 0;                   // 0 = the kernel chooses.
+  bool listen = false;
+  uint16_t streams = 0;                // Outbound and maximum inbound; 0 = kernel default.
+  bool address_reconfiguration = false;
+  std::optional<v1::PathParameters> path_parameters;
+};
+
+class Client {
+ public:
+  // Connects, opens (or attaches to) the session and, with watch_events,
+  // waits until the event stream is acknowledged, so no event of what the
+  // application does next is missed. `handler` (may be null) must outlive
+  // the Client.
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(ClientOptions options,
+                                                         EventHandler* handler = nullptr);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const std::string& session_id() const { return session_id_; }
+  // The lease the service granted.
+  Milliseconds lease() const { return lease_; }
+  // The sequence of the last event delivered to the handler.
+  uint64_t last_sequence() const { return last_sequence_.load(); }
+
+  // Endpoints.
+  absl::StatusOr<v1::Endpoint> OpenEndpoint(const EndpointOptions& options,
+                                            std::optional<Milliseconds> timeout = {});
+  absl::Status CloseEndpoint(uint64_t endpoint_id, bool abort = false,
+                             std::optional<Milliseconds> timeout = {});
+  absl::StatusOr<std::vector<v1::Endpoint>> ListEndpoints(std::optional<Milliseconds> timeout = {});
+
+  // Associations. Associate returns once the association is up.
+  absl::StatusOr<v1::Association> Associate(uint64_t endpoint_id,
+                                            const std::vector<std::string>& peer_addresses,
+                                            uint16_t peer_port, uint16_t streams = 0,
+                                            std::optional<Milliseconds> timeout = {});
+  // Sends one message; returns when the kernel accepted it.
+  absl::Status Send(uint64_t association_id, std::string payload, const SendOptions& options = {},
+                    std::optional<Milliseconds> timeout = {});
+  // Sends several in order; returns how many the kernel accepted.
+  absl::StatusOr<size_t> SendBatch(uint64_t association_id,
+                                   const std::vector<v1::OutboundMessage>& messages,
+                                   std::optional<Milliseconds> timeout = {});
+  // Waits up to `timeout` for messages of one association (or, with
+  // ReceiveFromEndpoint, any association of an endpoint). An empty result
+  // means none arrived in time.
+  absl::StatusOr<std::vector<v1::InboundMessage>> Receive(uint64_t association_id,
+                                                          Milliseconds timeout,
+                                                          uint32_t max_messages = 0);
+  absl::StatusOr<std::vector<v1::InboundMessage>> ReceiveFromEndpoint(uint64_t endpoint_id,
+                                                                      Milliseconds timeout,
+                                                                      uint32_t max_messages = 0);
+  // Graceful shutdown (returns when complete) or ABORT with a reason.
+  absl::Status Shutdown(uint64_t association_id, std::optional<Milliseconds> timeout = {});
+  absl::Status Abort(uint64_t association_id, const std::string& reason = "",
+                     std::optional<Milliseconds> timeout = {});
+  absl::StatusOr<std::vector<v1::Association>> ListAssociations(
+      uint64_t endpoint_id = 0, std::optional<Milliseconds> timeout = {});
+  // Status, every path and the timers of one association.
+  absl::StatusOr<v1::GetAssociationResponse> GetAssociation(
+      uint64_t association_id, std::optional<Milliseconds> timeout = {});
+  absl::Status SetPrimaryPath(uint64_t association_id, const std::string& peer_address,
+                              std::optional<Milliseconds> timeout = {});
+
+  // Delivers the messages of an endpoint's associations (or of one
+  // association, with association_id) to EventHandler::OnMessage as they
+  // arrive, until StopReceiving() or the Client ends.
+  void StartReceiving(uint64_t endpoint_id, uint64_t association_id = 0);
+  void StopReceiving();
+
+  // kDispatch: readable while events or messages wait. Never read it
+  // yourself; call Dispatch().
+  int event_fd() const { return event_fd_; }
+  // Runs the handler for everything waiting; returns how many. Call it from
+  // one thread at a time.
+  size_t Dispatch();
+
+  // The generated stub, for calls this class does not wrap.
+  v1::GatewayService::Stub& stub() { return *stub_; }
+  // Sets this client's deadline (and nothing else) on a context.
+  void Prepare(grpc::ClientContext* context, std::optional<Milliseconds> timeout) const;
+
+ private:
+  Client(ClientOptions options, EventHandler* handler);
+  absl::Status Open();
+  void WatchLoop(std::shared_ptr<std::promise<absl::Status>> started);
+  void ReceiveLoop(uint64_t endpoint_id, uint64_t association_id);
+  absl::StatusOr<std::vector<v1::InboundMessage>> ReceiveWith(v1::ReceiveRequest request,
+                                                              Milliseconds timeout);
+  absl::Status End(uint64_t association_id, v1::ShutdownMode mode, const std::string& reason,
+                   std::optional<Milliseconds> timeout);
+  // Hands an item to the handler now (library thread) or queues it for
+  // Dispatch().
+  struct Item {
+    std::optional<v1::Event> event;
+    std::optional<v1::InboundMessage> message;
+    std::optional<absl::Status> stream_status;
+  };
+  void Deliver(Item item);
+  void Handle(const Item& item);
+  // Waits up to `delay` unless the client is closing; false if closing.
+  bool Backoff(Milliseconds delay);
+
+  const ClientOptions options_;
+  EventHandler* const handler_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::GatewayService::Stub> stub_;
+  std::string session_id_;
+  Milliseconds lease_{0};
+  std::atomic<uint64_t> last_sequence_{0};
+  int event_fd_ = -1;
+
+  std::mutex mu_;
+  std::condition_variable closing_cv_;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  grpc::ClientContext* receive_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool receiving_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<Item> pending_ ABSL_GUARDED_BY(mu_);
+  std::mutex handler_mu_;  // Handler callbacks one at a time.
+  std::thread watcher_;
+  std::thread receiver_;
+};
+
+// sctpgw's reason for an error ("" if the status carries none).
+std::string ErrorReason(const absl::Status& status);
+// The error's details (field, limit, association_id, ...).
+std::map<std::string, std::string> ErrorMetadata(const absl::Status& status);
+// A gRPC status as an absl::Status with sctpgw's reason and metadata kept.
+absl::Status FromGrpc(const grpc::Status& status);
+
+// The standard gRPC health service of the sctpgw at `target`: OK if it
+// answers SERVING, UNAVAILABLE if it cannot be reached (at once, or with
+// `wait` until `timeout` passes), FAILED_PRECONDITION if it answers anything
+// else (NOT_SERVING: the kernel has no usable SCTP).
+absl::Status CheckHealth(const std::string& target, Milliseconds timeout, bool wait = false,
+                         std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+
+}  // namespace sctpgw::client

@@ -1,0 +1,574 @@
+// sctpctl: the operator's command line for sctpgw.
+//
+// Objects live in sessions; a session outlives one sctpctl run when opened
+// with `sctpctl session open` and named with --session (or SCTPGW_SESSION) in
+// the commands that follow, within its lease. Output is for people by
+// default and JSON (one object per line) with --json.
+//
+// Exit status: 0 done; 1 sctpgw refused or failed the request; 2 bad
+// arguments (here or as judged by sctpgw); 3 sctpgw not reachable or not
+// serving; 4 no such session, endpoint or association; 5 timed out (nothing
+// received, association not up in time).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "sctpgw/client.h"
+#include "sctpgw/format.h"
+
+namespace sctpgw::client {
+namespace {
+
+enum Exit {
+  kOk = 0,
+  kFailed = 1,
+  kUsage = 2,
+  kUnavailable = 3,
+  kNotFound = 4,
+  kTimedOut = 5,
+};
+
+struct Globals {
+  std::string target = "unix:/run/sctpgw/sctpgw.sock";
+  std::string session;
+  bool json = false;
+  int timeout_ms = 10000;
+};
+
+int ExitFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk: return kOk;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange: return kUsage;
+    case absl::StatusCode::kUnavailable:
+      // The association failing is sctpgw answering; the service being away
+      // is not.
+      return ErrorReason(status).empty() || ErrorReason(status) == "SHUTTING_DOWN"
+                 ? kUnavailable
+                 : kFailed;
+    case absl::StatusCode::kNotFound: return kNotFound;
+    case absl::StatusCode::kDeadlineExceeded: return kTimedOut;
+    default: return kFailed;
+  }
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "sctpctl: " << DescribeError(status) << "\n";
+  return ExitFor(status);
+}
+
+// kOk, or the error reported.
+int Done(const absl::Status& status) { return status.ok() ? kOk : Fail(status); }
+
+std::string Json(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+// A client attached to --session, without an event stream unless asked.
+absl::StatusOr<std::unique_ptr<Client>> Attach(const Globals& globals, bool need_session = true,
+                                               EventHandler* handler = nullptr) {
+  if (need_session && globals.session.empty()) {
+    return absl::InvalidArgumentError(
+        "no session: give --session ID or set SCTPGW_SESSION (sctpctl session open)");
+  }
+  ClientOptions options;
+  options.target = globals.target;
+  options.client_name = "sctpctl";
+  options.session_id = globals.session;
+  options.call_timeout = Milliseconds(globals.timeout_ms);
+  options.watch_events = handler != nullptr;
+  options.close_session_on_destroy = false;
+  return Client::Connect(options, handler);
+}
+
+std::string Addresses(const google::protobuf::RepeatedPtrField<v1::TransportAddress>& list) {
+  std::vector<std::string> out;
+  for (const auto& address : list) out.push_back(address.ip());
+  return absl::StrJoin(out, ",");
+}
+
+void PrintEndpoint(const Globals& globals, const v1::Endpoint& endpoint) {
+  if (globals.json) {
+    std::cout << Json(endpoint) << "\n";
+    return;
+  }
+  std::cout << absl::StrFormat("endpoint %d port %d %s addresses %s associations %d\n",
+                               endpoint.endpoint_id(), endpoint.port(),
+                               endpoint.listening() ? "listening" : "not-listening",
+                               Addresses(endpoint.local_addresses()), endpoint.association_count());
+}
+
+void PrintAssociation(const Globals& globals, const v1::Association& a) {
+  if (globals.json) {
+    std::cout << Json(a) << "\n";
+    return;
+  }
+  std::cout << absl::StrFormat(
+      "association %d endpoint %d %s %s peer %s port %d streams in %d out %d\n",
+      a.association_id(), a.endpoint_id(), AssociationStateName(a.state()),
+      a.incoming() ? "incoming" : "outgoing", Addresses(a.peer_addresses()),
+      a.peer_addresses_size() > 0 ? a.peer_addresses(0).port() : 0, a.inbound_streams(),
+      a.outbound_streams());
+}
+
+void PrintMessage(const Globals& globals, const v1::InboundMessage& m) {
+  if (globals.json) {
+    std::cout << Json(m) << "\n";
+    return;
+  }
+  std::cout << absl::StrFormat("association %d stream %d ppid %d%s: %s\n", m.association_id(),
+                               m.stream(), m.ppid(), m.unordered() ? " unordered" : "",
+                               m.payload());
+}
+
+void PrintStatus(const Globals& globals, const v1::GetAssociationResponse& r) {
+  if (globals.json) {
+    std::cout << Json(r) << "\n";
+    return;
+  }
+  const v1::Association& a = r.association();
+  PrintAssociation(globals, a);
+  std::cout << "local addresses: " << Addresses(a.local_addresses()) << "\n";
+  if (r.has_status()) {
+    std::cout << absl::StrFormat("peer window %d bytes, unacknowledged %d, pending %d\n",
+                                 r.status().peer_rwnd(), r.status().unacked_chunks(),
+                                 r.status().pending_chunks());
+  }
+  std::cout << absl::StrFormat("%-40s %-20s %-8s %8s %6s %6s %6s %s\n", "PEER ADDRESS", "STATE",
+                               "PRIMARY", "CWND", "SRTT", "RTO", "MTU", "HEARTBEAT");
+  for (const v1::PeerPath& path : r.paths()) {
+    bool primary = r.has_status() && r.status().primary().address().ip() == path.address().ip();
+    std::string heartbeat = path.heartbeat_enabled()
+                                ? absl::StrCat("every ", path.heartbeat_interval_ms(), " ms")
+                                : "off";
+    std::cout << absl::StrFormat("%-40s %-20s %-8s %8d %6d %6d %6d %s\n", path.address().ip(),
+                                 PathStateName(path.state()), primary ? "yes" : "", path.cwnd(),
+                                 path.srtt_ms(), path.rto_ms(), path.mtu(), heartbeat);
+  }
+}
+
+// Prints events as they arrive (EventHandler on the library thread).
+class EventPrinter : public EventHandler {
+ public:
+  EventPrinter(const Globals& globals, uint64_t endpoint_id) : globals_(globals), endpoint_id_(endpoint_id) {}
+  void Print(const v1::Event& event) {
+    if (endpoint_id_ != 0 && event.endpoint_id() != endpoint_id_) return;
+    if (globals_.json) {
+      std::cout << Json(event) << std::endl;
+    } else {
+      std::cout << event.sequence() << " " << DescribeEvent(event) << std::endl;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    ++printed_;
+    changed_.notify_all();
+  }
+  void OnAssociationChange(const v1::Event& e, const v1::AssociationChange&) override { Print(e); }
+  void OnPeerAddressChange(const v1::Event& e, const v1::PeerAddressChange&) override { Print(e); }
+  void OnSendFailed(const v1::Event& e, const v1::SendFailed&) override { Print(e); }
+  void OnShutdown(const v1::Event& e, const v1::ShutdownEvent&) override { Print(e); }
+  void OnRemoteError(const v1::Event& e, const v1::RemoteError&) override { Print(e); }
+  void OnOtherEvent(const v1::Event& e) override { Print(e); }
+  void OnStreamStatus(const absl::Status& status) override {
+    if (status.ok()) return;
+    std::cerr << "sctpctl: event stream: " << DescribeError(status) << "\n";
+    if (status.code() == absl::StatusCode::kNotFound) {
+      std::lock_guard<std::mutex> lock(mu_);
+      lost_ = status;
+      changed_.notify_all();
+    }
+  }
+  // Waits until `count` events were printed (0: until interrupted), the
+  // session is lost, or `timeout` passes with nothing new.
+  absl::Status Wait(size_t count, Milliseconds idle) {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      size_t seen = printed_;
+      if (count != 0 && printed_ >= count) return absl::OkStatus();
+      if (!lost_.ok()) return lost_;
+      if (interrupted_) return absl::OkStatus();
+      if (!changed_.wait_for(lock, idle, [&] {
+            return printed_ != seen || !lost_.ok() || interrupted_;
+          })) {
+        return count == 0 ? absl::OkStatus() : absl::DeadlineExceededError("no more events");
+      }
+    }
+  }
+  void Interrupt() {
+    std::lock_guard<std::mutex> lock(mu_);
+    interrupted_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  const Globals& globals_;
+  uint64_t endpoint_id_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  size_t printed_ = 0;
+  absl::Status lost_;
+  bool interrupted_ = false;
+};
+
+EventPrinter* g_printer = nullptr;
+int g_signal_pipe[2] = {-1, -1};
+
+int RunEvents(const Globals& globals, uint64_t endpoint_id, uint64_t after, bool follow,
+              size_t count) {
+  EventPrinter printer(globals, endpoint_id);
+  ClientOptions options;
+  options.target = globals.target;
+  options.client_name = "sctpctl";
+  options.session_id = globals.session;
+  options.resume_after_sequence = after;
+  options.call_timeout = Milliseconds(globals.timeout_ms);
+  options.close_session_on_destroy = false;
+  if (globals.session.empty()) return Fail(absl::InvalidArgumentError("no session: give --session ID"));
+  auto client = Client::Connect(options, &printer);
+  if (!client.ok()) return Fail(client.status());
+  // SIGINT/SIGTERM end a follow cleanly; a thread turns the signal into an
+  // Interrupt() (signal handlers may not lock).
+  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) return Fail(absl::InternalError("pipe failed"));
+  g_printer = &printer;
+  std::thread signals([] {
+    char byte;
+    if (read(g_signal_pipe[0], &byte, 1) == 1 && byte == 's') g_printer->Interrupt();
+  });
+  auto on_signal = [](int) { (void)!write(g_signal_pipe[1], "s", 1); };
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  // Without --follow: what is kept, then stop after a quiet second.
+  absl::Status status = printer.Wait(count, follow ? Milliseconds::max() / 2 : Milliseconds(1500));
+  (void)!write(g_signal_pipe[1], "q", 1);
+  signals.join();
+  if (!status.ok()) return Fail(status);
+  return kOk;
+}
+
+absl::StatusOr<std::string> ReadPayload(const std::string& text, const std::string& file,
+                                        bool text_given) {
+  if (text_given && !file.empty()) {
+    return absl::InvalidArgumentError("give the message as an argument or with --file, not both");
+  }
+  if (text_given) return text;
+  std::istream* in = &std::cin;
+  std::ifstream stream;
+  if (!file.empty() && file != "-") {
+    stream.open(file, std::ios::binary);
+    if (!stream) return absl::InvalidArgumentError(absl::StrCat("cannot read ", file));
+    in = &stream;
+  }
+  return std::string(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+}  // namespace sctpgw::client
+
+int main(int argc, char** argv) {
+  using namespace sctpgw::client;
+  namespace v1 = sctpgw::v1;
+  Globals globals;
+  if (const char* session = std::getenv("SCTPGW_SESSION")) globals.session = session;
+  if (const char* target = std::getenv("SCTPGW_TARGET")) globals.target = target;
+
+  CLI::App app{"sctpctl: drive sctpgw, the SCTP gateway, from the command line"};
+  app.require_subcommand(1);
+  app.add_option("--target", globals.target,
+                 "sctpgw's gRPC address (env SCTPGW_TARGET): unix:PATH or HOST:PORT")
+      ->capture_default_str();
+  app.add_option("--session", globals.session, "session id (env SCTPGW_SESSION)");
+  app.add_flag("--json", globals.json, "print JSON, one object per line");
+  app.add_option("--timeout-ms", globals.timeout_ms, "deadline of each call, ms")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  app.footer(
+      "Exit status: 0 done, 1 refused or failed, 2 bad arguments, 3 sctpgw unreachable,\n"
+      "4 no such session/endpoint/association, 5 timed out.");
+
+  int result = kOk;
+
+  auto* health = app.add_subcommand("health", "check that sctpgw is serving");
+  bool health_wait = false;
+  health->add_flag("--wait", health_wait, "wait (up to --timeout-ms) for sctpgw to come up");
+  health->callback([&] {
+    absl::Status status =
+        CheckHealth(globals.target, Milliseconds(globals.timeout_ms), health_wait);
+    if (!status.ok()) {
+      result = Fail(status);
+      if (status.code() == absl::StatusCode::kFailedPrecondition) result = kUnavailable;
+      return;
+    }
+    std::cout << (globals.json ? "{\"status\":\"SERVING\"}" : "SERVING") << "\n";
+  });
+
+  auto* session = app.add_subcommand("session", "open or close a session");
+  session->require_subcommand(1);
+  auto* session_open = session->add_subcommand("open", "open a session; prints its id");
+  uint32_t lease_ms = 0;
+  session_open->add_option("--lease-ms", lease_ms, "lease asked for, ms (0 = the service's default)");
+  session_open->callback([&] {
+    ClientOptions options;
+    options.target = globals.target;
+    options.client_name = "sctpctl";
+    options.lease = Milliseconds(lease_ms);
+    options.call_timeout = Milliseconds(globals.timeout_ms);
+    options.watch_events = false;
+    options.close_session_on_destroy = false;
+    auto client = Client::Connect(options);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    if (globals.json) {
+      std::cout << "{\"session_id\":\"" << (*client)->session_id()
+                << "\",\"lease_ms\":" << (*client)->lease().count() << "}\n";
+    } else {
+      std::cout << (*client)->session_id() << "\n";
+    }
+  });
+  auto* session_close = session->add_subcommand("close", "close the session (--session)");
+  session_close->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    grpc::ClientContext context;
+    (*client)->Prepare(&context, {});
+    v1::CloseSessionRequest request;
+    request.set_session_id(globals.session);
+    v1::CloseSessionResponse response;
+    result = Done(FromGrpc((*client)->stub().CloseSession(&context, request, &response)));
+  });
+
+  auto* endpoint = app.add_subcommand("endpoint", "open, close or list endpoints");
+  endpoint->require_subcommand(1);
+  auto* endpoint_open = endpoint->add_subcommand("open", "bind local addresses (several = multi-homed)");
+  EndpointOptions endpoint_options;
+  uint32_t endpoint_port = 0;
+  endpoint_open->add_option("address", endpoint_options.addresses, "local IP addresses")->required();
+  endpoint_open->add_option("--port", endpoint_port, "local port (0 = any)")->check(CLI::Range(0, 65535));
+  endpoint_open->add_flag("--listen", endpoint_options.listen, "accept incoming associations");
+  endpoint_open->add_option("--streams", endpoint_options.streams, "outbound and inbound streams");
+  endpoint_open->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    endpoint_options.port = static_cast<uint16_t>(endpoint_port);
+    auto opened = (*client)->OpenEndpoint(endpoint_options);
+    if (!opened.ok()) {
+      result = Fail(opened.status());
+      return;
+    }
+    PrintEndpoint(globals, *opened);
+  });
+  auto* endpoint_close = endpoint->add_subcommand("close", "close an endpoint and its associations");
+  uint64_t close_id = 0;
+  bool close_abort = false;
+  endpoint_close->add_option("endpoint", close_id, "endpoint id")->required();
+  endpoint_close->add_flag("--abort", close_abort, "ABORT its associations instead of SHUTDOWN");
+  endpoint_close->callback([&] {
+    auto client = Attach(globals);
+    result = client.ok() ? Done((*client)->CloseEndpoint(close_id, close_abort))
+                         : Fail(client.status());
+  });
+
+  auto* list = app.add_subcommand("list", "list the session's endpoints and associations");
+  list->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    auto endpoints = (*client)->ListEndpoints();
+    if (!endpoints.ok()) {
+      result = Fail(endpoints.status());
+      return;
+    }
+    for (const v1::Endpoint& e : *endpoints) PrintEndpoint(globals, e);
+    auto associations = (*client)->ListAssociations();
+    if (!associations.ok()) {
+      result = Fail(associations.status());
+      return;
+    }
+    for (const v1::Association& a : *associations) PrintAssociation(globals, a);
+  });
+
+  auto* associate = app.add_subcommand("associate", "set up an association; prints it once up");
+  uint64_t associate_endpoint = 0;
+  std::vector<std::string> peers;
+  uint32_t peer_port = 0;
+  uint16_t associate_streams = 0;
+  associate->add_option("endpoint", associate_endpoint, "endpoint id")->required();
+  associate->add_option("peer", peers, "peer IP addresses (several = multi-homed)")->required();
+  associate->add_option("--port", peer_port, "peer port")->required()->check(CLI::Range(1, 65535));
+  associate->add_option("--streams", associate_streams, "outbound and inbound streams");
+  associate->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    auto association = (*client)->Associate(associate_endpoint, peers,
+                                            static_cast<uint16_t>(peer_port), associate_streams);
+    if (!association.ok()) {
+      result = Fail(association.status());
+      return;
+    }
+    PrintAssociation(globals, *association);
+  });
+
+  auto* send = app.add_subcommand("send", "send one message (argument, --file, or stdin)");
+  uint64_t send_association = 0;
+  std::string send_text, send_file;
+  SendOptions send_options;
+  send->add_option("association", send_association, "association id")->required();
+  auto* text_option = send->add_option("text", send_text, "the message");
+  send->add_option("--file", send_file, "read the message from a file ('-' = stdin)");
+  send->add_option("--stream", send_options.stream, "stream id")->capture_default_str();
+  send->add_option("--ppid", send_options.ppid, "payload protocol identifier")->capture_default_str();
+  send->add_flag("--unordered", send_options.unordered, "unordered delivery");
+  send->callback([&] {
+    auto payload = ReadPayload(send_text, send_file, text_option->count() > 0);
+    if (!payload.ok()) {
+      result = Fail(payload.status());
+      return;
+    }
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    result = Done((*client)->Send(send_association, *payload, send_options));
+  });
+
+  auto* receive = app.add_subcommand("receive", "print received messages");
+  uint64_t receive_association = 0, receive_endpoint = 0;
+  uint32_t receive_count = 1;
+  int receive_wait_ms = 5000;
+  auto* by_association =
+      receive->add_option("--association", receive_association, "from one association");
+  auto* by_endpoint =
+      receive->add_option("--endpoint", receive_endpoint, "from any association of an endpoint");
+  by_association->excludes(by_endpoint);
+  receive->add_option("--count", receive_count, "wait for this many messages")->capture_default_str();
+  receive->add_option("--wait-ms", receive_wait_ms, "give up after this long, ms")->capture_default_str();
+  receive->callback([&] {
+    if (by_association->count() + by_endpoint->count() == 0) {
+      result = Fail(absl::InvalidArgumentError("give --association or --endpoint"));
+      return;
+    }
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    auto deadline = std::chrono::steady_clock::now() + Milliseconds(receive_wait_ms);
+    uint32_t got = 0;
+    while (got < receive_count) {
+      auto left = std::chrono::duration_cast<Milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      auto messages = receive_association != 0
+                          ? (*client)->Receive(receive_association, left, receive_count - got)
+                          : (*client)->ReceiveFromEndpoint(receive_endpoint, left, receive_count - got);
+      if (!messages.ok()) {
+        result = Fail(messages.status());
+        return;
+      }
+      for (const v1::InboundMessage& m : *messages) PrintMessage(globals, m);
+      got += static_cast<uint32_t>(messages->size());
+    }
+    if (got < receive_count) {
+      result = Fail(absl::DeadlineExceededError(
+          absl::StrCat("received ", got, " of ", receive_count, " messages in ", receive_wait_ms, " ms")));
+    }
+  });
+
+  auto* events = app.add_subcommand("events", "print the session's events (live with --follow)");
+  uint64_t events_endpoint = 0, events_after = 0;
+  bool events_follow = false;
+  size_t events_count = 0;
+  events->add_option("--endpoint", events_endpoint, "only this endpoint's events");
+  events->add_option("--after", events_after, "start after this sequence number");
+  events->add_flag("--follow,-f", events_follow, "keep printing new events until interrupted");
+  events->add_option("--count", events_count, "stop after this many events");
+  events->callback([&] {
+    result = RunEvents(globals, events_endpoint, events_after, events_follow, events_count);
+  });
+
+  auto* status = app.add_subcommand("status", "an association's state and paths");
+  uint64_t status_association = 0;
+  status->add_option("association", status_association, "association id")->required();
+  status->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    auto info = (*client)->GetAssociation(status_association);
+    if (!info.ok()) {
+      result = Fail(info.status());
+      return;
+    }
+    PrintStatus(globals, *info);
+  });
+
+  auto* primary = app.add_subcommand("primary", "make a peer address the primary path");
+  uint64_t primary_association = 0;
+  std::string primary_address;
+  primary->add_option("association", primary_association, "association id")->required();
+  primary->add_option("peer", primary_address, "peer IP address")->required();
+  primary->callback([&] {
+    auto client = Attach(globals);
+    result = client.ok() ? Done((*client)->SetPrimaryPath(primary_association, primary_address))
+                         : Fail(client.status());
+  });
+
+  auto* shutdown = app.add_subcommand("shutdown", "end an association (graceful, or --abort)");
+  uint64_t shutdown_association = 0;
+  bool shutdown_abort = false;
+  std::string abort_reason;
+  shutdown->add_option("association", shutdown_association, "association id")->required();
+  shutdown->add_flag("--abort", shutdown_abort, "ABORT instead of the SHUTDOWN handshake");
+  shutdown->add_option("--reason", abort_reason, "with --abort: the reason sent to the peer");
+  shutdown->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    result = Done(shutdown_abort ? (*client)->Abort(shutdown_association, abort_reason)
+                                 : (*client)->Shutdown(shutdown_association));
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kUsage;
+  }
+  return result;
+}

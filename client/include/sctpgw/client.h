@@ -17,10 +17,11 @@
 //   MyHandler handler;  // derives from sctpgw::client::EventHandler
 //   auto client = sctpgw::client::Client::Connect(options, &handler);
 //   if (!client.ok()) { ... client.status() ... }
-//   auto endpoint = (*client)->OpenEndpoint({"192.0.2.1"});
+//   auto endpoint = (*client)->OpenEndpoint(
+//       sctpgw::client::EndpointOptions::Outgoing({"192.0.2.1"}));
 //   auto association = (*client)->Associate(endpoint->endpoint_id(),
 //                                           {"198.51.100.7"}, 36412);
-//   (*client)->Send(association->association_id(), "hello", {.stream = 1});
+//   (*client)->Send(association->association_id(), "hello");
 //
 // Errors are absl::Status values whose code is the gRPC status code;
 // ErrorReason() gives sctpgw's machine-readable reason ("ASSOCIATE_FAILED",
@@ -141,6 +142,21 @@ struct EndpointOptions {
   uint16_t streams = 0;                // Outbound and maximum inbound; 0 = kernel default.
   bool address_reconfiguration = false;
   std::optional<v1::PathParameters> path_parameters;
+
+  // An endpoint accepting associations on `addresses` at `port`.
+  static EndpointOptions Listening(std::vector<std::string> addresses, uint16_t port) {
+    EndpointOptions options;
+    options.addresses = std::move(addresses);
+    options.port = port;
+    options.listen = true;
+    return options;
+  }
+  // An endpoint for outgoing associations, on any free port.
+  static EndpointOptions Outgoing(std::vector<std::string> addresses) {
+    EndpointOptions options;
+    options.addresses = std::move(addresses);
+    return options;
+  }
 };
 
 class Client {

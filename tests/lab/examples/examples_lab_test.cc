@@ -1,0 +1,322 @@
+// The example programs and sctpctl end to end, against SCTP peers this
+// project did not write (socat, Python's kernel socket) where the example is
+// one side. Runs under the lab.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tests/lab/support/gateway_app.h"
+
+namespace sctpgw {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::kCallTimeout;
+using testing::kTimeout;
+using testing::PeerScript;
+using testing::SctpgwServer;
+using testing::StartShell;
+using testing::Subprocess;
+
+::testing::Environment* const kPrivateNetwork =
+    ::testing::AddGlobalTestEnvironment(new testing::PrivateNetwork);
+
+// "... port N" printed by a listening program.
+uint32_t PortFrom(const std::string& line) {
+  std::smatch match;
+  EXPECT_TRUE(std::regex_search(line, match, std::regex("port ([0-9]+)"))) << line;
+  return match.empty() ? 0 : static_cast<uint32_t>(std::stoul(match[1]));
+}
+
+struct Finished {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together.
+};
+
+// Runs a command to its end (bounded) and returns its exit code and output.
+Finished RunToEnd(const std::string& command) {
+  Finished run;
+  auto process = StartShell(command, /*keep_stdin=*/false);
+  EXPECT_TRUE(process.ok()) << process.status();
+  if (!process.ok()) return run;
+  auto status = process->Wait(kTimeout);
+  EXPECT_TRUE(status.ok()) << command << ": " << status.status();
+  run.output = process->ReadStdout(0ms);
+  if (status.ok() && WIFEXITED(*status)) run.exit_code = WEXITSTATUS(*status);
+  return run;
+}
+
+class ExamplesLabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = SctpgwServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    if (server_ != nullptr) {
+      EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+    }
+  }
+
+  // Starts an example that listens and returns it with the port it printed.
+  std::tuple<Subprocess, uint32_t> StartListening(const std::string& command) {
+    auto process = StartShell(command, /*keep_stdin=*/false);
+    EXPECT_TRUE(process.ok()) << process.status();
+    auto banner = process->ReadStdoutUntil("\n", kTimeout);
+    EXPECT_TRUE(banner.ok()) << banner.status();
+    return {std::move(*process), PortFrom(banner.ok() ? *banner : "")};
+  }
+
+  std::string Target() const { return absl::StrCat(" --target ", server_->target()); }
+
+  std::unique_ptr<SctpgwServer> server_;
+};
+
+// daytime: a socat client that only reads gets one date line, then the
+// association ends (socat exits by itself).
+TEST_F(ExamplesLabTest, DaytimeServerAnswersSocat) {
+  auto [daytime, port] =
+      StartListening(absl::StrCat(EXAMPLE_DAYTIME, Target(), " --listen 127.0.0.1 --port 0"));
+  ASSERT_NE(port, 0u);
+  Finished socat = RunToEnd(absl::StrCat("socat -u SCTP-CONNECT:127.0.0.1:", port, " STDOUT"));
+  EXPECT_EQ(socat.exit_code, 0) << socat.output;
+  EXPECT_TRUE(std::regex_match(
+      socat.output, std::regex("[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]{2} "
+                               "[0-9]{2}:[0-9]{2}:[0-9]{2} 20[0-9]{2}\r\n")))
+      << socat.output;
+  auto served = daytime.ReadStdoutUntil("served association", kTimeout);
+  EXPECT_TRUE(served.ok()) << served.status();
+}
+
+// echo server: a Python peer sends on stream 3 with PPID 46 and on stream 0;
+// each comes back on its own stream with its PPID.
+TEST_F(ExamplesLabTest, EchoServerKeepsStreamAndPpid) {
+  auto [echo, port] =
+      StartListening(absl::StrCat(EXAMPLE_ECHO, Target(), " server --listen 127.0.0.1 --port 0"));
+  ASSERT_NE(port, 0u);
+  auto peer = Subprocess::Start(
+      {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", absl::StrCat(port)},
+      /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("3 46 first on stream three\n0 0 second\nrecv 2\n").ok());
+  auto out = peer->ReadStdoutUntil("done\n", kTimeout);
+  ASSERT_TRUE(out.ok()) << out.status() << peer->ReadStdout(0ms);
+  EXPECT_NE(out->find("got 3 46 first on stream three\n"), std::string::npos) << *out;
+  EXPECT_NE(out->find("got 0 0 second\n"), std::string::npos) << *out;
+  peer->CloseStdin();
+  EXPECT_TRUE(peer->Wait(kTimeout).ok());
+}
+
+// echo client: against socat's echo (EXEC:cat), the text comes back, the
+// client shuts down and exits 0; three messages through sctpgw's own echo
+// server come back on their stream with their PPID; against a port nobody listens on it says
+// why and exits 1.
+TEST_F(ExamplesLabTest, EchoClientAgainstSocat) {
+  // The test has a network namespace of its own: a fixed port is free.
+  auto socat = StartShell("socat -d -d SCTP-LISTEN:7007,bind=127.0.0.1,reuseaddr,fork EXEC:cat",
+                          /*keep_stdin=*/false);
+  ASSERT_TRUE(socat.ok()) << socat.status();
+  auto listening = socat->ReadStdoutUntil("listening on", kTimeout);
+  ASSERT_TRUE(listening.ok()) << listening.status();
+  // cat does not keep message boundaries: one message at a time.
+  Finished echo = RunToEnd(
+      absl::StrCat(EXAMPLE_ECHO, Target(), " client --peer 127.0.0.1 --port 7007 hello-sctp"));
+  EXPECT_EQ(echo.exit_code, 0) << echo.output;
+  EXPECT_EQ(echo.output, "reply stream 0 ppid 0: hello-sctp\n");
+
+  Finished refused = RunToEnd(absl::StrCat(EXAMPLE_ECHO, Target(),
+                                      " client --peer 127.0.0.1 --port 7999 nobody-there"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("UNAVAILABLE ASSOCIATE_FAILED"), std::string::npos)
+      << refused.output;
+
+  auto [server, port] =
+      StartListening(absl::StrCat(EXAMPLE_ECHO, Target(), " server --listen 127.0.0.1 --port 0"));
+  ASSERT_NE(port, 0u);
+  Finished three = RunToEnd(absl::StrCat(EXAMPLE_ECHO, Target(), " client --peer 127.0.0.1 --port ",
+                                         port, " --stream 5 --ppid 18 --count 3 diameter"));
+  EXPECT_EQ(three.exit_code, 0) << three.output;
+  EXPECT_EQ(three.output,
+            "reply stream 5 ppid 18: diameter\n"
+            "reply stream 5 ppid 18: diameter\n"
+            "reply stream 5 ppid 18: diameter\n");
+}
+
+// terminal: driven through a pseudo-terminal as a person types; lines go out
+// on the chosen stream and PPID to a Python peer, its reply is printed.
+TEST_F(ExamplesLabTest, TerminalDrivenThroughAPseudoTerminal) {
+  auto peer = Subprocess::Start({"/usr/bin/python3", PeerScript(), "listen", "127.0.0.1"},
+                                /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  auto banner = peer->ReadStdoutUntil("\n", kTimeout);
+  ASSERT_TRUE(banner.ok()) << banner.status();
+  uint32_t port = PortFrom(*banner);
+  ASSERT_TRUE(peer->WriteStdin("recv 2\n").ok());
+
+  // script(1) gives the terminal a pty of its own and forwards our typing.
+  std::string command = absl::StrCat(EXAMPLE_TERMINAL, Target(),
+                                     " --peer 127.0.0.1 --port ", port, " --local 127.0.0.1");
+  auto terminal = Subprocess::Start({"script", "-qfec", command, "/dev/null"}, /*keep_stdin=*/true);
+  ASSERT_TRUE(terminal.ok()) << terminal.status();
+  auto connected = terminal->ReadStdoutUntil("connected: association", kTimeout);
+  ASSERT_TRUE(connected.ok()) << connected.status();
+  ASSERT_TRUE(terminal->WriteStdin("hello from the keyboard\n").ok());
+  ASSERT_TRUE(terminal->WriteStdin("/stream 4\n/ppid 60\n").ok());
+  auto switched = terminal->ReadStdoutUntil("sending with ppid 60", kTimeout);
+  ASSERT_TRUE(switched.ok()) << switched.status();
+  ASSERT_TRUE(terminal->WriteStdin("on stream four\n").ok());
+  auto got = peer->ReadStdoutUntil("done\n", kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_NE(got->find("got 0 0 hello from the keyboard\n"), std::string::npos) << *got;
+  EXPECT_NE(got->find("got 4 60 on stream four\n"), std::string::npos) << *got;
+
+  // The peer answers; the terminal prints it.
+  ASSERT_TRUE(peer->WriteStdin("2 7 answer from the peer\n").ok());
+  auto printed = terminal->ReadStdoutUntil("< [stream 2 ppid 7] answer from the peer", kTimeout);
+  EXPECT_TRUE(printed.ok()) << printed.status();
+  ASSERT_TRUE(terminal->WriteStdin("/quit\n").ok());
+  auto bye = terminal->ReadStdoutUntil("bye", kTimeout);
+  EXPECT_TRUE(bye.ok()) << bye.status();
+  auto exited = terminal->Wait(kTimeout);
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_TRUE(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0);
+  peer->CloseStdin();
+}
+
+// Two hosts joined by two links: the monitor prints the path-down notice
+// when link 1 goes silent and the path-up notice when it is back.
+TEST_F(ExamplesLabTest, MonitorReportsPathDownAndUp) {
+  auto ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-ex-", getpid()));
+  ASSERT_TRUE(ns.ok()) << ns.status();
+  for (auto [here, there, local, remote] :
+       {std::tuple{"ex1a", "ex1b", "198.51.100.1/24", "198.51.100.2/24"},
+        std::tuple{"ex2a", "ex2b", "203.0.113.1/24", "203.0.113.2/24"}}) {
+    ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add ", here, " type veth peer name ",
+                                                 there, " netns ", ns->name(), " && ip addr add ",
+                                                 local, " dev ", here, " && ip link set ", here,
+                                                 " up"))
+                    .ok());
+    ASSERT_TRUE(ns->Exec(absl::StrCat("ip addr add ", remote, " dev ", there)).ok());
+    ASSERT_TRUE(ns->Exec(absl::StrCat("ip link set ", there, " up")).ok());
+  }
+  auto [monitor, port] = StartListening(
+      absl::StrCat(EXAMPLE_MONITOR, Target(),
+                   " --listen 198.51.100.1 --listen 203.0.113.1 --port 0 --heartbeat-ms 200"));
+  ASSERT_NE(port, 0u);
+  auto peer = Subprocess::Start({"ip", "netns", "exec", ns->name(), "/usr/bin/python3",
+                                 PeerScript(), "connect", "198.51.100.1", absl::StrCat(port)},
+                                /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("1 2 ping\nrecv 1\n").ok());
+  auto echoed = peer->ReadStdoutUntil("done\n", kTimeout);
+  ASSERT_TRUE(echoed.ok()) << echoed.status();
+  EXPECT_NE(echoed->find("got 1 2 ping"), std::string::npos) << *echoed;
+  auto up = monitor.ReadStdoutUntil(" up, peer ", kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev ex1a root netem loss 100%").ok());
+  auto down = monitor.ReadStdoutUntil("path 198.51.100.2 of association", kTimeout);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_NE(down->find("198.51.100.2 of association 1 is DOWN"), std::string::npos) << *down;
+  ASSERT_TRUE(testing::RunCommand("tc qdisc del dev ex1a root").ok());
+  auto back = monitor.ReadStdoutUntil("is UP", kTimeout);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_NE(back->find("path 198.51.100.2 of association 1 is UP"), std::string::npos) << *back;
+  peer->CloseStdin();
+  (void)testing::RunCommand("ip link del ex1a; ip link del ex2a");
+}
+
+// sctpctl: output and exit codes, for people and for scripts.
+TEST_F(ExamplesLabTest, SctpctlDrivesASessionWithReliableExitCodes) {
+  std::string ctl = absl::StrCat(SCTPCTL, Target());
+  Finished health = RunToEnd(ctl + " health");
+  EXPECT_EQ(health.exit_code, 0);
+  EXPECT_EQ(health.output, "SERVING\n");
+  Finished away = RunToEnd(absl::StrCat(SCTPCTL, " --target unix:/tmp/no-sctpgw-here.sock health"));
+  EXPECT_EQ(away.exit_code, 3) << away.output;
+
+  Finished session = RunToEnd(ctl + " session open --lease-ms 120000");
+  ASSERT_EQ(session.exit_code, 0) << session.output;
+  std::string id = session.output.substr(0, session.output.find('\n'));
+  ASSERT_EQ(id.size(), 32u) << session.output;
+  ctl += " --session " + id;
+
+  Finished endpoint = RunToEnd(ctl + " endpoint open 127.0.0.1 --listen --streams 8");
+  ASSERT_EQ(endpoint.exit_code, 0) << endpoint.output;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(endpoint.output, match,
+                                std::regex("^endpoint ([0-9]+) port ([0-9]+) listening")))
+      << endpoint.output;
+  std::string endpoint_id = match[1], port = match[2];
+
+  auto peer = Subprocess::Start(
+      {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", port}, /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("1 5 ping\nrecv 1\n").ok());
+
+  Finished received = RunToEnd(ctl + " receive --endpoint " + endpoint_id + " --wait-ms 20000");
+  ASSERT_EQ(received.exit_code, 0) << received.output;
+  ASSERT_TRUE(std::regex_search(received.output, match,
+                                std::regex("^association ([0-9]+) stream 1 ppid 5: ping\n")))
+      << received.output;
+  std::string association = match[1];
+
+  Finished events = RunToEnd(ctl + " events --count 1");
+  EXPECT_EQ(events.exit_code, 0) << events.output;
+  EXPECT_NE(events.output.find("COMM_UP association " + association), std::string::npos)
+      << events.output;
+
+  Finished send = RunToEnd(ctl + " send " + association + " pong --stream 1 --ppid 5");
+  EXPECT_EQ(send.exit_code, 0) << send.output;
+  auto got = peer->ReadStdoutUntil("done\n", kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_NE(got->find("got 1 5 pong"), std::string::npos) << *got;
+
+  Finished status = RunToEnd(ctl + " status " + association);
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_TRUE(std::regex_search(status.output, std::regex("127\\.0\\.0\\.1 +ACTIVE +yes")))
+      << status.output;
+  Finished json = RunToEnd(ctl + " --json status " + association);
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_NE(json.output.find("\"association_id\":\"" + association + "\""), std::string::npos)
+      << json.output;
+  Finished listed = RunToEnd(ctl + " list");
+  EXPECT_NE(listed.output.find("association " + association + " endpoint " + endpoint_id +
+                               " ESTABLISHED incoming"),
+            std::string::npos)
+      << listed.output;
+
+  // Errors: unknown association (4), nothing to receive in time (5), bad
+  // arguments here (2) and as judged by sctpgw (2), no session (2).
+  Finished unknown = RunToEnd(ctl + " status 999");
+  EXPECT_EQ(unknown.exit_code, 4) << unknown.output;
+  EXPECT_NE(unknown.output.find("NOT_FOUND ASSOCIATION_NOT_FOUND"), std::string::npos)
+      << unknown.output;
+  Finished quiet = RunToEnd(ctl + " receive --association " + association + " --wait-ms 300");
+  EXPECT_EQ(quiet.exit_code, 5) << quiet.output;
+  EXPECT_EQ(RunToEnd(ctl + " associate " + endpoint_id + " 127.0.0.1").exit_code, 2);
+  Finished bad_address = RunToEnd(ctl + " associate " + endpoint_id + " not-an-ip --port 9");
+  EXPECT_EQ(bad_address.exit_code, 2) << bad_address.output;
+  EXPECT_NE(bad_address.output.find("INVALID_ADDRESS"), std::string::npos) << bad_address.output;
+  EXPECT_EQ(RunToEnd(absl::StrCat(SCTPCTL, Target(), " list")).exit_code, 2);
+  Finished help = RunToEnd(ctl + " send --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--ppid"), std::string::npos) << help.output;
+
+  Finished shutdown = RunToEnd(ctl + " shutdown " + association);
+  EXPECT_EQ(shutdown.exit_code, 0) << shutdown.output;
+  peer->CloseStdin();
+  EXPECT_TRUE(peer->Wait(kTimeout).ok());
+  EXPECT_EQ(RunToEnd(ctl + " session close").exit_code, 0);
+  EXPECT_EQ(RunToEnd(ctl + " list").exit_code, 4);
+}
+
+}  // namespace
+}  // namespace sctpgw

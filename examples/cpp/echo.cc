@@ -25,11 +25,8 @@ class EchoHandler : public sctpgw::client::EventHandler {
   explicit EchoHandler(bool verbose) : verbose_(verbose) {}
   void set_client(Client* client) { client_ = client; }
   void OnMessage(const sctpgw::v1::InboundMessage& message) override {
-    sctpgw::client::SendOptions options;
-    options.stream = message.stream();
-    options.ppid = message.ppid();
-    options.unordered = message.unordered();
-    absl::Status status = client_->Send(message.association_id(), message.payload(), options);
+    absl::Status status = client_->Send(message.association_id(), message.payload(),
+                                        sctpgw::client::SendOptions::Like(message));
     if (!status.ok()) {
       std::cerr << "echo: association " << message.association_id() << ": "
                 << DescribeError(status) << std::endl;

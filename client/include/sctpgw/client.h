@@ -133,6 +133,15 @@ struct SendOptions {
   uint32_t ppid = 0;  // Payload protocol identifier, host byte order.
   bool unordered = false;
   uint32_t lifetime_ms = 0;  // PR-SCTP timed reliability; 0 = reliable.
+
+  // The stream, PPID and ordering of a received message: for replies.
+  static SendOptions Like(const v1::InboundMessage& message) {
+    SendOptions options;
+    options.stream = message.stream();
+    options.ppid = message.ppid();
+    options.unordered = message.unordered();
+    return options;
+  }
 };
 
 struct EndpointOptions {

@@ -52,19 +52,8 @@ Finished RunToEnd(const std::string& command) {
   return run;
 }
 
-class ExamplesLabTest : public ::testing::Test {
+class ExamplesLabTest : public testing::ServerTest {
  protected:
-  void SetUp() override {
-    auto server = SctpgwServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-  }
-  void TearDown() override {
-    if (server_ != nullptr) {
-      EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
-    }
-  }
-
   // Starts an example that listens and returns it with the port it printed.
   std::tuple<Subprocess, uint32_t> StartListening(const std::string& command) {
     auto process = StartShell(command, /*keep_stdin=*/false);
@@ -75,8 +64,6 @@ class ExamplesLabTest : public ::testing::Test {
   }
 
   std::string Target() const { return absl::StrCat(" --target ", server_->target()); }
-
-  std::unique_ptr<SctpgwServer> server_;
 };
 
 // daytime: a socat client that only reads gets one date line, then the

@@ -38,22 +38,7 @@ using testing::StartShell;
 ::testing::Environment* const kPrivateNetwork =
     ::testing::AddGlobalTestEnvironment(new testing::PrivateNetwork);
 
-
-
-class GatewayLabTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto server = SctpgwServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-  }
-  void TearDown() override {
-    if (server_ != nullptr) {
-      EXPECT_TRUE(server_->Stop(kCallTimeout).ok()) << "sctpgw did not stop cleanly";
-    }
-  }
-  std::unique_ptr<SctpgwServer> server_;
-};
+using GatewayLabTest = testing::ServerTest;
 
 // Two applications through one sctpgw: A listens, B associates; messages on
 // several streams and PPIDs, ordered and unordered, and one of 256 KiB, both

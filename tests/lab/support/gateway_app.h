@@ -34,6 +34,22 @@ class PrivateNetwork : public ::testing::Environment {
   }
 };
 
+// A test with a fresh sctpgw of its own, which must stop cleanly at the end.
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = SctpgwServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    if (server_ != nullptr) {
+      EXPECT_TRUE(server_->Stop(kCallTimeout).ok()) << "sctpgw did not stop cleanly";
+    }
+  }
+  std::unique_ptr<SctpgwServer> server_;
+};
+
 // One application's view of sctpgw: typed calls with deadlines.
 class App {
  public:

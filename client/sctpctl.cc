@@ -47,7 +47,29 @@ struct Globals {
   std::string session;
   bool json = false;
   int timeout_ms = 10000;
+  // TLS for TCP targets: the CA that signed sctpgw's certificate, and this
+  // client's certificate and key for mutual TLS.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Plaintext unless a TLS file was given.
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const Globals& globals) {
+  if (globals.tls_ca_file.empty() && globals.tls_cert_file.empty()) return nullptr;
+  grpc::SslCredentialsOptions options;
+  if (!globals.tls_ca_file.empty()) options.pem_root_certs = ReadAll(globals.tls_ca_file);
+  if (!globals.tls_cert_file.empty()) {
+    options.pem_cert_chain = ReadAll(globals.tls_cert_file);
+    options.pem_private_key = ReadAll(globals.tls_key_file);
+  }
+  return grpc::SslCredentials(options);
+}
 
 int ExitFor(const absl::Status& status) {
   switch (status.code()) {
@@ -91,6 +113,7 @@ absl::StatusOr<std::unique_ptr<Client>> Attach(const Globals& globals, bool need
   }
   ClientOptions options;
   options.target = globals.target;
+  options.credentials = Credentials(globals);
   options.client_name = "sctpctl";
   options.session_id = globals.session;
   options.call_timeout = Milliseconds(globals.timeout_ms);
@@ -235,6 +258,7 @@ int RunEvents(const Globals& globals, uint64_t endpoint_id, uint64_t after, bool
   EventPrinter printer(globals, endpoint_id);
   ClientOptions options;
   options.target = globals.target;
+  options.credentials = Credentials(globals);
   options.client_name = "sctpctl";
   options.session_id = globals.session;
   options.resume_after_sequence = after;
@@ -295,6 +319,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--session", globals.session, "session id (env SCTPGW_SESSION)");
   app.add_flag("--json", globals.json, "print JSON, one object per line");
+  app.add_option("--tls-ca-file", globals.tls_ca_file,
+                 "TLS: PEM CA certificates to verify sctpgw with (TCP targets)")
+      ->check(CLI::ExistingFile);
+  auto* cert = app.add_option("--tls-cert-file", globals.tls_cert_file,
+                              "mutual TLS: this client's PEM certificate chain")
+                   ->check(CLI::ExistingFile);
+  auto* key = app.add_option("--tls-key-file", globals.tls_key_file,
+                             "mutual TLS: this client's PEM private key")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
   app.add_option("--timeout-ms", globals.timeout_ms, "deadline of each call, ms")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
@@ -309,7 +344,8 @@ int main(int argc, char** argv) {
   health->add_flag("--wait", health_wait, "wait (up to --timeout-ms) for sctpgw to come up");
   health->callback([&] {
     absl::Status status =
-        CheckHealth(globals.target, Milliseconds(globals.timeout_ms), health_wait);
+        CheckHealth(globals.target, Milliseconds(globals.timeout_ms), health_wait,
+                    Credentials(globals));
     if (!status.ok()) {
       result = Fail(status);
       if (status.code() == absl::StatusCode::kFailedPrecondition) result = kUnavailable;
@@ -326,6 +362,7 @@ int main(int argc, char** argv) {
   session_open->callback([&] {
     ClientOptions options;
     options.target = globals.target;
+    options.credentials = Credentials(globals);
     options.client_name = "sctpctl";
     options.lease = Milliseconds(lease_ms);
     options.call_timeout = Milliseconds(globals.timeout_ms);

@@ -16,5 +16,7 @@ if tests/lab/lab --probe; then
 fi
 echo "run: this kernel has no SCTP; starting sctpgw inside the SCTP lab VM."
 echo "run: gRPC is forwarded to 127.0.0.1:$port on this host. Ctrl-C stops it."
+# Inside the VM sctpgw listens on all of the VM's addresses so that the
+# forward reaches it; the VM's network is private to this host.
 exec tests/lab/lab --forward "$port:$port" --timeout 0 -- \
-  "$build_dir/server/sctpgw" --listen "0.0.0.0:$port" "$@"
+  "$build_dir/server/sctpgw" --listen "0.0.0.0:$port" --allow-insecure-tcp "$@"

@@ -21,10 +21,22 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <future>
+#include <iterator>
+#include <optional>
+
+#include <grp.h>
+#include <pwd.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 #include "server/config/settings.h"
 #include "server/core/gateway.h"
+#include "server/json_log_formatter.h"
+#include "server/metrics/metrics_server.h"
+#include "server/metrics/prometheus.h"
 #include "server/net/kernel_probe.h"
 #include "server/net/kernel_sctp_stack.h"
 #include "server/rpc/gateway_service.h"
@@ -57,6 +69,51 @@ bool PrepareUnixSocket(const std::string& path) {
   }
   unlink(path.c_str());
   return true;
+}
+
+// The whole of a file, or an error naming it.
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(what, " ", path, " cannot be read"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " ", path, " is empty"));
+  return text;
+}
+
+// Credentials for TCP listen addresses: TLS (mutual with a client CA) when
+// configured; plaintext otherwise (Validate() allows that on loopback, or
+// when explicitly allowed).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(
+    const sctpgw::config::Settings& settings) {
+  if (settings.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  auto cert = ReadFile(settings.tls_cert_file, "tls.cert_file");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(settings.tls_key_file, "tls.key_file");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!settings.tls_client_ca_file.empty()) {
+    auto ca = ReadFile(settings.tls_client_ca_file, "tls.client_ca_file");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+// A user or group given by name or number; nullopt for "" (leave as is).
+absl::StatusOr<std::optional<unsigned>> IdOf(const std::string& name, bool group) {
+  if (name.empty()) return std::optional<unsigned>();
+  unsigned id = 0;
+  if (absl::SimpleAtoi(name, &id)) return std::optional<unsigned>(id);
+  if (group) {
+    if (const struct group* entry = getgrnam(name.c_str())) return std::optional<unsigned>(entry->gr_gid);
+  } else {
+    if (const struct passwd* entry = getpwnam(name.c_str())) return std::optional<unsigned>(entry->pw_uid);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(group ? "server.unix_socket_group" : "server.unix_socket_owner", " \"", name,
+                   "\" is not a known ", group ? "group" : "user"));
 }
 
 // The --config FILE given on the command line, if any (read before the
@@ -112,9 +169,12 @@ int main(int argc, char** argv) {
   sctpgw::core::Limits limits = sctpgw::config::ToLimits(settings);
 
   // Logs go to stderr (journald and container runtimes collect it); stdout
-  // stays free.
+  // stays free. JSON: one object per line, for log collectors.
   spdlog::set_default_logger(spdlog::stderr_color_mt("sctpgw"));
   spdlog::set_level(spdlog::level::from_str(settings.log_level));
+  if (settings.log_format == "json") {
+    spdlog::set_formatter(std::make_unique<sctpgw::JsonLogFormatter>());
+  }
 
   // Signals are taken synchronously by the main thread; block them before any
   // other thread starts so that every thread inherits the mask.
@@ -166,6 +226,15 @@ int main(int argc, char** argv) {
       std::min<size_t>(INT32_MAX, limits.max_message_bytes * 4 + (4 << 20))));
   builder.SetMaxSendMessageSize(static_cast<int>(
       std::min<size_t>(INT32_MAX, limits.max_bytes_per_receive + limits.max_message_bytes + (1 << 20))));
+  auto tcp_credentials = TcpCredentials(settings);
+  auto owner = IdOf(settings.unix_socket_owner, /*group=*/false);
+  auto group = IdOf(settings.unix_socket_group, /*group=*/true);
+  for (const absl::Status& status : {tcp_credentials.status(), owner.status(), group.status()}) {
+    if (!status.ok()) {
+      spdlog::critical("{}", std::string(status.message()));
+      return 2;
+    }
+  }
   std::vector<std::string> unix_paths;
   for (const std::string& address : settings.listen) {
     if (address.rfind(kUnixPrefix, 0) == 0) {
@@ -173,7 +242,9 @@ int main(int argc, char** argv) {
       if (!PrepareUnixSocket(path)) return 1;
       unix_paths.push_back(path);
     }
-    builder.AddListeningPort(address, grpc::InsecureServerCredentials());
+    builder.AddListeningPort(address, address.rfind(kUnixPrefix, 0) == 0
+                                          ? grpc::InsecureServerCredentials()
+                                          : *tcp_credentials);
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
@@ -182,8 +253,17 @@ int main(int argc, char** argv) {
   }
   for (const std::string& path : unix_paths) {
     if (chmod(path.c_str(), sctpgw::config::SocketMode(settings)) != 0) {
-      spdlog::warn("cannot set mode {} on {}: {}", settings.unix_socket_mode, path,
-                   std::strerror(errno));
+      spdlog::critical("cannot set mode {} on {}: {}", settings.unix_socket_mode, path,
+                       std::strerror(errno));
+      return 1;
+    }
+    if ((owner->has_value() || group->has_value()) &&
+        chown(path.c_str(), owner->has_value() ? **owner : static_cast<uid_t>(-1),
+              group->has_value() ? **group : static_cast<gid_t>(-1)) != 0) {
+      spdlog::critical("cannot give {} to owner '{}' group '{}': {}", path,
+                       settings.unix_socket_owner, settings.unix_socket_group,
+                       std::strerror(errno));
+      return 1;
     }
   }
   // Association lifecycle in the log, read from the event log as it grows.
@@ -198,6 +278,26 @@ int main(int argc, char** argv) {
   });
   (*stack)->Start();
   server->GetHealthCheckService()->SetServingStatus(sctp.ok());
+  // Metrics: each scrape takes a snapshot on the gateway's thread.
+  std::unique_ptr<sctpgw::metrics::MetricsServer> metrics;
+  if (!settings.metrics_listen.empty()) {
+    bool sctp_ok = sctp.ok();
+    auto started = sctpgw::metrics::MetricsServer::Start(settings.metrics_listen, [&, sctp_ok] {
+      auto snapshot = std::make_shared<std::promise<sctpgw::core::GatewayStats>>();
+      auto stats = snapshot->get_future();
+      (*stack)->Post([&gateway, snapshot] { snapshot->set_value(gateway.Stats()); });
+      if (stats.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+        return std::string("# sctpgw is busy; no snapshot in 5 s\n");
+      }
+      return sctpgw::metrics::RenderPrometheus(stats.get(), sctp_ok);
+    });
+    if (!started.ok()) {
+      spdlog::critical("{}", std::string(started.status().message()));
+      return 1;
+    }
+    metrics = std::move(*started);
+    spdlog::info("metrics on http://{}/metrics", settings.metrics_listen);
+  }
   for (const std::string& address : settings.listen) {
     spdlog::info("sctpgw serving on {} (kernel SCTP {})", address, sctp.ok() ? "ok" : "missing");
   }
@@ -240,6 +340,7 @@ int main(int argc, char** argv) {
   }
   server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
+  metrics.reset();  // Before the loop stops: a scrape may be waiting on it.
   (*stack)->Stop();
   gateway.events().Unsubscribe(lifecycle);
   for (const std::string& path : unix_paths) unlink(path.c_str());

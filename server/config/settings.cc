@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <variant>
 
@@ -17,12 +18,13 @@ namespace {
 using IntField = int64_t Settings::*;
 using StringField = std::string Settings::*;
 using ListField = std::vector<std::string> Settings::*;
+using BoolField = bool Settings::*;
 
 struct Row {
   const char* section;
   const char* key;
   const char* help;
-  std::variant<IntField, StringField, ListField> field;
+  std::variant<IntField, StringField, ListField, BoolField> field;
   int64_t min = 0;
   int64_t max = 0;
 };
@@ -37,8 +39,28 @@ const std::vector<Row>& Table() {
        &Settings::listen},
       {"server", "unix_socket_mode", "permissions of unix listen sockets, octal",
        &Settings::unix_socket_mode},
+      {"server", "unix_socket_owner",
+       "owner of unix listen sockets: user name or uid (empty: the service's user)",
+       &Settings::unix_socket_owner},
+      {"server", "unix_socket_group",
+       "group of unix listen sockets: group name or gid (empty: the service's group)",
+       &Settings::unix_socket_group},
+      {"server", "allow_insecure_tcp",
+       "allow plaintext gRPC on TCP addresses other than loopback (without [tls])",
+       &Settings::allow_insecure_tcp},
       {"server", "log_level", "trace, debug, info, warn, error, critical or off",
        &Settings::log_level},
+      {"server", "log_format", "text, or json (one JSON object per line)",
+       &Settings::log_format},
+      {"server", "metrics_listen",
+       "host:port serving Prometheus metrics at /metrics over HTTP (empty: off)",
+       &Settings::metrics_listen},
+      {"tls", "cert_file", "PEM certificate chain for gRPC over TCP (enables TLS)",
+       &Settings::tls_cert_file},
+      {"tls", "key_file", "PEM private key of cert_file", &Settings::tls_key_file},
+      {"tls", "client_ca_file",
+       "PEM CA bundle: require client certificates signed by it (mutual TLS)",
+       &Settings::tls_client_ca_file},
       {"server", "drain_seconds",
        "on SIGTERM/SIGINT, how long running calls may take to finish", &Settings::drain_seconds,
        0, 3600},
@@ -91,6 +113,7 @@ std::string FlagName(const Row& row) {
   if (std::string(row.section) == "keepalive" && name != "min_client_ping_interval_ms") {
     name = "keepalive_" + name;
   }
+  if (std::string(row.section) == "tls") name = "tls_" + name;
   if (std::string(row.section) == "sessions" && name == "shutdown_timeout_ms") {
     name = "session_shutdown_timeout_ms";
   }
@@ -117,6 +140,9 @@ absl::Status Apply(const Row& row, const toml::node& node, const std::string& na
                 absl::StrCat(key, " = ", *value, " is outside ", row.min, "..", row.max));
     }
     settings->*(*field) = *value;
+  } else if (auto* flag = std::get_if<BoolField>(&row.field)) {
+    if (!node.is_boolean()) return At(name, node.source(), absl::StrCat(key, " must be true or false"));
+    settings->*(*flag) = *node.value<bool>();
   } else if (auto* text = std::get_if<StringField>(&row.field)) {
     if (!node.is_string()) return At(name, node.source(), absl::StrCat(key, " must be a string"));
     settings->*(*text) = *node.value<std::string>();
@@ -202,6 +228,8 @@ void AddFlags(CLI::App& app, Settings* settings) {
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     } else if (auto* list = std::get_if<ListField>(&row.field)) {
       app.add_option(flag, settings->*(*list), help)->capture_default_str();
+    } else if (auto* on = std::get_if<BoolField>(&row.field)) {
+      app.add_flag(flag, settings->*(*on), help);
     }
   }
 }
@@ -224,12 +252,44 @@ absl::Status Validate(const Settings& settings) {
   if (settings.listen.empty()) {
     return absl::InvalidArgumentError("server.listen needs at least one address");
   }
+  if (settings.log_format != "text" && settings.log_format != "json") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("server.log_format \"", settings.log_format, "\" is not text or json"));
+  }
+  if (settings.tls_cert_file.empty() != settings.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("tls.cert_file and tls.key_file go together");
+  }
+  if (!settings.tls_client_ca_file.empty() && settings.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError("tls.client_ca_file needs tls.cert_file and tls.key_file");
+  }
+  for (const std::string& address : settings.listen) {
+    if (address.rfind("unix:", 0) == 0) continue;
+    if (settings.tls_cert_file.empty() && !settings.allow_insecure_tcp && !IsLoopback(address)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "server.listen \"", address,
+          "\": plaintext gRPC is allowed only on loopback; configure [tls] cert_file and "
+          "key_file, or set server.allow_insecure_tcp"));
+    }
+  }
   if (settings.max_lease_ms < settings.default_lease_ms) {
     return absl::InvalidArgumentError(absl::StrCat("sessions.max_lease_ms (", settings.max_lease_ms,
                                                    ") is below sessions.default_lease_ms (",
                                                    settings.default_lease_ms, ")"));
   }
   return absl::OkStatus();
+}
+
+bool IsLoopback(const std::string& address) {
+  std::string host = address.substr(0, address.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8.
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  char end = 0;
+  return std::sscanf(host.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) == 4 && a == 127 &&
+         b < 256 && c < 256 && d < 256;
 }
 
 unsigned SocketMode(const Settings& settings) {

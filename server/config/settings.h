@@ -23,8 +23,17 @@ struct Settings {
   // [server]
   std::vector<std::string> listen = {"unix:/run/sctpgw/sctpgw.sock"};
   std::string unix_socket_mode = "0660";
+  std::string unix_socket_owner;  // User name or uid; empty = the service's.
+  std::string unix_socket_group;  // Group name or gid; empty = the service's.
+  bool allow_insecure_tcp = false;
   std::string log_level = "info";
+  std::string log_format = "text";
   int64_t drain_seconds = 5;
+  std::string metrics_listen;  // host:port of the Prometheus endpoint; empty = off.
+  // [tls]
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
   // [keepalive]
   int64_t keepalive_time_ms = 10000;
   int64_t keepalive_timeout_ms = 5000;
@@ -61,6 +70,10 @@ absl::Status Validate(const Settings& settings);
 
 // The unix socket mode as a number (0660).
 unsigned SocketMode(const Settings& settings);
+
+// Whether a TCP listen address ("127.0.0.1:50051", "[::1]:1", "localhost:1")
+// is on the loopback interface only.
+bool IsLoopback(const std::string& address);
 
 core::Limits ToLimits(const Settings& settings);
 

@@ -81,6 +81,7 @@ absl::StatusOr<SessionInfo> Gateway::OpenSession(std::chrono::milliseconds reque
   std::string id = session.info.id;
   SessionInfo info = session.info;
   Session& stored = sessions_.emplace(id, std::move(session)).first->second;
+  ++counters_.sessions_opened;
   RenewLease(stored);
   return info;
 }
@@ -545,6 +546,19 @@ absl::StatusOr<PathConfiguration> Gateway::ConfigurePaths(const std::string& ses
   return result;
 }
 
+GatewayStats Gateway::Stats() const {
+  GatewayStats stats = counters_;
+  stats.sessions = sessions_.size();
+  stats.endpoints = endpoints_.size();
+  for (const auto& [id, association] : associations_) {
+    ++stats.associations[association.info.state];
+    stats.queued_messages += association.queue.size();
+    stats.queued_bytes += association.queued_bytes;
+  }
+  stats.waiting_operations = operations_.size();
+  return stats;
+}
+
 Gateway::Association* Gateway::FindAssociation(uint64_t id) {
   auto it = associations_.find(id);
   return it == associations_.end() ? nullptr : &it->second;
@@ -876,11 +890,14 @@ void Gateway::PumpOutbound(Association& association) {
                                     m.payload.size()));
       if (!status.ok()) {
         if (net::StatusErrno(status) == EAGAIN) return;  // OnWritable resumes.
+        ++counters_.send_errors;
         // Takes the operation out of the queue too.
         FailOperation(id, FromKernel(status, absl::StrCat("sending message ", op.next)));
         if (FindAssociation(association_id) == nullptr) return;
         break;
       }
+      ++counters_.messages_sent;
+      counters_.bytes_sent += m.payload.size();
       ++op.next;
     }
     it = operations_.find(id);
@@ -1077,6 +1094,8 @@ void Gateway::OnMessage(net::SocketId socket, net::InboundMessage message) {
     }
   }
   if (association == nullptr) return;  // An association sctpgw has already let go of.
+  ++counters_.messages_received;
+  counters_.bytes_received += message.payload.size();
   association->queued_bytes += message.payload.size();
   association->queue.push_back(std::move(message));
   UpdateFlowControl(*association);
@@ -1166,6 +1185,13 @@ void Gateway::LogEvent(uint64_t endpoint_id, uint64_t association_id,
   }
   event.endpoint_id = endpoint_id;
   event.association_id = association_id;
+  std::string state;
+  if (notification.type == net::NotificationType::kAssociationChange) {
+    state = net::AssociationChangeName(notification.state);
+  } else if (notification.type == net::NotificationType::kPeerAddressChange) {
+    state = net::PeerAddressStateName(notification.state);
+  }
+  ++counters_.events[{net::NotificationTypeName(notification.type), std::move(state)}];
   event.notification = std::move(notification);
   events_.Append(std::move(event));
 }

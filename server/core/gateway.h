@@ -148,6 +148,27 @@ struct ReceiveSpec {
   size_t max_bytes = 0;     // 0 = Limits::max_bytes_per_receive.
 };
 
+// What the gateway holds now and has done since it started, for metrics.
+struct GatewayStats {
+  size_t sessions = 0;
+  size_t endpoints = 0;
+  std::map<AssociationState, size_t> associations;  // By state.
+  size_t queued_messages = 0;  // Received, waiting for Receive.
+  size_t queued_bytes = 0;
+  size_t waiting_operations = 0;  // Associate/Send/Receive/Shutdown calls waiting.
+  // Since start.
+  uint64_t messages_received = 0;
+  uint64_t bytes_received = 0;
+  uint64_t messages_sent = 0;  // Accepted by the kernel.
+  uint64_t bytes_sent = 0;
+  uint64_t send_errors = 0;  // Refused by the kernel (not counting a full buffer).
+  uint64_t sessions_opened = 0;
+  // Notifications by type and, for association and peer address changes,
+  // state: {"assoc_change", "COMM_UP"}, {"peer_addr_change", "ADDR_UNREACHABLE"},
+  // {"send_failed", ""}, ...
+  std::map<std::pair<std::string, std::string>, uint64_t> events;
+};
+
 template <typename T>
 using Done = std::function<void(absl::StatusOr<T>)>;
 using OperationId = uint64_t;
@@ -177,6 +198,8 @@ class Gateway final : private net::SctpStack::Observer {
   absl::Status WatchStarted(const std::string& session);
   void WatchEnded(const std::string& session);
   size_t session_count() const { return sessions_.size(); }
+  // A snapshot for metrics (call on the stack's thread).
+  GatewayStats Stats() const;
 
   absl::StatusOr<EndpointInfo> OpenEndpoint(const std::string& session, const EndpointSpec& spec);
   // Closes an endpoint and every association on it: gracefully (the kernel
@@ -354,6 +377,7 @@ class Gateway final : private net::SctpStack::Observer {
   net::SctpStack& stack_;
   const Limits limits_;
   EventLog events_;
+  GatewayStats counters_;  // Only the "since start" fields are kept here.
 
   std::map<uint64_t, Endpoint> endpoints_;
   std::map<uint64_t, Association> associations_;

@@ -197,6 +197,24 @@ const std::vector<uint16_t>& SubscribedNotificationTypes() {
   return kTypes;
 }
 
+const char* NotificationTypeName(NotificationType type) {
+  switch (type) {
+    case NotificationType::kAssociationChange: return "assoc_change";
+    case NotificationType::kPeerAddressChange: return "peer_addr_change";
+    case NotificationType::kRemoteError: return "remote_error";
+    case NotificationType::kSendFailed: return "send_failed";
+    case NotificationType::kShutdown: return "shutdown";
+    case NotificationType::kAdaptationIndication: return "adaptation_indication";
+    case NotificationType::kPartialDelivery: return "partial_delivery";
+    case NotificationType::kAuthentication: return "authentication";
+    case NotificationType::kSenderDry: return "sender_dry";
+    case NotificationType::kStreamReset: return "stream_reset";
+    case NotificationType::kAssociationReset: return "assoc_reset";
+    case NotificationType::kStreamChange: return "stream_change";
+  }
+  return "unknown";
+}
+
 const char* AssociationChangeName(uint32_t state) {
   switch (state) {
     case SCTP_COMM_UP: return "COMM_UP";

@@ -85,6 +85,8 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
 // kernel wants them.
 const std::vector<uint16_t>& SubscribedNotificationTypes();
 
+// "assoc_change", "peer_addr_change", ...: for metrics and logs.
+const char* NotificationTypeName(NotificationType type);
 // "COMM_UP", "ADDR_UNREACHABLE", ...: for logs and messages.
 const char* AssociationChangeName(uint32_t state);
 const char* PeerAddressStateName(uint32_t state);

@@ -901,5 +901,36 @@ TEST(GatewayStopLabTest, SigtermEndsWaitingCallsAndStreams) {
   ASSERT_TRUE(end.ok());
   EXPECT_EQ(end->error_code(), grpc::StatusCode::UNAVAILABLE);
 }
+// Prometheus metrics over HTTP count what happened: two associations up,
+// one message each way, the COMM_UP events, kernel SCTP available.
+TEST(GatewayMetricsLabTest, MetricsCountAssociationsMessagesAndEvents) {
+  auto server = SctpgwServer::Start({"--metrics-listen", "127.0.0.1:9464"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::App a(**server), b(**server);
+  testing::Pair pair = testing::Connect(a, b);
+  ASSERT_TRUE(b.Send(pair.client_assoc, {testing::Message(0, 0, "hello metrics")}).ok());
+  ASSERT_EQ(a.ReceiveN(pair.server_assoc, 1).size(), 1u);
+  auto scrape = StartShell(
+      "/usr/bin/python3 -c 'import urllib.request,sys; "
+      "r=urllib.request.urlopen(\"http://127.0.0.1:9464/metrics\", timeout=30); "
+      "print(r.headers[\"Content-Type\"]); sys.stdout.write(r.read().decode())'",
+      /*keep_stdin=*/false);
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  ASSERT_TRUE(scrape->Wait(kTimeout).ok());
+  std::string body = scrape->ReadStdout(0ms);
+  for (const char* line : {"text/plain; version=0.0.4",
+                           "\nsctpgw_kernel_sctp_available 1\n",
+                           "\nsctpgw_sessions 2\n",
+                           "\nsctpgw_endpoints 2\n",
+                           "\nsctpgw_associations{state=\"established\"} 2\n",
+                           "\nsctpgw_sent_messages_total 1\n",
+                           "\nsctpgw_sent_bytes_total 13\n",
+                           "\nsctpgw_received_messages_total 1\n",
+                           "\nsctpgw_events_total{type=\"assoc_change\",state=\"comm_up\"} 2\n"}) {
+    EXPECT_NE(body.find(line), std::string::npos) << "missing " << line << " in\n" << body;
+  }
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+}
+
 }  // namespace
 }  // namespace sctpgw

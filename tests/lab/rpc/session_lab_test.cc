@@ -141,7 +141,7 @@ TEST(SessionLabTest, ClientBehindASilentNetworkIsDetectedByKeepalive) {
   ASSERT_TRUE(client_ns->Exec("ip addr add 198.51.100.2/24 dev cli0").ok());
   ASSERT_TRUE(client_ns->Exec("ip link set cli0 up").ok());
 
-  auto server = SctpgwServer::Start({"--listen", "198.51.100.1:50061", "--keepalive-time-ms",
+  auto server = SctpgwServer::Start({"--listen", "198.51.100.1:50061", "--allow-insecure-tcp", "--keepalive-time-ms",
                                      "1000", "--keepalive-timeout-ms", "1000",
                                      "--min-client-ping-interval-ms", "500", "--default-lease-ms",
                                      "2000"});

@@ -19,6 +19,44 @@ TEST(SettingsTest, TheExampleFileHoldsTheBuiltInDefaults) {
   EXPECT_TRUE(Validate(loaded).ok());
 }
 
+TEST(SettingsTest, PlaintextTcpOnlyOnLoopbackUnlessAllowed) {
+  for (const char* loopback : {"127.0.0.1:50051", "127.8.9.10:1", "[::1]:50051", "localhost:1"}) {
+    EXPECT_TRUE(IsLoopback(loopback)) << loopback;
+  }
+  for (const char* other : {"0.0.0.0:50051", "[::]:1", "192.0.2.1:1", "128.0.0.1:1", "127.0.0:1"}) {
+    EXPECT_FALSE(IsLoopback(other)) << other;
+  }
+  Settings settings;
+  settings.listen = {"unix:/tmp/x.sock", "0.0.0.0:50051"};
+  absl::Status status = Validate(settings);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("only on loopback"), absl::string_view::npos) << status;
+  settings.allow_insecure_tcp = true;
+  EXPECT_TRUE(Validate(settings).ok());
+  settings.allow_insecure_tcp = false;
+  settings.tls_cert_file = "server.crt";
+  EXPECT_NE(Validate(settings).message().find("go together"), absl::string_view::npos);
+  settings.tls_key_file = "server.key";
+  EXPECT_TRUE(Validate(settings).ok());
+}
+
+TEST(SettingsTest, BooleansAndTlsFromTheFile) {
+  Settings settings;
+  ASSERT_TRUE(LoadString("[server]\nallow_insecure_tcp = true\nlog_format = \"json\"\n"
+                         "[tls]\ncert_file = \"a.crt\"\nkey_file = \"a.key\"\n",
+                         "test.toml", &settings)
+                  .ok());
+  EXPECT_TRUE(settings.allow_insecure_tcp);
+  EXPECT_EQ(settings.log_format, "json");
+  EXPECT_EQ(settings.tls_key_file, "a.key");
+  absl::Status status = LoadString("[server]\nallow_insecure_tcp = 1\n", "bad.toml", &settings);
+  EXPECT_NE(status.message().find("bad.toml:2: server.allow_insecure_tcp must be true or false"),
+            absl::string_view::npos)
+      << status;
+  settings.log_format = "xml";
+  EXPECT_FALSE(Validate(settings).ok());
+}
+
 TEST(SettingsTest, KeysChangeOnlyWhatTheyName) {
   Settings settings;
   ASSERT_TRUE(LoadString("[sessions]\ndefault_lease_ms = 2000\n[server]\nlisten = "

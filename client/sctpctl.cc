@@ -218,18 +218,20 @@ class EventPrinter : public EventHandler {
       changed_.notify_all();
     }
   }
-  // Waits until `count` events were printed (0: until interrupted), the
-  // session is lost, or `timeout` passes with nothing new.
-  absl::Status Wait(size_t count, Milliseconds idle) {
+  // Waits until `count` events were printed (0: no limit), the session is
+  // lost, it is interrupted, or (with `idle`) that long passes with nothing
+  // new; without `idle` (follow) it waits for the others only.
+  absl::Status Wait(size_t count, std::optional<Milliseconds> idle) {
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
       size_t seen = printed_;
       if (count != 0 && printed_ >= count) return absl::OkStatus();
       if (!lost_.ok()) return lost_;
       if (interrupted_) return absl::OkStatus();
-      if (!changed_.wait_for(lock, idle, [&] {
-            return printed_ != seen || !lost_.ok() || interrupted_;
-          })) {
+      auto news = [&] { return printed_ != seen || !lost_.ok() || interrupted_; };
+      if (!idle.has_value()) {
+        changed_.wait(lock, news);
+      } else if (!changed_.wait_for(lock, *idle, news)) {
         return count == 0 ? absl::OkStatus() : absl::DeadlineExceededError("no more events");
       }
     }
@@ -279,7 +281,8 @@ int RunEvents(const Globals& globals, uint64_t endpoint_id, uint64_t after, bool
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   // Without --follow: what is kept, then stop after a quiet second.
-  absl::Status status = printer.Wait(count, follow ? Milliseconds::max() / 2 : Milliseconds(1500));
+  absl::Status status =
+      printer.Wait(count, follow ? std::nullopt : std::optional<Milliseconds>(1500));
   (void)!write(g_signal_pipe[1], "q", 1);
   signals.join();
   if (!status.ok()) return Fail(status);

@@ -64,8 +64,17 @@ std::string NewSessionId() {
 
 }  // namespace
 
+std::string SessionKey(const std::string& id, const std::string& identity) {
+  bool well_formed = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if (!well_formed) return id.empty() ? "" : "-";  // "-" names no session.
+  return identity.empty() ? id : absl::StrCat(id, "/", identity);
+}
+
 absl::StatusOr<SessionInfo> Gateway::OpenSession(std::chrono::milliseconds requested_lease,
-                                                 const std::string& client_name) {
+                                                 const std::string& client_name,
+                                                 const std::string& owner) {
   if (closed_) return Error(Reason::kShuttingDown, "sctpgw is shutting down");
   if (sessions_.size() >= limits_.max_sessions) {
     return Error(Reason::kLimitExceeded,
@@ -74,13 +83,14 @@ absl::StatusOr<SessionInfo> Gateway::OpenSession(std::chrono::milliseconds reque
   }
   Session session;
   session.info.id = NewSessionId();
+  session.info.key = SessionKey(session.info.id, owner);
   session.info.lease = requested_lease.count() == 0
                            ? limits_.default_lease
                            : std::clamp(requested_lease, limits_.min_lease, limits_.max_lease);
   session.client_name = client_name;
-  std::string id = session.info.id;
+  std::string key = session.info.key;
   SessionInfo info = session.info;
-  Session& stored = sessions_.emplace(id, std::move(session)).first->second;
+  Session& stored = sessions_.emplace(key, std::move(session)).first->second;
   ++counters_.sessions_opened;
   RenewLease(stored);
   return info;
@@ -114,7 +124,7 @@ void Gateway::RenewLease(Session& session) {
   stack_.CancelTimer(session.lease_timer);
   session.lease_timer = 0;
   if (session.watchers > 0) return;  // Alive while an event stream is open.
-  std::string id = session.info.id;
+  std::string id = session.info.key;
   session.lease_timer = stack_.StartTimer(session.info.lease, [this, id] {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return;

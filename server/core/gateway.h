@@ -63,9 +63,18 @@ struct Limits {
 };
 
 struct SessionInfo {
-  std::string id;  // 128 random bits, hex.
+  std::string id;  // 128 random bits, hex: what the application is given.
+  // How calls name the session (SessionKey): the id, bound to the identity
+  // that opened it when there was one.
+  std::string key;
   std::chrono::milliseconds lease{0};
 };
+
+// The session named by `id` as seen by a caller with `identity` (a verified
+// client certificate's identity; empty when the transport proves none). A
+// session opened with an identity is reachable only with the same identity;
+// anything but a well-formed id names no session.
+std::string SessionKey(const std::string& id, const std::string& identity);
 
 struct EndpointSpec {
   std::vector<net::SocketAddress> addresses;  // All with the endpoint's port.
@@ -191,7 +200,8 @@ class Gateway final : private net::SctpStack::Observer {
   // associations are shut down (aborted after session_shutdown_timeout) and
   // its endpoints closed.
   absl::StatusOr<SessionInfo> OpenSession(std::chrono::milliseconds requested_lease,
-                                          const std::string& client_name);
+                                          const std::string& client_name,
+                                          const std::string& owner = "");
   absl::Status CloseSession(const std::string& session);
   // An event stream of `session` opened or closed: the session lives while
   // one is open.

@@ -91,8 +91,9 @@ class QuickCall final : public grpc::ServerUnaryReactor {
 // event and by the once-a-second tick for progress messages.
 class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsResponse> {
  public:
-  EventWatcher(core::Gateway& gateway, const v1::WatchEventsRequest& request, CallCount& calls)
-      : hold_(calls), gateway_(gateway), log_(gateway.events()), session_(request.session_id()) {
+  EventWatcher(core::Gateway& gateway, const v1::WatchEventsRequest& request, std::string session,
+               CallCount& calls)
+      : hold_(calls), gateway_(gateway), log_(gateway.events()), session_(std::move(session)) {
     endpoint_id_ = request.endpoint_id();
     uint32_t interval_ms = request.progress_interval_ms();
     if (interval_ms == 0) interval_ms = 10000;
@@ -293,6 +294,21 @@ GatewayServiceImpl::~GatewayServiceImpl() = default;
 
 void GatewayServiceImpl::Tick() { gateway_.events().WakeAll(); }
 
+std::string PeerIdentity(const grpc::ServerContextBase* context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
+  std::string identity;
+  for (const grpc::string_ref& value : auth->GetPeerIdentity()) {
+    if (!identity.empty()) identity += ",";
+    identity.append(value.data(), value.size());
+  }
+  return identity;
+}
+
+std::string Key(const grpc::ServerContextBase* context, const std::string& id) {
+  return core::SessionKey(id, PeerIdentity(context));
+}
+
 grpc::ServerUnaryReactor* GatewayServiceImpl::OpenSession(grpc::CallbackServerContext* context,
                                                           const v1::OpenSessionRequest* request,
                                                           v1::OpenSessionResponse* response) {
@@ -305,8 +321,8 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::OpenSession(grpc::CallbackServerCo
     return call;
   }
   gateway_.Post([this, call, response, lease = request->requested_lease_ms(),
-                 name = request->client_name()] {
-    auto session = gateway_.OpenSession(std::chrono::milliseconds(lease), name);
+                 name = request->client_name(), owner = PeerIdentity(context)] {
+    auto session = gateway_.OpenSession(std::chrono::milliseconds(lease), name, owner);
     if (session.ok()) {
       response->set_session_id(session->id);
       response->set_lease_ms(static_cast<uint32_t>(session->lease.count()));
@@ -322,7 +338,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::CloseSession(grpc::CallbackServerC
   (void)context;
   (void)response;
   auto* call = new QuickCall(calls_);
-  gateway_.Post([this, call, session = request->session_id()] {
+  gateway_.Post([this, call, session = Key(context, request->session_id())] {
     call->Finish(ToGrpcStatus(gateway_.CloseSession(session)));
   });
   return call;
@@ -338,7 +354,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::OpenEndpoint(grpc::CallbackServerC
     call->Finish(ToGrpcStatus(spec.status()));
     return call;
   }
-  gateway_.Post([this, call, session = request->session_id(), spec = std::move(*spec), response] {
+  gateway_.Post([this, call, session = Key(context, request->session_id()), spec = std::move(*spec), response] {
     auto endpoint = gateway_.OpenEndpoint(session, spec);
     if (endpoint.ok()) ToProto(*endpoint, response->mutable_endpoint());
     call->Finish(ToGrpcStatus(endpoint.status()));
@@ -352,7 +368,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::CloseEndpoint(grpc::CallbackServer
   (void)context;
   (void)response;
   auto* call = new QuickCall(calls_);
-  gateway_.Post([this, call, session = request->session_id(), id = request->endpoint_id(),
+  gateway_.Post([this, call, session = Key(context, request->session_id()), id = request->endpoint_id(),
                  abort = request->abort()] {
     call->Finish(ToGrpcStatus(gateway_.CloseEndpoint(session, id, abort)));
   });
@@ -370,7 +386,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::UpdateEndpointAddresses(
     call->Finish(ToGrpcStatus(!add.ok() ? add.status() : remove.status()));
     return call;
   }
-  gateway_.Post([this, call, response, session = request->session_id(), id = request->endpoint_id(),
+  gateway_.Post([this, call, response, session = Key(context, request->session_id()), id = request->endpoint_id(),
                  add = std::move(*add), remove = std::move(*remove)]() mutable {
     auto endpoint = gateway_.ChangeEndpointAddresses(session, id, std::move(add), std::move(remove));
     if (endpoint.ok()) ToProto(*endpoint, response->mutable_endpoint());
@@ -390,7 +406,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListEndpoints(grpc::CallbackServer
     call->Finish(ToGrpcStatus(!after.ok() ? after.status() : size.status()));
     return call;
   }
-  gateway_.Post([this, call, response, session = request->session_id(), after = *after,
+  gateway_.Post([this, call, response, session = Key(context, request->session_id()), after = *after,
                  size = *size] {
     auto endpoints = gateway_.ListEndpoints(session);
     if (!endpoints.ok()) {
@@ -415,7 +431,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Associate(grpc::CallbackServerCont
     return call;
   }
   core::Deadline deadline = ToDeadline(context->deadline());
-  gateway_.Post([this, call, state = call->state(), session = request->session_id(),
+  gateway_.Post([this, call, state = call->state(), session = Key(context, request->session_id()),
                  spec = std::move(*spec), deadline, response] {
     core::OperationId id = gateway_.Associate(
         session, spec, deadline, [call, response](absl::StatusOr<core::AssociationInfo> result) {
@@ -439,7 +455,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Send(grpc::CallbackServerContext* 
     return call;
   }
   core::Deadline deadline = ToDeadline(context->deadline());
-  gateway_.Post([this, call, state = call->state(), session = request->session_id(),
+  gateway_.Post([this, call, state = call->state(), session = Key(context, request->session_id()),
                  id = request->association_id(), messages = std::move(*messages), deadline,
                  response]() mutable {
     core::OperationId op = gateway_.Send(
@@ -462,7 +478,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Receive(grpc::CallbackServerContex
     return call;
   }
   core::Deadline deadline = ToDeadline(context->deadline());
-  gateway_.Post([this, call, state = call->state(), session = request->session_id(), spec = *spec,
+  gateway_.Post([this, call, state = call->state(), session = Key(context, request->session_id()), spec = *spec,
                  deadline, response] {
     core::OperationId op = gateway_.Receive(
         session, spec, deadline,
@@ -498,7 +514,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Shutdown(grpc::CallbackServerConte
     return call;
   }
   core::Deadline deadline = ToDeadline(context->deadline());
-  gateway_.Post([this, call, state = call->state(), session = request->session_id(),
+  gateway_.Post([this, call, state = call->state(), session = Key(context, request->session_id()),
                  id = request->association_id(), abort = request->mode() == v1::SHUTDOWN_MODE_ABORT,
                  reason = request->abort_reason(), deadline] {
     core::OperationId op = gateway_.Shutdown(session, id, abort, reason, deadline,
@@ -521,7 +537,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListAssociations(
     call->Finish(ToGrpcStatus(!after.ok() ? after.status() : size.status()));
     return call;
   }
-  gateway_.Post([this, call, response, session = request->session_id(),
+  gateway_.Post([this, call, response, session = Key(context, request->session_id()),
                  endpoint = request->endpoint_id(), after = *after, size = *size] {
     auto associations = gateway_.ListAssociations(session, endpoint);
     if (!associations.ok()) {
@@ -542,7 +558,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
     v1::GetAssociationResponse* response) {
   (void)context;
   auto* call = new QuickCall(calls_);
-  gateway_.Post([this, call, response, session = request->session_id(),
+  gateway_.Post([this, call, response, session = Key(context, request->session_id()),
                  id = request->association_id()] {
     auto association = gateway_.GetAssociation(session, id);
     if (!association.ok()) {
@@ -585,7 +601,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::SetPrimaryPath(
                                     {{"field", "peer_address"}})));
     return call;
   }
-  gateway_.Post([this, call, session = request->session_id(), id = request->association_id(),
+  gateway_.Post([this, call, session = Key(context, request->session_id()), id = request->association_id(),
                  peer = *peer] {
     call->Finish(ToGrpcStatus(gateway_.SetPrimaryPath(session, id, peer)));
   });
@@ -605,7 +621,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::RequestPeerPrimaryPath(
                                     {{"field", "local_address"}})));
     return call;
   }
-  gateway_.Post([this, call, session = request->session_id(), id = request->association_id(),
+  gateway_.Post([this, call, session = Key(context, request->session_id()), id = request->association_id(),
                  local = *local] {
     call->Finish(ToGrpcStatus(gateway_.RequestPeerPrimaryPath(session, id, local)));
   });
@@ -634,7 +650,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ConfigurePaths(
     call->Finish(ToGrpcStatus(status));
     return call;
   }
-  gateway_.Post([this, call, response, session = request->session_id(),
+  gateway_.Post([this, call, response, session = Key(context, request->session_id()),
                  id = request->association_id(), parameters = *parameters, peer] {
     auto now = gateway_.ConfigurePaths(session, id, parameters, peer);
     if (now.ok()) {
@@ -649,7 +665,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ConfigurePaths(
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* GatewayServiceImpl::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   (void)context;
-  return new EventWatcher(gateway_, *request, calls_);
+  return new EventWatcher(gateway_, *request, Key(context, request->session_id()), calls_);
 }
 
 }  // namespace sctpgw::rpc

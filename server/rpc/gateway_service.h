@@ -108,4 +108,10 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   CallCount calls_;
 };
 
+// The identity the transport proved for the caller: a verified client
+// certificate's (mutual TLS), "" otherwise.
+std::string PeerIdentity(const grpc::ServerContextBase* context);
+// The core's name for the session `id` as this caller sees it.
+std::string Key(const grpc::ServerContextBase* context, const std::string& id);
+
 }  // namespace sctpgw::rpc

@@ -35,6 +35,7 @@ ca test-ca
 ca other-ca
 leaf server test-ca "subjectAltName=IP:127.0.0.1,DNS:localhost"
 leaf client test-ca "extendedKeyUsage=clientAuth"
+leaf client2 test-ca "extendedKeyUsage=clientAuth"
 leaf intruder other-ca "extendedKeyUsage=clientAuth"
 
 port_of() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -57,6 +58,14 @@ out="$("$sctpctl" "${tls[@]}" --tls-cert-file client.crt --tls-key-file client.k
 session="$("$sctpctl" "${tls[@]}" --tls-cert-file client.crt --tls-key-file client.key \
   session open)" || fail "mTLS session open failed"
 [ "${#session}" -eq 32 ] || fail "unexpected session id: $session"
+# The session belongs to the identity that opened it.
+"$sctpctl" "${tls[@]}" --tls-cert-file client.crt --tls-key-file client.key --session "$session" \
+  list >/dev/null || fail "the session's own client cannot use it"
+status=0
+"$sctpctl" "${tls[@]}" --tls-cert-file client2.crt --tls-key-file client2.key --session "$session" \
+  list >other.out 2>&1 || status=$?
+[ "$status" -eq 4 ] && grep -q SESSION_NOT_FOUND other.out \
+  || fail "another client certificate reached the session ($status): $(cat other.out)"
 
 status=0
 "$sctpctl" "${tls[@]}" --tls-cert-file intruder.crt --tls-key-file intruder.key health \
@@ -68,7 +77,8 @@ status=0
 status=0
 "$sctpctl" --target "$target" health >plain.out 2>&1 || status=$?
 [ "$status" -eq 3 ] || fail "a plaintext client was not refused ($status): $(cat plain.out)"
-echo "mutual TLS: accepted the CA's client; refused another CA's, none, and plaintext"
+echo "mutual TLS: accepted the CA's client; refused another CA's, none, and plaintext;"
+echo "  a session was reachable only with the certificate that opened it"
 
 # Server-only TLS: any client that trusts the CA.
 port="$(port_of)"

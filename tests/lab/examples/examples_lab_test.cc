@@ -2,6 +2,7 @@
 // project did not write (socat, Python's kernel socket) where the example is
 // one side. Runs under the lab.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -297,8 +298,17 @@ TEST_F(ExamplesLabTest, SctpctlDrivesASessionWithReliableExitCodes) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--ppid"), std::string::npos) << help.output;
 
+  // events --follow prints what happens next, live, until interrupted.
+  auto follow = StartShell(ctl + " events --follow", /*keep_stdin=*/false);
+  ASSERT_TRUE(follow.ok()) << follow.status();
   Finished shutdown = RunToEnd(ctl + " shutdown " + association);
   EXPECT_EQ(shutdown.exit_code, 0) << shutdown.output;
+  auto live = follow->ReadStdoutUntil("SHUTDOWN_COMP association " + association, kTimeout);
+  EXPECT_TRUE(live.ok()) << live.status() << follow->ReadStdout(0ms);
+  follow->Signal(SIGTERM);
+  auto followed = follow->Wait(kTimeout);
+  ASSERT_TRUE(followed.ok()) << followed.status();
+  EXPECT_TRUE(WIFEXITED(*followed) && WEXITSTATUS(*followed) == 0) << *followed;
   peer->CloseStdin();
   EXPECT_TRUE(peer->Wait(kTimeout).ok());
   EXPECT_EQ(RunToEnd(ctl + " session close").exit_code, 0);

@@ -40,36 +40,12 @@
 #include "server/net/kernel_probe.h"
 #include "server/net/kernel_sctp_stack.h"
 #include "server/rpc/gateway_service.h"
+#include "server/rpc/unix_listener.h"
 
 namespace {
 
 constexpr char kUnixPrefix[] = "unix:";
 
-
-// Prepares a unix socket path: creates its directory and removes a stale
-// socket left by a process that is gone. Refuses to touch a live one.
-bool PrepareUnixSocket(const std::string& path) {
-  std::error_code error;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
-  struct stat info {};
-  if (lstat(path.c_str(), &info) != 0) return true;
-  if (!S_ISSOCK(info.st_mode)) {
-    spdlog::critical("{} exists and is not a socket; refusing to replace it", path);
-    return false;
-  }
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
-  bool live = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  close(fd);
-  if (live) {
-    spdlog::critical("another process is serving on {}", path);
-    return false;
-  }
-  unlink(path.c_str());
-  return true;
-}
 
 // The whole of a file, or an error naming it.
 absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
@@ -235,37 +211,43 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::vector<std::string> unix_paths;
+  // Unix sockets are accepted by sctpgw itself (UnixListener): it checks
+  // each client's credentials, then hands the connection to gRPC.
+  sctpgw::rpc::UnixListenerOptions unix_options;
+  unix_options.mode = sctpgw::config::SocketMode(settings);
+  unix_options.owner = *owner;
+  unix_options.group = *group;
+  for (const auto& [names, is_group] : {std::pair{&settings.unix_allowed_users, false},
+                                        std::pair{&settings.unix_allowed_groups, true}}) {
+    for (const std::string& name : *names) {
+      auto id = IdOf(name, is_group);
+      if (!id.ok() || !id->has_value()) {
+        spdlog::critical("{}", id.ok() ? "empty name in an allow list" : std::string(id.status().message()));
+        return 2;
+      }
+      (is_group ? unix_options.allowed_gids : unix_options.allowed_uids).insert(**id);
+    }
+  }
+  std::vector<std::unique_ptr<sctpgw::rpc::UnixListener>> unix_listeners;
   for (const std::string& address : settings.listen) {
     if (address.rfind(kUnixPrefix, 0) == 0) {
-      std::string path = address.substr(std::strlen(kUnixPrefix));
-      if (!PrepareUnixSocket(path)) return 1;
-      unix_paths.push_back(path);
+      auto listener =
+          sctpgw::rpc::UnixListener::Open(address.substr(std::strlen(kUnixPrefix)), unix_options);
+      if (!listener.ok()) {
+        spdlog::critical("{}", std::string(listener.status().message()));
+        return 1;
+      }
+      unix_listeners.push_back(std::move(*listener));
+      continue;
     }
-    builder.AddListeningPort(address, address.rfind(kUnixPrefix, 0) == 0
-                                          ? grpc::InsecureServerCredentials()
-                                          : *tcp_credentials);
+    builder.AddListeningPort(address, *tcp_credentials);
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     spdlog::critical("cannot listen on the configured addresses");
     return 1;
   }
-  for (const std::string& path : unix_paths) {
-    if (chmod(path.c_str(), sctpgw::config::SocketMode(settings)) != 0) {
-      spdlog::critical("cannot set mode {} on {}: {}", settings.unix_socket_mode, path,
-                       std::strerror(errno));
-      return 1;
-    }
-    if ((owner->has_value() || group->has_value()) &&
-        chown(path.c_str(), owner->has_value() ? **owner : static_cast<uid_t>(-1),
-              group->has_value() ? **group : static_cast<gid_t>(-1)) != 0) {
-      spdlog::critical("cannot give {} to owner '{}' group '{}': {}", path,
-                       settings.unix_socket_owner, settings.unix_socket_group,
-                       std::strerror(errno));
-      return 1;
-    }
-  }
+  for (auto& listener : unix_listeners) listener->Start(server.get());
   // Association lifecycle in the log, read from the event log as it grows.
   uint64_t logged = 0;
   auto lifecycle = gateway.events().Subscribe([&] {
@@ -323,6 +305,7 @@ int main(int argc, char** argv) {
   spdlog::info("received {}, draining for up to {} s", strsignal(signal_number),
                settings.drain_seconds);
   server->GetHealthCheckService()->SetServingStatus(false);
+  for (auto& listener : unix_listeners) listener->Stop();  // No new unix clients.
   // Calls still waiting end with UNAVAILABLE (SHUTTING_DOWN); associations
   // are shut down gracefully by the kernel as their sockets close.
   std::promise<void> closed;
@@ -343,7 +326,7 @@ int main(int argc, char** argv) {
   metrics.reset();  // Before the loop stops: a scrape may be waiting on it.
   (*stack)->Stop();
   gateway.events().Unsubscribe(lifecycle);
-  for (const std::string& path : unix_paths) unlink(path.c_str());
+  unix_listeners.clear();  // Stopped: their sockets are removed.
   spdlog::info("sctpgw stopped");
   return 0;
 }

@@ -45,6 +45,13 @@ const std::vector<Row>& Table() {
       {"server", "unix_socket_group",
        "group of unix listen sockets: group name or gid (empty: the service's group)",
        &Settings::unix_socket_group},
+      {"server", "unix_allowed_users",
+       "unix clients allowed by uid (SO_PEERCRED), names or numbers; with unix_allowed_groups "
+       "both empty, anyone who can open the socket",
+       &Settings::unix_allowed_users},
+      {"server", "unix_allowed_groups",
+       "unix clients allowed by primary gid (SO_PEERCRED), names or numbers",
+       &Settings::unix_allowed_groups},
       {"server", "allow_insecure_tcp",
        "allow plaintext gRPC on TCP addresses other than loopback (without [tls])",
        &Settings::allow_insecure_tcp},

@@ -25,6 +25,10 @@ struct Settings {
   std::string unix_socket_mode = "0660";
   std::string unix_socket_owner;  // User name or uid; empty = the service's.
   std::string unix_socket_group;  // Group name or gid; empty = the service's.
+  // Unix clients allowed by their credentials (SO_PEERCRED): users and
+  // groups by name or number. Both empty: anyone who can open the socket.
+  std::vector<std::string> unix_allowed_users;
+  std::vector<std::string> unix_allowed_groups;
   bool allow_insecure_tcp = false;
   std::string log_level = "info";
   std::string log_format = "text";

@@ -9,6 +9,7 @@
 #include "server/core/errors.h"
 #include "server/rpc/convert.h"
 #include "server/rpc/status.h"
+#include "server/rpc/unix_listener.h"
 
 namespace sctpgw::rpc {
 namespace {
@@ -296,7 +297,11 @@ void GatewayServiceImpl::Tick() { gateway_.events().WakeAll(); }
 
 std::string PeerIdentity(const grpc::ServerContextBase* context) {
   std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
-  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) {
+    // A unix client accepted by UnixListener: its uid.
+    std::optional<uid_t> uid = UnixListener::PeerUid(context->peer());
+    return uid.has_value() ? absl::StrCat("uid:", *uid) : "";
+  }
   std::string identity;
   for (const grpc::string_ref& value : auth->GetPeerIdentity()) {
     if (!identity.empty()) identity += ",";

@@ -109,7 +109,8 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
 };
 
 // The identity the transport proved for the caller: a verified client
-// certificate's (mutual TLS), "" otherwise.
+// certificate's (mutual TLS), "uid:N" for a unix client (SO_PEERCRED), ""
+// otherwise.
 std::string PeerIdentity(const grpc::ServerContextBase* context);
 // The core's name for the session `id` as this caller sees it.
 std::string Key(const grpc::ServerContextBase* context, const std::string& id);

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Transport security end to end (runs under the lab, where health is
-# SERVING): TLS and mutual TLS on TCP with certificates made here by openssl;
-# a client certificate from another CA, no client certificate and a
-# plaintext client are all refused; plaintext TCP beyond loopback is refused
-# at start-up unless allowed.
+# Transport security end to end (runs under the lab, as root, where health
+# is SERVING): TLS and mutual TLS on TCP with certificates made here by
+# openssl; a client certificate from another CA, no client certificate and a
+# plaintext client are all refused; a session is reachable only with the
+# certificate that opened it; plaintext TCP beyond loopback is refused at
+# start-up unless allowed. Unix sockets: mode, owner and group as
+# configured, clients admitted by their credentials (SO_PEERCRED), and a
+# session reachable only by the user that opened it.
 set -euo pipefail
 build="$1"
 sctpgw="$build/server/sctpgw"
@@ -104,3 +107,28 @@ status=0
   >missing.log 2>&1 || status=$?
 [ "$status" -eq 2 ] && grep -q "missing.key cannot be read" missing.log || fail "a missing key file was accepted: $(cat missing.log)"
 echo "start-up: plaintext beyond loopback, half a TLS configuration and a missing key refused"
+
+# Unix sockets: mode and group as configured; a session opened by root is not
+# reachable by another user; with an allow list, others are turned away.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+chmod 0755 "$work"
+mkdir -m 0755 "$work/run"
+start unix.log --listen "unix:$work/run/open.sock" --unix-socket-mode 0666 --unix-socket-group 65534
+"$sctpctl" --target "unix:$work/run/open.sock" --timeout-ms 60000 health --wait >/dev/null || fail "unix health: $(cat unix.log)"
+mode="$(stat -c '%a %g' "$work/run/open.sock")"
+[ "$mode" = "666 65534" ] || fail "socket mode and group are $mode, not 666 65534"
+session="$("$sctpctl" --target "unix:$work/run/open.sock" session open)"
+"$sctpctl" --target "unix:$work/run/open.sock" --session "$session" list >/dev/null || fail "root cannot use its own session"
+as_nobody "$sctpctl" --target "unix:$work/run/open.sock" health >/dev/null || fail "another user cannot reach the 0666 socket"
+status=0
+as_nobody "$sctpctl" --target "unix:$work/run/open.sock" --session "$session" list >nobody.out 2>&1 || status=$?
+[ "$status" -eq 4 ] && grep -q SESSION_NOT_FOUND nobody.out || fail "another user reached root's session ($status): $(cat nobody.out)"
+
+start allow.log --listen "unix:$work/run/allow.sock" --unix-socket-mode 0666 --unix-allowed-users nobody
+as_nobody "$sctpctl" --target "unix:$work/run/allow.sock" --timeout-ms 60000 health --wait >/dev/null \
+  || fail "an allowed user was refused: $(cat allow.log)"
+status=0
+"$sctpctl" --target "unix:$work/run/allow.sock" health >root.out 2>&1 || status=$?
+[ "$status" -eq 3 ] || fail "a user outside the allow list got in ($status): $(cat root.out)"
+grep -q "refused a client with uid 0" allow.log || fail "the refusal was not logged: $(cat allow.log)"
+echo "unix: mode and group applied; sessions bound to their user; the allow list turns others away"

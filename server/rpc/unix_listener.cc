@@ -1,0 +1,157 @@
+#include "server/rpc/unix_listener.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <grpcpp/server.h>
+#include <grpcpp/server_posix.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace sctpgw::rpc {
+namespace {
+
+// uid of each accepted connection, by the peer string gRPC gives its calls.
+std::mutex g_peers_mu;
+std::map<std::string, uid_t> g_peers ABSL_GUARDED_BY(g_peers_mu);
+
+absl::Status Errno(const std::string& what) {
+  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+sockaddr_un AddressOf(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  return address;
+}
+
+// Creates the directory; removes a stale socket left by a process that is
+// gone; refuses a live one or anything that is not a socket.
+absl::Status Prepare(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
+  struct stat info {};
+  if (lstat(path.c_str(), &info) != 0) return absl::OkStatus();
+  if (!S_ISSOCK(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " exists and is not a socket; refusing to replace it"));
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address = AddressOf(path);
+  bool live = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  if (live) return absl::FailedPreconditionError(absl::StrCat("another process is serving on ", path));
+  unlink(path.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Open(
+    const std::string& path, const UnixListenerOptions& options) {
+  if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("unix socket path too long: ", path));
+  }
+  absl::Status status = Prepare(path);
+  if (!status.ok()) return status;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return Errno("socket(AF_UNIX)");
+  std::unique_ptr<UnixListener> listener(new UnixListener(path, fd, options));
+  sockaddr_un address = AddressOf(path);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    return Errno(absl::StrCat("bind(", path, ")"));
+  }
+  if (chmod(path.c_str(), options.mode) != 0) return Errno(absl::StrCat("chmod(", path, ")"));
+  if ((options.owner || options.group) &&
+      chown(path.c_str(), options.owner.value_or(static_cast<uid_t>(-1)),
+            options.group.value_or(static_cast<gid_t>(-1))) != 0) {
+    return Errno(absl::StrCat("chown(", path, ")"));
+  }
+  if (listen(fd, SOMAXCONN) != 0) return Errno(absl::StrCat("listen(", path, ")"));
+  listener->wake_fd_ = eventfd(0, EFD_CLOEXEC);
+  if (listener->wake_fd_ < 0) return Errno("eventfd");
+  return listener;
+}
+
+UnixListener::UnixListener(std::string path, int fd, UnixListenerOptions options)
+    : path_(std::move(path)), fd_(fd), options_(std::move(options)) {}
+
+UnixListener::~UnixListener() {
+  Stop();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void UnixListener::Start(grpc::Server* server) {
+  thread_ = std::thread([this, server] { AcceptLoop(server); });
+}
+
+void UnixListener::Stop() {
+  if (thread_.joinable()) {
+    uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof(one));
+    thread_.join();
+  }
+  if (fd_ >= 0) {
+    close(fd_);
+    fd_ = -1;
+    unlink(path_.c_str());
+  }
+}
+
+std::optional<uid_t> UnixListener::PeerUid(const std::string& peer) {
+  std::lock_guard<std::mutex> lock(g_peers_mu);
+  auto it = g_peers.find(peer);
+  if (it == g_peers.end()) return std::nullopt;
+  return it->second;
+}
+
+void UnixListener::AcceptLoop(grpc::Server* server) {
+  bool restricted = !options_.allowed_uids.empty() || !options_.allowed_gids.empty();
+  while (true) {
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("{}: poll failed: {}", path_, std::strerror(errno));
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (client < 0) {
+      if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+        spdlog::warn("{}: accept failed: {}", path_, std::strerror(errno));
+      }
+      continue;
+    }
+    ucred credentials{};
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
+      spdlog::warn("{}: SO_PEERCRED failed: {}; connection closed", path_, std::strerror(errno));
+      close(client);
+      continue;
+    }
+    if (restricted && options_.allowed_uids.count(credentials.uid) == 0 &&
+        options_.allowed_gids.count(credentials.gid) == 0) {
+      spdlog::warn("{}: refused a client with uid {} gid {} (pid {}): not in the allow lists",
+                   path_, credentials.uid, credentials.gid, credentials.pid);
+      close(client);
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(g_peers_mu);
+      g_peers[absl::StrCat("fd:", client)] = credentials.uid;
+    }
+    grpc::AddInsecureChannelFromFd(server, client);
+  }
+}
+
+}  // namespace sctpgw::rpc

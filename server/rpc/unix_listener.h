@@ -1,0 +1,67 @@
+// Unix-socket listeners that sctpgw accepts on itself, so that it knows
+// each client's credentials (SO_PEERCRED): connections from users and groups
+// outside the allow lists are closed, and every accepted connection is
+// handed to the gRPC server with the uid it came from on record.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace sctpgw::rpc {
+
+struct UnixListenerOptions {
+  unsigned mode = 0660;
+  std::optional<uid_t> owner;
+  std::optional<gid_t> group;
+  // Empty both: anyone who can open the socket. Otherwise a client whose
+  // uid is in allowed_uids or whose gid is in allowed_gids.
+  std::set<uid_t> allowed_uids;
+  std::set<gid_t> allowed_gids;
+};
+
+class UnixListener {
+ public:
+  // Binds and listens on `path` (a stale socket there is replaced; a live
+  // one is refused), with the mode, owner and group of `options`.
+  static absl::StatusOr<std::unique_ptr<UnixListener>> Open(const std::string& path,
+                                                            const UnixListenerOptions& options);
+  ~UnixListener();
+  UnixListener(const UnixListener&) = delete;
+  UnixListener& operator=(const UnixListener&) = delete;
+
+  // Accepts connections for `server` (already started) on a thread of its own.
+  void Start(grpc::Server* server);
+  // Stops accepting and removes the socket file.
+  void Stop();
+
+  // The uid of the unix client behind a gRPC peer string ("fd:N"), if it
+  // came through one of these listeners.
+  static std::optional<uid_t> PeerUid(const std::string& peer);
+
+ private:
+  UnixListener(std::string path, int fd, UnixListenerOptions options);
+  void AcceptLoop(grpc::Server* server);
+
+  const std::string path_;
+  int fd_;
+  int wake_fd_ = -1;
+  const UnixListenerOptions options_;
+  std::thread thread_;
+};
+
+}  // namespace sctpgw::rpc

@@ -31,5 +31,6 @@ if [ ${#missing[@]} -ne 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The Node.js example's packages, from the npm registry.
-"$(dirname "$0")/install-node-deps.sh"
+# npm packages: the Node.js example's, and the deployment and container
+# tests' validators and linters.
+"$(dirname "$0")/install-npm-packages.sh" examples/node tests/deploy tests/container

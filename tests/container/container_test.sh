@@ -28,7 +28,7 @@ fail() { echo "container_test: FAIL: $*" >&2; exit 1; }
 # --- what the test needs: podman and friends, the base image, the linters ---
 "$root/scripts/install-container-deps.sh"
 "$root/scripts/container-base-image.sh"
-"$root/tests/container/install-lint-deps.sh"
+"$root/scripts/install-npm-packages.sh" tests/container
 
 # --- lint: two linters, every finding fails the test ---
 # dockerfile-utils validates instructions, flags and arguments against current

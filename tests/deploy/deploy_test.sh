@@ -8,7 +8,7 @@
 #    (check_compose.mjs); `docker compose config` too where Docker has it;
 #  - deploy/systemd/sctpgw.service with `systemd-analyze verify` and
 #    `systemd-analyze security` where systemd-analyze is installed.
-# Installs its npm packages first (scripts/install-deploy-test-deps.sh).
+# Installs its npm packages first (scripts/install-npm-packages.sh).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,7 +38,7 @@ has() { grep -qF -- "$1" "$tmp/out"; }
 # line_of FILE PATTERN: the line number of PATTERN's first match in FILE.
 line_of() { grep -n -m1 -- "$2" "$1" | cut -d: -f1; }
 
-"$root/scripts/install-deploy-test-deps.sh"
+"$root/scripts/install-npm-packages.sh" tests/deploy
 validate=("node" "$here/validate.mjs" "--settings" "$root/deploy/sctpgw.toml")
 cd "$root"
 

@@ -5,7 +5,7 @@
 # table and writes BUILD_DIR/bench.json. docs/benchmarks.md explains it.
 #
 #   scripts/bench.sh [BUILD_DIR] [-- SCTPGW_BENCH_OPTIONS...]
-#   e.g. scripts/bench.sh build -- --scale 10000
+#   e.g. scripts/bench.sh build -- --duration 5 --scale 1000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=build
@@ -18,7 +18,11 @@ start=$(date +%s)
 scripts/install-deps.sh
 scripts/build.sh "$build_dir"
 build_dir="$(cd "$build_dir" && pwd)"
+# The association target is 10,000 in one instance: measure that many
+# unless told otherwise.
+scale=(--scale 10000)
+for arg in "$@"; do [[ "$arg" == --scale* ]] && scale=(); done
 tests/lab/lab --quiet --rw "$build_dir" --timeout 1200 -- \
   "$build_dir/bench/sctpgw_bench" --sctpgw "$build_dir/server/sctpgw" \
-  --json "$build_dir/bench.json" "$@"
+  --json "$build_dir/bench.json" "${scale[@]}" "$@"
 echo "bench: finished in $(( $(date +%s) - start )) s; results in $build_dir/bench.json"

@@ -469,8 +469,14 @@ RateResult DirectRate(const Settings& settings, size_t size, int associations) {
   return result;
 }
 
+// How the benchmark's client hands messages to sctpgw.
+enum class Api {
+  kUnary,   // A Send call per batch.
+  kStream,  // One SendStream call; a request per batch.
+};
+
 RateResult GatewayRate(const Settings& settings, client::Client& client, size_t size,
-                       int associations, int batch) {
+                       int associations, int batch, Api api) {
   Receiver receiver(settings, associations);
   std::vector<uint64_t> endpoints, ids;
   for (int i = 0; i < associations; ++i) {
@@ -486,10 +492,19 @@ RateResult GatewayRate(const Settings& settings, client::Client& client, size_t 
   std::vector<std::thread> threads;
   for (uint64_t id : ids) {
     threads.emplace_back([&, id] {
-      while (!receiver.done()) {
-        auto sent = client.SendBatch(id, messages, Milliseconds(30000));
-        if (!sent.ok()) Die("SendBatch: " + sent.status().ToString());
+      if (api == Api::kUnary) {
+        while (!receiver.done()) {
+          auto sent = client.SendBatch(id, messages, Milliseconds(30000));
+          if (!sent.ok()) Die("SendBatch: " + sent.status().ToString());
+        }
+        return;
       }
+      std::unique_ptr<client::SendStream> stream = client.OpenSendStream();
+      while (!receiver.done()) {
+        if (!stream->Write(id, messages)) break;
+      }
+      auto totals = stream->Finish();
+      if (!totals.ok()) Die("SendStream: " + totals.status().ToString());
     });
   }
   RateResult result = receiver.Wait(Seconds(settings.duration_s * 4 + 30));
@@ -545,21 +560,36 @@ Latency DirectRoundTrip(const Settings& settings) {
   });
 }
 
-Latency GatewayRoundTrip(const Settings& settings, client::Client& client) {
+Latency GatewayRoundTrip(const Settings& settings, client::Client& client, Api api) {
   EchoPeer peer(settings);
   auto endpoint = Require(client.OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"})),
                           "OpenEndpoint");
   auto association = Require(
       client.Associate(endpoint.endpoint_id(), {"127.0.0.1"}, peer.port()), "Associate");
+  const uint64_t id = association.association_id();
   std::string payload(kRoundTripBytes, 'r');
-  Latency latency = MeasureRoundTrips(settings, [&] {
-    Require(client.Send(association.association_id(), payload), "Send");
-    auto reply = Require(client.Receive(association.association_id(), Milliseconds(10000), 1),
-                         "Receive");
+  auto check = [](const std::vector<v1::InboundMessage>& reply) {
     if (reply.size() != 1 || reply[0].payload().size() != kRoundTripBytes) {
       Die("round trip: no echo within 10 s");
     }
-  });
+  };
+  Latency latency;
+  if (api == Api::kUnary) {
+    latency = MeasureRoundTrips(settings, [&] {
+      Require(client.Send(id, payload), "Send");
+      check(Require(client.Receive(id, Milliseconds(10000), 1), "Receive"));
+    });
+  } else {
+    std::unique_ptr<client::SendStream> sender = client.OpenSendStream();
+    std::unique_ptr<client::ReceiveStream> receiver = client.OpenReceiveStream(id, 0, 1);
+    std::vector<v1::OutboundMessage> one(1);
+    latency = MeasureRoundTrips(settings, [&] {
+      one[0].set_payload(payload);
+      if (!sender->Write(id, one)) Die("SendStream ended: " + sender->Finish().status().ToString());
+      check(Require(receiver->Read(), "ReceiveStream"));
+    });
+    Require(sender->Finish(), "SendStream");
+  }
   Require(client.CloseEndpoint(endpoint.endpoint_id(), /*abort=*/true), "CloseEndpoint");
   return latency;
 }
@@ -761,45 +791,58 @@ int Run(const Settings& settings) {
     std::cerr << absl::StrFormat("[%6.1f s] %s\n", Seconds(Clock::now() - started).count(), what);
   };
 
-  auto rate_case = [&](const std::string& name, size_t size, int associations, int batch) {
+  auto rate_case = [&](const std::string& name, size_t size, int associations, int batch,
+                       Api api) {
     progress(name);
     RateResult direct = DirectRate(settings, size, associations);
-    RateResult gateway = GatewayRate(settings, *client, size, associations, batch);
+    RateResult gateway = GatewayRate(settings, *client, size, associations, batch, api);
     rows.push_back(RateRow(name, direct, gateway));
     add_json(name, absl::StrCat("\"size\": ", size, ", \"associations\": ", associations,
-                                ", \"batch\": ", batch, ", \"direct\": ", rate_json(direct),
+                                ", \"batch\": ", batch, ", \"api\": ",
+                                api == Api::kUnary ? "\"Send\"" : "\"SendStream\"",
+                                ", \"direct\": ", rate_json(direct),
                                 ", \"via_sctpgw\": ", rate_json(gateway),
                                 absl::StrFormat(", \"ratio\": %.4f", rows.back().ratio())));
   };
   if (Wants(settings, "rate")) {
     for (size_t size : settings.sizes) {
-      rate_case(absl::StrCat("1 assoc, ", SizeName(size), ", batch ", settings.batch), size, 1,
-                settings.batch);
+      rate_case(absl::StrCat("1 assoc, ", SizeName(size), ", stream, batch ", settings.batch), size,
+                1, settings.batch, Api::kStream);
     }
-    if (settings.batch != 1) rate_case("1 assoc, 256 B, batch 1 (Send per message)", 256, 1, 1);
+    rate_case("1 assoc, 256 B, stream, batch 1", 256, 1, 1, Api::kStream);
+    rate_case(absl::StrCat("1 assoc, 256 B, Send, batch ", settings.batch), 256, 1, settings.batch,
+              Api::kUnary);
+    rate_case("1 assoc, 256 B, Send, batch 1", 256, 1, 1, Api::kUnary);
   }
   if (Wants(settings, "multi")) {
     for (size_t size : settings.sizes) {
-      rate_case(absl::StrCat(settings.associations, " assocs, ", SizeName(size), ", batch ",
+      rate_case(absl::StrCat(settings.associations, " assocs, ", SizeName(size), ", stream, batch ",
                              settings.batch),
-                size, settings.associations, settings.batch);
+                size, settings.associations, settings.batch, Api::kStream);
     }
   }
   if (Wants(settings, "rtt")) {
     progress("round trip");
     Latency direct = DirectRoundTrip(settings);
-    Latency gateway = GatewayRoundTrip(settings, *client);
+    Latency streams = GatewayRoundTrip(settings, *client, Api::kStream);
+    Latency unary = GatewayRoundTrip(settings, *client, Api::kUnary);
     auto us = [](double v) { return absl::StrFormat("%.0f us", v); };
-    rows.push_back({"round trip 64 B, p50", "us", direct.p50_us, gateway.p50_us, us(direct.p50_us),
-                    us(gateway.p50_us)});
-    rows.push_back({"round trip 64 B, p99", "us", direct.p99_us, gateway.p99_us, us(direct.p99_us),
-                    us(gateway.p99_us)});
+    rows.push_back({"round trip 64 B, streams, p50", "us", direct.p50_us, streams.p50_us,
+                    us(direct.p50_us), us(streams.p50_us)});
+    rows.push_back({"round trip 64 B, streams, p99", "us", direct.p99_us, streams.p99_us,
+                    us(direct.p99_us), us(streams.p99_us)});
+    rows.push_back({"round trip 64 B, Send+Receive, p50", "us", direct.p50_us, unary.p50_us,
+                    us(direct.p50_us), us(unary.p50_us)});
+    rows.push_back({"round trip 64 B, Send+Receive, p99", "us", direct.p99_us, unary.p99_us,
+                    us(direct.p99_us), us(unary.p99_us)});
     auto latency_json = [](const Latency& l) {
       return absl::StrFormat("{\"samples\": %d, \"p50_us\": %.1f, \"p99_us\": %.1f}", l.samples,
                              l.p50_us, l.p99_us);
     };
     add_json("round trip 64 B", absl::StrCat("\"direct\": ", latency_json(direct),
-                                             ", \"via_sctpgw\": ", latency_json(gateway)));
+                                             ", \"via_sctpgw_streams\": ", latency_json(streams),
+                                             ", \"via_sctpgw_send_receive\": ",
+                                             latency_json(unary)));
   }
   if (Wants(settings, "scale")) {
     progress(absl::StrCat("scale: ", settings.scale, " associations"));
@@ -857,7 +900,7 @@ int main(int argc, char** argv) {
   app.add_option("--associations", settings.associations, "associations of the multi workload")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  app.add_option("--batch", settings.batch, "messages per SendBatch call through sctpgw")
+  app.add_option("--batch", settings.batch, "messages per Send call or SendStream request through sctpgw")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
   app.add_option("--rtt-duration", settings.rtt_duration_s, "seconds of round trips per side")

@@ -21,9 +21,6 @@ constexpr absl::string_view kMetadataUrlPrefix = "type.sctpgw.dev/metadata/";
 // Reconnect backoff of the event stream and the receive pump.
 constexpr Milliseconds kFirstBackoff{100};
 constexpr Milliseconds kMaxBackoff{5000};
-// Each long-poll Receive of StartReceiving() waits this long at most.
-constexpr Milliseconds kReceivePoll{10000};
-
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            std::shared_ptr<grpc::ChannelCredentials> credentials,
                                            Milliseconds keepalive_time,
@@ -265,36 +262,26 @@ void Client::StopReceiving() {
 void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
   Milliseconds backoff = kFirstBackoff;
   while (true) {
-    grpc::ClientContext context;
+    std::unique_ptr<ReceiveStream> stream;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!receiving_ || closing_) return;
-      receive_context_ = &context;
+      stream = OpenReceiveStream(association_id, endpoint_id);
+      receive_context_ = &stream->context_;
     }
-    Prepare(&context, kReceivePoll);
-    v1::ReceiveRequest request;
-    request.set_session_id(session_id_);
-    if (association_id != 0) {
-      request.set_association_id(association_id);
-    } else {
-      request.set_endpoint_id(endpoint_id);
+    absl::StatusOr<std::vector<v1::InboundMessage>> messages;
+    while ((messages = stream->Read()).ok()) {
+      backoff = kFirstBackoff;
+      for (v1::InboundMessage& message : *messages) Deliver(Item{{}, std::move(message), {}});
     }
-    v1::ReceiveResponse response;
-    grpc::Status status = stub_->Receive(&context, request, &response);
     {
       std::lock_guard<std::mutex> lock(mu_);
       receive_context_ = nullptr;
     }
-    for (v1::InboundMessage& message : *response.mutable_messages()) {
-      Deliver(Item{{}, std::move(message), {}});
-    }
-    if (status.ok() || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      backoff = kFirstBackoff;
-      continue;
-    }
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND ||
-        status.error_code() == grpc::StatusCode::CANCELLED) {
-      return;  // The endpoint or association is gone, or StopReceiving().
+    absl::StatusCode code = messages.status().code();
+    if (code == absl::StatusCode::kOutOfRange || code == absl::StatusCode::kNotFound ||
+        code == absl::StatusCode::kCancelled) {
+      return;  // The association ended, the endpoint is gone, or StopReceiving().
     }
     std::unique_lock<std::mutex> lock(mu_);
     if (closing_cv_.wait_for(lock, backoff, [this] { return closing_ || !receiving_; })) return;
@@ -463,6 +450,80 @@ absl::StatusOr<size_t> Client::SendBatch(uint64_t association_id,
   absl::Status status = FromGrpc(stub_->Send(&context, request, &response));
   if (!status.ok()) return status;
   return static_cast<size_t>(response.accepted_messages());
+}
+
+std::unique_ptr<SendStream> Client::OpenSendStream(std::optional<Milliseconds> timeout) {
+  std::unique_ptr<SendStream> stream(new SendStream());
+  stream->session_id_ = session_id_;
+  if (timeout.has_value()) Prepare(&stream->context_, timeout);
+  stream->stream_ = stub_->SendStream(&stream->context_);
+  return stream;
+}
+
+SendStream::~SendStream() {
+  if (!finished_) context_.TryCancel();
+  if (!finished_) (void)stream_->Finish();
+}
+
+bool SendStream::Write(uint64_t association_id, std::vector<v1::OutboundMessage> messages) {
+  request_.Clear();
+  request_.set_session_id(session_id_);
+  request_.set_association_id(association_id);
+  for (v1::OutboundMessage& message : messages) *request_.add_messages() = std::move(message);
+  return stream_->Write(request_);
+}
+
+absl::StatusOr<v1::SendStreamResponse> SendStream::Finish() {
+  finished_ = true;
+  stream_->WritesDone();
+  v1::SendStreamResponse totals;
+  v1::SendStreamResponse ack;
+  while (stream_->Read(&ack)) totals = ack;
+  absl::Status status = FromGrpc(stream_->Finish());
+  if (!status.ok()) return status;
+  return totals;
+}
+
+std::unique_ptr<ReceiveStream> Client::OpenReceiveStream(uint64_t association_id,
+                                                         uint64_t endpoint_id,
+                                                         uint32_t max_messages,
+                                                         std::optional<Milliseconds> timeout) {
+  std::unique_ptr<ReceiveStream> stream(new ReceiveStream());
+  if (timeout.has_value()) Prepare(&stream->context_, timeout);
+  v1::ReceiveRequest request;
+  request.set_session_id(session_id_);
+  if (association_id != 0) {
+    request.set_association_id(association_id);
+  } else {
+    request.set_endpoint_id(endpoint_id);
+  }
+  request.set_max_messages(max_messages);
+  stream->stream_ = stub_->ReceiveStream(&stream->context_, request);
+  return stream;
+}
+
+ReceiveStream::~ReceiveStream() {
+  if (!ended_) {
+    context_.TryCancel();
+    (void)stream_->Finish();
+  }
+}
+
+absl::StatusOr<std::vector<v1::InboundMessage>> ReceiveStream::Read() {
+  if (!ended_ && stream_->Read(&response_)) {
+    std::vector<v1::InboundMessage> messages;
+    messages.reserve(response_.messages_size());
+    for (v1::InboundMessage& message : *response_.mutable_messages()) {
+      messages.push_back(std::move(message));
+    }
+    return messages;
+  }
+  if (!ended_) {
+    ended_ = true;
+    end_ = FromGrpc(stream_->Finish());
+    if (end_.ok()) end_ = absl::OutOfRangeError("the association has ended");
+  }
+  return end_;
 }
 
 absl::StatusOr<std::vector<v1::InboundMessage>> Client::Receive(uint64_t association_id,

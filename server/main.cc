@@ -314,6 +314,7 @@ int main(int argc, char** argv) {
     closed.set_value();
   });
   closed.get_future().wait();
+  service.StopStreams();
   // Calls already running get up to --drain-seconds to finish; connections
   // left idle do not hold the exit.
   auto drain_deadline =

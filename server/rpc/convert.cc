@@ -474,4 +474,14 @@ absl::StatusOr<int> PageSize(int requested) {
   return requested == 0 ? 100 : requested;
 }
 
+core::Deadline ToDeadline(std::chrono::system_clock::time_point deadline) {
+  auto system_now = std::chrono::system_clock::now();
+  auto steady_now = std::chrono::steady_clock::now();
+  if (deadline <= system_now) return steady_now;
+  auto left = deadline - system_now;
+  constexpr auto kNoDeadlineCap = std::chrono::hours(24 * 30);
+  if (left > kNoDeadlineCap) left = kNoDeadlineCap;
+  return steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+}
+
 }  // namespace sctpgw::rpc

@@ -37,6 +37,10 @@ void ToProto(const net::PathParameters& parameters, v1::PathParameters* out);
 void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out);
 void ToProto(const core::Event& event, v1::Event* out);
 
+// A call's gRPC deadline on the core's clock; without one (or beyond 30
+// days) 30 days: a long-poll, not a leak.
+core::Deadline ToDeadline(std::chrono::system_clock::time_point deadline);
+
 // page_token <-> the last id of the previous page.
 absl::StatusOr<uint64_t> ParsePageToken(const std::string& token);
 absl::StatusOr<int> PageSize(int requested);

@@ -17,18 +17,6 @@ namespace {
 using core::Error;
 using core::Reason;
 
-// Longest wait a call without a deadline gets; it is a long-poll, not a leak.
-constexpr auto kNoDeadlineCap = std::chrono::hours(24 * 30);
-
-core::Deadline ToDeadline(std::chrono::system_clock::time_point deadline) {
-  auto system_now = std::chrono::system_clock::now();
-  auto steady_now = std::chrono::steady_clock::now();
-  if (deadline <= system_now) return steady_now;
-  auto left = deadline - system_now;
-  if (left > kNoDeadlineCap) left = kNoDeadlineCap;
-  return steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
-}
-
 // A unary call that waits on a core operation: finished from the core's
 // thread; cancellation by the client (or its deadline) cancels the operation.
 class WaitingCall final : public grpc::ServerUnaryReactor {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 
 #include "sctpgw/v1/gateway_service.grpc.pb.h"
 #include "server/core/gateway.h"
@@ -39,6 +40,23 @@ class CallCount {
   std::mutex mu_;
   std::condition_variable none_;
   int calls_ = 0;
+};
+
+class SendStreamer;
+
+// The SendStream calls open now, so that a stopping service can end the idle
+// ones (they wait on their client, not on the core).
+class SendStreams {
+ public:
+  // False once stopping: the call is refused.
+  bool Add(SendStreamer* stream);
+  void Remove(SendStreamer* stream);
+  void StopAll();
+
+ private:
+  std::mutex mu_;
+  std::set<SendStreamer*> live_;
+  bool stopping_ = false;
 };
 
 class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
@@ -91,12 +109,20 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerUnaryReactor* ConfigurePaths(grpc::CallbackServerContext* context,
                                            const v1::ConfigurePathsRequest* request,
                                            v1::ConfigurePathsResponse* response) override;
+  // The streaming data path (data_streams.cc).
+  grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse>* SendStream(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerWriteReactor<v1::ReceiveResponse>* ReceiveStream(
+      grpc::CallbackServerContext* context, const v1::ReceiveRequest* request) override;
   grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
       grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
 
   // Wakes event streams so that idle ones send progress. Called once a
   // second by the owner.
   void Tick();
+
+  // Ends send streams that wait on their clients; after the core is closed.
+  void StopStreams() { send_streams_.StopAll(); }
 
   // Waits for the calls in progress to end (see CallCount).
   bool WaitForCalls(std::chrono::system_clock::time_point deadline) {
@@ -106,6 +132,7 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
  private:
   core::Gateway& gateway_;
   CallCount calls_;
+  SendStreams send_streams_;
 };
 
 // The identity the transport proved for the caller: a verified client

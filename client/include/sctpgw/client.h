@@ -168,6 +168,60 @@ struct EndpointOptions {
   }
 };
 
+// One SendStream call (Client::OpenSendStream): many batches, in order, on
+// one long-lived stream instead of a call each; for high message rates. Not
+// thread-safe: one writer.
+class SendStream {
+ public:
+  ~SendStream();  // Cancels the call if Finish() was not called.
+  SendStream(const SendStream&) = delete;
+  SendStream& operator=(const SendStream&) = delete;
+
+  // Queues a batch (at most the service's per-call limit of messages) for
+  // the kernel, after every earlier one; blocks while sctpgw pushes back.
+  // False once the stream has ended: Finish() says why.
+  bool Write(uint64_t association_id, std::vector<v1::OutboundMessage> messages);
+  // Says no more batches come, waits until every one is done, and returns
+  // the totals, or the first error (metadata "completed_requests",
+  // "accepted_messages").
+  absl::StatusOr<v1::SendStreamResponse> Finish();
+
+ private:
+  friend class Client;
+  SendStream() = default;
+  std::string session_id_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::SendRequest, v1::SendStreamResponse>> stream_;
+  v1::SendRequest request_;
+  bool finished_ = false;
+};
+
+// One ReceiveStream call (Client::OpenReceiveStream): the messages of one
+// association, or of an endpoint's associations, pushed as they arrive.
+class ReceiveStream {
+ public:
+  ~ReceiveStream();  // Cancels the call.
+  ReceiveStream(const ReceiveStream&) = delete;
+  ReceiveStream& operator=(const ReceiveStream&) = delete;
+
+  // The next messages (at least one), blocking until they come. When the
+  // stream has ended: OUT_OF_RANGE if the association ended after its last
+  // message was delivered, else the error that ended it (CANCELLED after
+  // Cancel()).
+  absl::StatusOr<std::vector<v1::InboundMessage>> Read();
+  // Ends the stream; a Read() waiting in another thread returns.
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  friend class Client;
+  ReceiveStream() = default;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::ReceiveResponse>> stream_;
+  v1::ReceiveResponse response_;
+  bool ended_ = false;
+  absl::Status end_;
+};
+
 class Client {
  public:
   // Connects, opens (or attaches to) the session and, with watch_events,
@@ -225,6 +279,17 @@ class Client {
       uint64_t association_id, std::optional<Milliseconds> timeout = {});
   absl::Status SetPrimaryPath(uint64_t association_id, const std::string& peer_address,
                               std::optional<Milliseconds> timeout = {});
+
+  // Streams for high rates (see SendStream and ReceiveStream above). They
+  // have no deadline unless `timeout` is given; a stream's deadline bounds
+  // the whole stream.
+  std::unique_ptr<SendStream> OpenSendStream(std::optional<Milliseconds> timeout = {});
+  // One association, or with association_id 0 any association of
+  // endpoint_id; max_messages per read as in Receive (0 = 64).
+  std::unique_ptr<ReceiveStream> OpenReceiveStream(uint64_t association_id,
+                                                   uint64_t endpoint_id = 0,
+                                                   uint32_t max_messages = 0,
+                                                   std::optional<Milliseconds> timeout = {});
 
   // Delivers the messages of an endpoint's associations (or of one
   // association, with association_id) to EventHandler::OnMessage as they

@@ -26,6 +26,9 @@ namespace sctpgw::rpc {
 using core::Error;
 using core::Reason;
 
+// Requests a SendStream acknowledges at once (else on the next tick).
+constexpr uint64_t kAckEvery = 64;
+
 class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse> {
  public:
   SendStreamer(core::Gateway& gateway, grpc::CallbackServerContext* context, CallCount& calls,
@@ -101,7 +104,14 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
     Advance(std::move(lock));
   }
 
-  // SendStreams keeps a stopping stream alive across Stop() with these.
+  // Acknowledges what is done so far (the service's once-a-second tick).
+  void Flush() {
+    std::unique_lock<std::mutex> lock(mu_);
+    flush_ = acked_requests_ != completed_requests_;
+    Advance(std::move(lock));
+  }
+
+  // SendStreams keeps a stream alive across Stop() with these.
   void Acquire() { refs_.fetch_add(1); }
   void Release() {
     if (refs_.fetch_sub(1) == 1) delete this;
@@ -142,7 +152,11 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
       reading_ = true;
       StartRead(&request_);
     }
-    if (!writing_ && acked_requests_ != completed_requests_ && !failed_) {
+    // Acknowledgements cost a write here and a wake-up in the client: one per
+    // kAckEvery requests, at the end, and on the service's tick.
+    bool ack_due = completed_requests_ - acked_requests_ >= kAckEvery || half_closed_ || flush_;
+    if (!writing_ && acked_requests_ != completed_requests_ && !failed_ && ack_due) {
+      flush_ = false;
       response_.set_completed_requests(completed_requests_);
       response_.set_accepted_messages(accepted_messages_);
       acked_requests_ = completed_requests_;
@@ -203,6 +217,7 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
   core::OperationId op_ = 0;
   uint64_t attempt_ = 0;  // Core operations posted so far.
   bool writing_ = false;
+  bool flush_ = false;  // Acknowledge even if fewer than kAckEvery are due.
   bool failed_ = false;
   bool cancelled_ = false;
   bool finished_ = false;
@@ -365,20 +380,29 @@ void SendStreams::Remove(SendStreamer* stream) {
   live_.erase(stream);
 }
 
-void SendStreams::StopAll() {
+template <typename F>
+void SendStreams::ForEach(bool stop, F f) {
   std::vector<SendStreamer*> streams;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
+    if (stop) stopping_ = true;
     for (SendStreamer* stream : live_) {
-      stream->Acquire();
+      stream->Acquire();  // Alive until Release(), even if it finishes meanwhile.
       streams.push_back(stream);
     }
   }
   for (SendStreamer* stream : streams) {
-    stream->Stop();
+    f(stream);
     stream->Release();
   }
+}
+
+void SendStreams::StopAll() {
+  ForEach(/*stop=*/true, [](SendStreamer* stream) { stream->Stop(); });
+}
+
+void SendStreams::Tick() {
+  ForEach(/*stop=*/false, [](SendStreamer* stream) { stream->Flush(); });
 }
 
 grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse>* GatewayServiceImpl::SendStream(

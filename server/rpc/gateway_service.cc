@@ -281,7 +281,10 @@ bool CallCount::WaitForNone(std::chrono::system_clock::time_point deadline) {
 GatewayServiceImpl::GatewayServiceImpl(core::Gateway& gateway) : gateway_(gateway) {}
 GatewayServiceImpl::~GatewayServiceImpl() = default;
 
-void GatewayServiceImpl::Tick() { gateway_.events().WakeAll(); }
+void GatewayServiceImpl::Tick() {
+  gateway_.events().WakeAll();
+  send_streams_.Tick();
+}
 
 std::string PeerIdentity(const grpc::ServerContextBase* context) {
   std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();

@@ -52,8 +52,12 @@ class SendStreams {
   bool Add(SendStreamer* stream);
   void Remove(SendStreamer* stream);
   void StopAll();
+  // Has every stream acknowledge what it has done.
+  void Tick();
 
  private:
+  template <typename F>
+  void ForEach(bool stop, F f);
   std::mutex mu_;
   std::set<SendStreamer*> live_;
   bool stopping_ = false;
@@ -117,8 +121,9 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
       grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
 
-  // Wakes event streams so that idle ones send progress. Called once a
-  // second by the owner.
+  // Wakes event streams so that idle ones send progress, and has send
+  // streams acknowledge what they have done. Called once a second by the
+  // owner.
   void Tick();
 
   // Ends send streams that wait on their clients; after the core is closed.

@@ -9,6 +9,7 @@
 // outside its mutex (gRPC may run OnDone, which deletes it, at once).
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,7 +29,14 @@ using core::Reason;
 
 // Requests a SendStream acknowledges at once (else on the next tick).
 constexpr uint64_t kAckEvery = 64;
+// What a SendStream reads ahead of the kernel, at most: requests, and their
+// payload bytes (always at least one request).
+constexpr size_t kReadAheadRequests = 16;
+constexpr size_t kReadAheadBytes = 4 * 1024 * 1024;
 
+// gRPC threads read requests into `held_`; the core's thread drains it
+// (Pump), one core Send after the other, without a thread hop per request
+// while it has work.
 class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse> {
  public:
   SendStreamer(core::Gateway& gateway, grpc::CallbackServerContext* context, CallCount& calls,
@@ -62,12 +70,17 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
     }
     auto messages = ToOutboundMessages(&request_);
     if (!messages.ok()) {
-      Fail(messages.status());
+      // Ends the stream once the requests before it are sent; none after.
+      held_.push_back(Batch{"", 0, {}, 0, messages.status()});
+      invalid_held_ = true;
       Advance(std::move(lock));
       return;
     }
-    held_ = Batch{Key(context_, request_.session_id()), request_.association_id(),
-                  std::move(*messages)};
+    Batch batch{Key(context_, request_.session_id()), request_.association_id(),
+                std::move(*messages), 0, absl::OkStatus()};
+    for (const core::OutboundMessage& message : batch.messages) batch.bytes += message.payload.size();
+    held_bytes_ += batch.bytes;
+    held_.push_back(std::move(batch));
     request_.Clear();
     Advance(std::move(lock));
   }
@@ -84,7 +97,7 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
     cancelled_ = true;
     Fail(absl::CancelledError("cancelled"));
     core::OperationId op = op_;
-    if (sending_ && op != 0) {
+    if (in_flight_ && op != 0) {
       core::Gateway* gateway = &gateway_;
       gateway_.Post([gateway, op] { gateway->Cancel(op); });
     }
@@ -111,7 +124,7 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
     Advance(std::move(lock));
   }
 
-  // SendStreams keeps a stream alive across Stop() with these.
+  // Keep the reactor alive across a call that may end it.
   void Acquire() { refs_.fetch_add(1); }
   void Release() {
     if (refs_.fetch_sub(1) == 1) delete this;
@@ -122,6 +135,8 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
     std::string session;
     uint64_t association_id = 0;
     std::vector<core::OutboundMessage> messages;
+    size_t bytes = 0;
+    absl::Status invalid;  // Not OK: the request failed validation.
   };
 
   // Records the first error; the stream ends with it.
@@ -131,40 +146,21 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
     status_ = status;
   }
 
-  // Moves the stream on after any change: starts the held request when the
-  // previous one is done, reads ahead, acknowledges progress, and finishes
-  // when nothing is left in flight. Releases the lock.
+  // Moves the stream on after any change: hands held requests to the core's
+  // thread, reads ahead, acknowledges progress, and finishes when nothing is
+  // left in flight. Releases the lock.
   void Advance(std::unique_lock<std::mutex> lock) {
     if (finished_) return;
-    if (!failed_ && !sending_ && held_.has_value()) {
-      Batch batch = std::move(*held_);
-      held_.reset();
-      sending_ = true;
-      op_ = 0;
-      uint64_t attempt = ++attempt_;
-      Acquire();  // `done` may end the call inside StartSend.
-      gateway_.Post([this, attempt, batch = std::move(batch)]() mutable {
-        StartSend(attempt, std::move(batch));
+    if (!failed_ && !pumping_ && !held_.empty()) {
+      pumping_ = true;
+      Acquire();
+      gateway_.Post([this] {
+        Pump(std::unique_lock<std::mutex>(mu_));
         Release();
       });
     }
-    if (!failed_ && !half_closed_ && !reading_ && !held_.has_value()) {
-      reading_ = true;
-      StartRead(&request_);
-    }
-    // Acknowledgements cost a write here and a wake-up in the client: one per
-    // kAckEvery requests, at the end, and on the service's tick.
-    bool ack_due = completed_requests_ - acked_requests_ >= kAckEvery || half_closed_ || flush_;
-    if (!writing_ && acked_requests_ != completed_requests_ && !failed_ && ack_due) {
-      flush_ = false;
-      response_.set_completed_requests(completed_requests_);
-      response_.set_accepted_messages(accepted_messages_);
-      acked_requests_ = completed_requests_;
-      writing_ = true;
-      StartWrite(&response_);
-    }
-    bool done = !sending_ && !writing_ &&
-                (failed_ || (half_closed_ && !held_.has_value() && !reading_));
+    Kick();
+    bool done = !pumping_ && !writing_ && (failed_ || (half_closed_ && held_.empty() && !reading_));
     if (!done) return;
     finished_ = true;
     grpc::Status status = grpc::Status::OK;
@@ -179,26 +175,81 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
     Finish(status);
   }
 
-  // On the core's thread.
-  void StartSend(uint64_t attempt, Batch batch) {
-    core::OperationId op = gateway_.Send(
-        batch.session, batch.association_id, std::move(batch.messages), deadline_,
-        [this](absl::StatusOr<size_t> result) {
-          std::unique_lock<std::mutex> lock(mu_);
-          sending_ = false;
-          op_ = 0;
-          if (result.ok()) {
-            ++completed_requests_;
-            accepted_messages_ += *result;
-          } else {
-            Fail(result.status());
-          }
-          Advance(std::move(lock));
-        });
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!sending_ || attempt_ != attempt) return;  // Done inside Send (maybe the next one posted).
-    op_ = op;
-    if (failed_) gateway_.Cancel(op);
+  // Under the lock: reads ahead while there is room, acknowledges when due.
+  void Kick() {
+    bool room = held_.empty() ||
+                (held_.size() < kReadAheadRequests && held_bytes_ < kReadAheadBytes);
+    if (!failed_ && !half_closed_ && !reading_ && !invalid_held_ && room) {
+      reading_ = true;
+      StartRead(&request_);
+    }
+    // Acknowledgements cost a write here and a wake-up in the client: one per
+    // kAckEvery requests, at the end, and on the service's tick.
+    bool ack_due = completed_requests_ - acked_requests_ >= kAckEvery || half_closed_ || flush_;
+    if (!writing_ && acked_requests_ != completed_requests_ && !failed_ && ack_due) {
+      flush_ = false;
+      response_.set_completed_requests(completed_requests_);
+      response_.set_accepted_messages(accepted_messages_);
+      acked_requests_ = completed_requests_;
+      writing_ = true;
+      StartWrite(&response_);
+    }
+  }
+
+  // On the core's thread: sends held requests in order until none is left,
+  // one fails, or one waits on the kernel (its completion, OnSent, goes on
+  // from there). Releases the lock.
+  void Pump(std::unique_lock<std::mutex> lock) {
+    pump_running_ = true;
+    while (!failed_ && !held_.empty()) {
+      Batch batch = std::move(held_.front());
+      held_.pop_front();
+      held_bytes_ -= batch.bytes;
+      if (!batch.invalid.ok()) {
+        Fail(batch.invalid);
+        break;
+      }
+      Kick();  // Room to read the next one.
+      in_flight_ = true;
+      op_ = 0;
+      uint64_t attempt = ++attempt_;
+      lock.unlock();
+      core::OperationId op =
+          gateway_.Send(batch.session, batch.association_id, std::move(batch.messages), deadline_,
+                        [this, attempt](absl::StatusOr<size_t> result) { OnSent(attempt, result); });
+      lock.lock();
+      if (in_flight_ && attempt_ == attempt) {  // Waits on the kernel.
+        op_ = op;
+        pump_running_ = false;
+        bool cancel = failed_;
+        lock.unlock();
+        if (cancel) gateway_.Cancel(op);
+        return;
+      }
+    }
+    pump_running_ = false;
+    pumping_ = false;
+    Advance(std::move(lock));
+  }
+
+  // A core Send is done, on the core's thread: inside Pump (which goes on),
+  // or later (this goes on pumping).
+  void OnSent(uint64_t attempt, const absl::StatusOr<size_t>& result) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (attempt != attempt_) return;
+    in_flight_ = false;
+    op_ = 0;
+    if (result.ok()) {
+      ++completed_requests_;
+      accepted_messages_ += *result;
+    } else {
+      Fail(result.status());
+    }
+    if (pump_running_) return;
+    Kick();
+    Acquire();  // Pump may end the call.
+    Pump(std::move(lock));
+    Release();
   }
 
   CallCount::Hold hold_;
@@ -210,12 +261,16 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
 
   std::mutex mu_;
   v1::SendRequest request_;
-  std::optional<Batch> held_;
+  std::deque<Batch> held_;  // Read, not yet handed to the core.
+  size_t held_bytes_ = 0;
   bool reading_ = false;
   bool half_closed_ = false;
-  bool sending_ = false;
+  bool invalid_held_ = false;  // The last held request is invalid: read no more.
+  bool pumping_ = false;       // The core's thread owns sending (Pump posted or a Send in flight).
+  bool pump_running_ = false;  // Pump is on the stack.
+  bool in_flight_ = false;     // A core Send is waiting on the kernel.
   core::OperationId op_ = 0;
-  uint64_t attempt_ = 0;  // Core operations posted so far.
+  uint64_t attempt_ = 0;  // Core Sends started so far.
   bool writing_ = false;
   bool flush_ = false;  // Acknowledge even if fewer than kAckEvery are due.
   bool failed_ = false;
@@ -344,10 +399,12 @@ class ReceiveStreamer final : public grpc::ServerWriteReactor<v1::ReceiveRespons
           writing_ = true;
           StartWrite(&response_);
         });
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (!receiving_ || attempt_ != attempt) return;  // Done inside Receive (maybe the next one posted).
     op_ = op;
-    if (failed_) gateway_.Cancel(op);
+    bool cancel = failed_;
+    lock.unlock();
+    if (cancel) gateway_.Cancel(op);  // Its `done` takes the lock.
   }
 
   CallCount::Hold hold_;

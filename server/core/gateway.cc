@@ -123,7 +123,7 @@ void Gateway::WatchEnded(const std::string& session) {
 void Gateway::RenewLease(Session& session) {
   stack_.CancelTimer(session.lease_timer);
   session.lease_timer = 0;
-  if (session.watchers > 0) return;  // Alive while an event stream is open.
+  if (session.watchers > 0) return;  // Alive while a stream holds it.
   std::string id = session.info.key;
   session.lease_timer = stack_.StartTimer(session.info.lease, [this, id] {
     auto it = sessions_.find(id);
@@ -962,7 +962,7 @@ OperationId Gateway::Receive(const std::string& session, const ReceiveSpec& spec
   op.kind = OpKind::kReceive;
   op.receive = spec;
   if (op.receive.max_messages == 0) op.receive.max_messages = limits_.default_messages_per_receive;
-  if (op.receive.max_bytes == 0) op.receive.max_bytes = limits_.max_bytes_per_receive;
+  if (op.receive.max_bytes == 0) op.receive.max_bytes = limits_.default_bytes_per_receive;
   op.receive_done = std::move(done);
   if (spec.association_id != 0) {
     auto owned = OwnedAssociation(session, spec.association_id);

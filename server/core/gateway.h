@@ -37,6 +37,9 @@ struct Limits {
   size_t max_messages_per_receive = 1024;
   size_t default_messages_per_receive = 64;
   size_t max_bytes_per_receive = 4 * 1024 * 1024;
+  // 1 MiB: a response stays within gRPC's default 4 MiB receive limit of
+  // clients that never raised it, even with one largest message more.
+  size_t default_bytes_per_receive = 1024 * 1024;
   // Received bytes queued per association before sctpgw stops reading it
   // (the kernel's receive window then pushes back on the peer).
   size_t association_queue_bytes = 1024 * 1024;
@@ -154,7 +157,7 @@ struct ReceiveSpec {
   uint64_t association_id = 0;
   uint64_t endpoint_id = 0;
   size_t max_messages = 0;  // 0 = Limits::default_messages_per_receive.
-  size_t max_bytes = 0;     // 0 = Limits::max_bytes_per_receive.
+  size_t max_bytes = 0;     // 0 = Limits::default_bytes_per_receive.
 };
 
 // What the gateway holds now and has done since it started, for metrics.
@@ -203,8 +206,8 @@ class Gateway final : private net::SctpStack::Observer {
                                           const std::string& client_name,
                                           const std::string& owner = "");
   absl::Status CloseSession(const std::string& session);
-  // An event stream of `session` opened or closed: the session lives while
-  // one is open.
+  // A stream of `session` that waits on the network (WatchEvents,
+  // ReceiveStream) opened or closed: the session lives while one is open.
   absl::Status WatchStarted(const std::string& session);
   void WatchEnded(const std::string& session);
   size_t session_count() const { return sessions_.size(); }
@@ -295,7 +298,7 @@ class Gateway final : private net::SctpStack::Observer {
   struct Session {
     SessionInfo info;
     std::string client_name;
-    size_t watchers = 0;
+    size_t watchers = 0;  // Open streams holding the session.
     net::TimerId lease_timer = 0;
     std::set<uint64_t> endpoints;
   };

@@ -321,7 +321,18 @@ class ReceiveStreamer final : public grpc::ServerWriteReactor<v1::ReceiveRespons
     Advance(std::move(lock));
   }
 
-  void OnDone() override { Release(); }
+  void OnDone() override {
+    bool holds;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      holds = holds_session_;
+    }
+    if (holds) {
+      core::Gateway* gateway = &gateway_;
+      gateway_.Post([gateway, session = session_] { gateway->WatchEnded(session); });
+    }
+    Release();
+  }
 
  private:
   void Acquire() { refs_.fetch_add(1); }
@@ -371,6 +382,16 @@ class ReceiveStreamer final : public grpc::ServerWriteReactor<v1::ReceiveRespons
   void StartReceive(uint64_t attempt) {
     {
       std::unique_lock<std::mutex> lock(mu_);
+      if (!failed_ && !holds_session_) {
+        // The session lives while this stream is open, as with an event
+        // stream: an idle association must not let its lease run out.
+        absl::Status session = gateway_.WatchStarted(session_);
+        if (session.ok()) {
+          holds_session_ = true;
+        } else {
+          Fail(session);
+        }
+      }
       if (failed_) {
         receiving_ = false;
         Advance(std::move(lock));
@@ -416,6 +437,7 @@ class ReceiveStreamer final : public grpc::ServerWriteReactor<v1::ReceiveRespons
 
   std::mutex mu_;
   bool receiving_ = false;  // A core Receive is posted or waiting.
+  bool holds_session_ = false;  // Counted by the core as keeping the session alive.
   core::OperationId op_ = 0;
   uint64_t attempt_ = 0;  // Core operations posted so far.
   bool writing_ = false;

@@ -266,6 +266,91 @@ TEST_F(StreamsLabTest, ReceiveStreamRefusesBadRequests) {
   EXPECT_EQ(ErrorMetadata(status)["field"], "max_messages");
 }
 
+// Streams cancelled mid-flow, while a send waits on a full association and
+// while messages are being pushed: each ends CANCELLED, the association and
+// the service keep working.
+TEST_F(StreamsLabTest, CancelledStreamsLeaveTheAssociationWorking) {
+  App a(*server_);
+  App b(*server_);
+  testing::Pair pair = testing::Connect(a, b);
+  // A does not read: B's stream fills A's queue and the kernel's buffers,
+  // then waits in sctpgw on a full association.
+  grpc::ClientContext send_context;
+  auto sender = b.stub().SendStream(&send_context);
+  v1::SendRequest request;
+  request.set_session_id(b.session());
+  request.set_association_id(pair.client_assoc);
+  for (int i = 0; i < 64; ++i) *request.add_messages() = Message(0, 0, std::string(16384, 'x'));
+  std::thread writer([&] {
+    while (sender->Write(request)) {
+    }
+  });
+  // Wait until A's queue is full (sctpgw stopped reading A's socket), so
+  // that B's requests back up behind the kernel.
+  auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  uint64_t queued = 0;
+  constexpr uint64_t kFull = (1u << 20) - 2 * 16384;  // The queue limit, less what one read may add.
+  while (queued < kFull && std::chrono::steady_clock::now() < deadline) {
+    v1::GetAssociationResponse info;
+    ASSERT_TRUE(a.GetAssociation(pair.server_assoc, &info).ok());
+    queued = info.association().queued_bytes();
+  }
+  ASSERT_GE(queued, kFull) << "A's queue did not fill";
+  send_context.TryCancel();
+  writer.join();
+  v1::SendStreamResponse ack;
+  while (sender->Read(&ack)) {
+  }
+  grpc::Status status = sender->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+
+  // A's side: a stream pushing what queued up, cancelled after one response.
+  grpc::ClientContext receive_context;
+  v1::ReceiveRequest receive;
+  receive.set_session_id(a.session());
+  receive.set_association_id(pair.server_assoc);
+  auto receiver = a.stub().ReceiveStream(&receive_context, receive);
+  v1::ReceiveResponse response;
+  ASSERT_TRUE(receiver->Read(&response)) << receiver->Finish().error_message();
+  EXPECT_GT(response.messages_size(), 0);
+  receive_context.TryCancel();
+  while (receiver->Read(&response)) {
+  }
+  status = receiver->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+
+  // The association still carries messages both ways.
+  status = a.Send(pair.server_assoc, {Message(1, 9, "still here")});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<v1::InboundMessage> got = b.ReceiveN(pair.client_assoc, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload(), "still here");
+  v1::GetAssociationResponse info;
+  ASSERT_TRUE(a.GetAssociation(pair.server_assoc, &info).ok());
+  EXPECT_EQ(info.association().state(), v1::ASSOCIATION_STATE_ESTABLISHED);
+}
+
+// An open ReceiveStream keeps its session alive past the lease, as an event
+// stream does: a 1 s lease outlives a 3 s stream on an idle association.
+TEST_F(StreamsLabTest, ReceiveStreamKeepsItsSessionAlive) {
+  App a(*server_, "", /*lease_ms=*/1000);
+  App b(*server_);
+  testing::Pair pair = testing::Connect(a, b);
+  grpc::ClientContext context;
+  SetTimeout(&context, 3s);
+  v1::ReceiveRequest request;
+  request.set_session_id(a.session());
+  request.set_association_id(pair.server_assoc);
+  auto stream = a.stub().ReceiveStream(&context, request);
+  v1::ReceiveResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  v1::GetAssociationResponse info;
+  status = a.GetAssociation(pair.server_assoc, &info);
+  EXPECT_TRUE(status.ok()) << "the session expired under an open stream: " << status.error_message();
+}
+
 // SIGTERM with an idle SendStream and a waiting ReceiveStream open: both end
 // at once with UNAVAILABLE (SHUTTING_DOWN) and sctpgw exits cleanly.
 TEST(StreamsStopLabTest, SigtermEndsOpenStreams) {

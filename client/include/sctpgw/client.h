@@ -185,6 +185,8 @@ class SendStream {
   // the totals, or the first error (metadata "completed_requests",
   // "accepted_messages").
   absl::StatusOr<v1::SendStreamResponse> Finish();
+  // Abandons the stream: requests not yet handed to the kernel are dropped.
+  void Cancel() { context_.TryCancel(); }
 
  private:
   friend class Client;

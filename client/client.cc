@@ -200,11 +200,11 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
         backoff = kFirstBackoff;
         if (first && fresh_session) last_sequence_ = response.ack().after_sequence();
         report_start(absl::OkStatus());
-        Deliver(Item{{}, {}, absl::OkStatus()});
+        Deliver(Item{{}, {}, absl::OkStatus(), {}});
       }
       for (v1::Event& event : *response.mutable_events()->mutable_events()) {
         last_sequence_ = event.sequence();
-        Deliver(Item{std::move(event), {}, {}});
+        Deliver(Item{std::move(event), {}, {}, {}});
       }
     }
     absl::Status status = FromGrpc(reader->Finish());
@@ -219,7 +219,7 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
     }
     first = false;
     if (status.code() == absl::StatusCode::kNotFound) {
-      Deliver(Item{{}, {}, status});  // The session is gone: nothing to resume.
+      Deliver(Item{{}, {}, status, {}});  // The session is gone: nothing to resume.
       return;
     }
     if (status.code() == absl::StatusCode::kOutOfRange) {
@@ -228,11 +228,11 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
       auto kept = metadata.find("first_kept_sequence");
       uint64_t first_kept = kept == metadata.end() ? 0 : std::stoull(kept->second);
       last_sequence_ = first_kept > 0 ? first_kept - 1 : 0;
-      Deliver(Item{{}, {}, status});
+      Deliver(Item{{}, {}, status, {}});
       continue;
     }
     Deliver(Item{{}, {}, absl::UnavailableError(absl::StrCat(
-                             "event stream interrupted (", status.message(), "); reconnecting"))});
+                             "event stream interrupted (", status.message(), "); reconnecting")), {}});
     if (!Backoff(backoff)) break;
     backoff = NextBackoff(backoff);
   }
@@ -273,16 +273,27 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
     absl::StatusOr<std::vector<v1::InboundMessage>> messages;
     while ((messages = stream->Read()).ok()) {
       backoff = kFirstBackoff;
-      for (v1::InboundMessage& message : *messages) Deliver(Item{{}, std::move(message), {}});
+      for (v1::InboundMessage& message : *messages) Deliver(Item{{}, std::move(message), {}, {}});
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
       receive_context_ = nullptr;
     }
     absl::StatusCode code = messages.status().code();
-    if (code == absl::StatusCode::kOutOfRange || code == absl::StatusCode::kNotFound ||
-        code == absl::StatusCode::kCancelled) {
-      return;  // The association ended, the endpoint is gone, or StopReceiving().
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!receiving_ || closing_) return;  // StopReceiving() or the Client ends.
+    }
+    bool transient = code == absl::StatusCode::kUnavailable ||
+                     code == absl::StatusCode::kDeadlineExceeded ||
+                     code == absl::StatusCode::kResourceExhausted ||
+                     code == absl::StatusCode::kAborted || code == absl::StatusCode::kInternal ||
+                     code == absl::StatusCode::kUnknown;
+    if (!transient) {
+      // The association ended, the endpoint is gone, or the request cannot
+      // succeed: say so instead of retrying for ever.
+      Deliver(Item{{}, {}, {}, messages.status()});
+      return;
     }
     std::unique_lock<std::mutex> lock(mu_);
     if (closing_cv_.wait_for(lock, backoff, [this] { return closing_ || !receiving_; })) return;
@@ -321,6 +332,10 @@ size_t Client::Dispatch() {
 void Client::Handle(const Item& item) {
   if (item.stream_status.has_value()) {
     handler_->OnStreamStatus(*item.stream_status);
+    return;
+  }
+  if (item.receiving_stopped.has_value()) {
+    handler_->OnReceivingStopped(*item.receiving_stopped);
     return;
   }
   if (item.message.has_value()) {

@@ -76,8 +76,13 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
       Advance(std::move(lock));
       return;
     }
-    Batch batch{Key(context_, request_.session_id()), request_.association_id(),
-                std::move(*messages), 0, absl::OkStatus()};
+    // The session's key (which needs the caller's identity) once per
+    // session id, not once per request.
+    if (key_for_ != request_.session_id() || key_.empty()) {
+      key_for_ = request_.session_id();
+      key_ = Key(context_, key_for_);
+    }
+    Batch batch{key_, request_.association_id(), std::move(*messages), 0, absl::OkStatus()};
     for (const core::OutboundMessage& message : batch.messages) batch.bytes += message.payload.size();
     held_bytes_ += batch.bytes;
     held_.push_back(std::move(batch));
@@ -261,6 +266,8 @@ class SendStreamer final : public grpc::ServerBidiReactor<v1::SendRequest, v1::S
 
   std::mutex mu_;
   v1::SendRequest request_;
+  std::string key_for_;  // The session id `key_` was made for.
+  std::string key_;
   std::deque<Batch> held_;  // Read, not yet handed to the core.
   size_t held_bytes_ = 0;
   bool reading_ = false;

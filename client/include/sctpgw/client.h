@@ -121,6 +121,11 @@ class EventHandler {
   virtual void OnOtherEvent(const v1::Event& event) { (void)event; }
   // A message received by StartReceiving().
   virtual void OnMessage(const v1::InboundMessage& message) { (void)message; }
+  // StartReceiving() stopped by itself: OUT_OF_RANGE when the association
+  // ended after its last message, NOT_FOUND when it or the endpoint is gone,
+  // or an error that retrying cannot cure (INVALID_ARGUMENT, UNIMPLEMENTED,
+  // PERMISSION_DENIED, ...). Transient errors are retried, not reported.
+  virtual void OnReceivingStopped(const absl::Status& status) { (void)status; }
   // The event stream's state: OK once (re)connected, UNAVAILABLE while
   // reconnecting, OUT_OF_RANGE when events were lost to the service's history
   // limit (the stream then goes on from the oldest kept), NOT_FOUND when the
@@ -326,6 +331,7 @@ class Client {
     std::optional<v1::Event> event;
     std::optional<v1::InboundMessage> message;
     std::optional<absl::Status> stream_status;
+    std::optional<absl::Status> receiving_stopped;
   };
   void Deliver(Item item);
   void Handle(const Item& item);

@@ -219,9 +219,7 @@ TEST_F(StreamsLabTest, ReceiveStreamDeliversEverythingThenEnds) {
 
   std::vector<v1::InboundMessage> got;
   v1::ReceiveResponse response;
-  size_t responses = 0;
   while (stream->Read(&response)) {
-    ++responses;
     EXPECT_GT(response.messages_size(), 0);
     for (const auto& message : response.messages()) got.push_back(message);
   }
@@ -234,7 +232,6 @@ TEST_F(StreamsLabTest, ReceiveStreamDeliversEverythingThenEnds) {
     EXPECT_EQ(got[n].ppid(), uint32_t(100 + n));
     EXPECT_EQ(got[n].association_id(), association_id);
   }
-  EXPECT_LE(responses, size_t{kMessages});
   EXPECT_TRUE(peer->Wait(kCallTimeout).ok());
 }
 

@@ -114,6 +114,16 @@ class Recorder : public EventHandler {
     std::lock_guard<std::mutex> lock(mu_);
     statuses.push_back(status.code());
   }
+  void OnReceivingStopped(const absl::Status& status) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    receiving_stopped = status.code();
+    changed_.notify_all();
+  }
+  bool WaitForReceivingStopped() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, 10s, [&] { return receiving_stopped.has_value(); });
+  }
+  std::optional<absl::StatusCode> receiving_stopped;
   bool WaitForEvents(size_t count) {
     std::unique_lock<std::mutex> lock(mu_);
     return changed_.wait_for(lock, 10s, [&] { return sequences.size() >= count; });
@@ -201,6 +211,23 @@ TEST(FormatTest, EventsReadAsOneLine) {
   down.mutable_peer_address_change()->set_error(110);
   EXPECT_EQ(DescribeEvent(down),
             "PEER_ADDRESS UNREACHABLE 198.51.100.2 association 3 endpoint 1 error 110");
+}
+
+}  // namespace
+}  // namespace sctpgw::client
+
+namespace sctpgw::client {
+namespace {
+
+// A service without ReceiveStream (UNIMPLEMENTED) cannot be cured by
+// retrying: StartReceiving stops and says why instead of retrying for ever.
+TEST_F(ClientTest, ReceivingStopsAndSaysWhyOnAnErrorRetryingCannotCure) {
+  Recorder recorder;
+  auto client = Client::Connect(options_, &recorder);
+  ASSERT_TRUE(client.ok()) << client.status();
+  (*client)->StartReceiving(/*endpoint_id=*/1);
+  ASSERT_TRUE(recorder.WaitForReceivingStopped());
+  EXPECT_EQ(*recorder.receiving_stopped, absl::StatusCode::kUnimplemented);
 }
 
 }  // namespace

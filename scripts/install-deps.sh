@@ -9,6 +9,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsctp-dev libspdlog-dev libfmt-dev libabsl-dev libcli11-dev libtomlplusplus-dev libcivetweb-dev
   libgtest-dev libgmock-dev
+  # the test build: clang's AddressSanitizer/UBSan/ThreadSanitizer and libFuzzer
+  clang libclang-rt-dev
   # the lab: a Debian kernel with SCTP under qemu
   qemu-system-x86 busybox-static cpio kmod iproute2 procps
   # independent SCTP peers and tools for the tests

@@ -135,6 +135,11 @@ void Gateway::RenewLease(Session& session) {
 
 absl::StatusOr<Gateway::Session*> Gateway::UseSession(const std::string& session) {
   auto it = sessions_.find(session);
+  if (it == sessions_.end() && closed_) {
+    // Close() ended every session; while sctpgw drains, callers are told it
+    // is stopping (retryable elsewhere), not that their session is gone.
+    return Error(Reason::kShuttingDown, "sctpgw is shutting down");
+  }
   if (it == sessions_.end()) {
     // Not echoing the id: it is a credential.
     return Error(Reason::kSessionNotFound,
@@ -333,6 +338,10 @@ void Gateway::CloseEndpointNow(uint64_t endpoint_id, bool abort) {
                                 absl::StrCat("endpoint ", endpoint_id, " was closed")));
     Forget(association_id);
   }
+  // Forgetting the last association of an endpoint that was already closing
+  // (its session ended) closes it from within the loop above.
+  it = endpoints_.find(endpoint_id);
+  if (it == endpoints_.end()) return;
   Endpoint& endpoint = it->second;
   for (OperationId op : std::vector<OperationId>(endpoint.receivers)) {
     FailOperation(op, Error(Reason::kEndpointNotFound,
@@ -1127,7 +1136,9 @@ OperationId Gateway::Shutdown(const std::string& session, uint64_t association_i
   }
   Association* association = FindAssociation(association_id);
   if (association == nullptr || association->session != session) {
-    done(ending ? Error(Reason::kSessionNotFound, "no such session") : NotFound(session, association_id));
+    done(!ending   ? NotFound(session, association_id)
+         : closed_ ? Error(Reason::kShuttingDown, "sctpgw is shutting down")
+                   : Error(Reason::kSessionNotFound, "no such session"));
     return 0;
   }
   if (association->info.state == AssociationState::kClosed) {

@@ -372,7 +372,10 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
     // A notification this build cannot decode is skipped: it carries nothing
     // the core acts on.
     if (notification.ok() && observer_ != nullptr) {
-      observer_->OnNotification(id, std::move(*notification));
+      for (Notification& ready : JoinSendFailed(entry, std::move(*notification))) {
+        if (sockets_.count(id) == 0) break;
+        observer_->OnNotification(id, std::move(ready));
+      }
     }
     return true;
   }
@@ -386,6 +389,42 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
   message.payload = std::move(whole);
   if (observer_ != nullptr) observer_->OnMessage(id, std::move(message));
   return true;
+}
+
+std::vector<Notification> KernelSctpStack::JoinSendFailed(Entry& entry,
+                                                          Notification notification) {
+  std::vector<Notification> ready;
+  if (notification.type != NotificationType::kSendFailed) {
+    ready.push_back(std::move(notification));
+    return ready;
+  }
+  auto pending = entry.failed_message.find(notification.assoc_id);
+  if (notification.first_fragment) {
+    // A new message; one whose end never came is delivered as it is.
+    if (pending != entry.failed_message.end()) {
+      ready.push_back(std::move(pending->second));
+      entry.failed_message.erase(pending);
+    }
+    if (notification.last_fragment) {
+      ready.push_back(std::move(notification));
+    } else {
+      entry.failed_message.emplace(notification.assoc_id, std::move(notification));
+    }
+    return ready;
+  }
+  if (pending == entry.failed_message.end() ||
+      pending->second.data.size() + notification.data.size() > options_.max_message_bytes) {
+    // Its start was not seen, or it is not one of sctpgw's messages: in parts.
+    ready.push_back(std::move(notification));
+    return ready;
+  }
+  pending->second.data.append(notification.data);
+  if (notification.last_fragment) {
+    pending->second.last_fragment = true;
+    ready.push_back(std::move(pending->second));
+    entry.failed_message.erase(pending);
+  }
+  return ready;
 }
 
 }  // namespace sctpgw::net

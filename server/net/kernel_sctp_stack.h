@@ -84,7 +84,13 @@ class KernelSctpStack final : public SctpStack {
     // A message (or notification) still arriving in pieces.
     std::string partial;
     ReceiveResult partial_info;
+    // Per association: an unsent message coming back in SEND_FAILED
+    // notifications, one per fragment, until its last fragment.
+    std::unordered_map<sctp_assoc_t, Notification> failed_message;
   };
+  // Joins the fragments of a failed message: what is ready to deliver (none
+  // while more fragments are due).
+  std::vector<Notification> JoinSendFailed(Entry& entry, Notification notification);
 
   KernelSctpStack(SysCalls& sys, KernelSctpStackOptions options, std::unique_ptr<EventLoop> loop);
   absl::StatusOr<Entry*> Find(SocketId id);

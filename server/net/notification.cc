@@ -11,15 +11,16 @@ namespace sctpgw::net {
 namespace {
 
 // Copies a fixed-size kernel struct out of `bytes`, which must hold it whole.
+// (An out parameter, not a StatusOr<T>: several of these structs end in a
+// flexible array member, which cannot be a base class's member.)
 template <typename T>
-absl::StatusOr<T> Fixed(absl::Span<const uint8_t> bytes, const char* name) {
+absl::Status Fixed(absl::Span<const uint8_t> bytes, const char* name, T* out) {
   if (bytes.size() < sizeof(T)) {
     return absl::InvalidArgumentError(absl::StrCat(name, " notification truncated: ", bytes.size(),
                                                    " bytes, need ", sizeof(T)));
   }
-  T value;
-  std::memcpy(&value, bytes.data(), sizeof(T));
-  return value;
+  std::memcpy(out, bytes.data(), sizeof(T));
+  return absl::OkStatus();
 }
 
 std::string Tail(absl::Span<const uint8_t> bytes, size_t offset) {
@@ -35,21 +36,22 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
     uint16_t flags;
     uint32_t length;
   };
-  auto header = Fixed<Header>(bytes, "SCTP");
-  if (!header.ok()) return header.status();
-  if (header->length > bytes.size() || header->length < sizeof(Header)) {
-    return absl::InvalidArgumentError(absl::StrCat("notification length ", header->length,
+  Header header;
+  if (absl::Status s = Fixed(bytes, "SCTP", &header); !s.ok()) return s;
+  if (header.length > bytes.size() || header.length < sizeof(Header)) {
+    return absl::InvalidArgumentError(absl::StrCat("notification length ", header.length,
                                                    " does not match the ", bytes.size(),
                                                    " bytes received"));
   }
-  bytes = bytes.subspan(0, header->length);
+  bytes = bytes.subspan(0, header.length);
 
   Notification n;
-  n.flags = header->flags;
-  switch (header->type) {
+  n.flags = header.flags;
+  switch (header.type) {
     case SCTP_ASSOC_CHANGE: {
-      auto v = Fixed<sctp_assoc_change>(bytes, "SCTP_ASSOC_CHANGE");
-      if (!v.ok()) return v.status();
+      sctp_assoc_change v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_ASSOC_CHANGE", &v_copy); !s.ok()) return s;
+      const sctp_assoc_change* v = &v_copy;
       n.type = NotificationType::kAssociationChange;
       n.assoc_id = v->sac_assoc_id;
       n.state = v->sac_state;
@@ -60,8 +62,9 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       return n;
     }
     case SCTP_PEER_ADDR_CHANGE: {
-      auto v = Fixed<sctp_paddr_change>(bytes, "SCTP_PEER_ADDR_CHANGE");
-      if (!v.ok()) return v.status();
+      sctp_paddr_change v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_PEER_ADDR_CHANGE", &v_copy); !s.ok()) return s;
+      const sctp_paddr_change* v = &v_copy;
       n.type = NotificationType::kPeerAddressChange;
       n.assoc_id = v->spc_assoc_id;
       n.state = static_cast<uint32_t>(v->spc_state);
@@ -74,8 +77,9 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       return n;
     }
     case SCTP_REMOTE_ERROR: {
-      auto v = Fixed<sctp_remote_error>(bytes, "SCTP_REMOTE_ERROR");
-      if (!v.ok()) return v.status();
+      sctp_remote_error v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_REMOTE_ERROR", &v_copy); !s.ok()) return s;
+      const sctp_remote_error* v = &v_copy;
       n.type = NotificationType::kRemoteError;
       n.assoc_id = v->sre_assoc_id;
       n.error = ntohs(v->sre_error);
@@ -83,8 +87,9 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       return n;
     }
     case SCTP_SEND_FAILED: {
-      auto v = Fixed<sctp_send_failed>(bytes, "SCTP_SEND_FAILED");
-      if (!v.ok()) return v.status();
+      sctp_send_failed v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_SEND_FAILED", &v_copy); !s.ok()) return s;
+      const sctp_send_failed* v = &v_copy;
       n.type = NotificationType::kSendFailed;
       n.assoc_id = v->ssf_assoc_id;
       n.error = v->ssf_error;
@@ -96,36 +101,46 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       return n;
     }
     case SCTP_SEND_FAILED_EVENT: {
-      auto v = Fixed<sctp_send_failed_event>(bytes, "SCTP_SEND_FAILED_EVENT");
-      if (!v.ok()) return v.status();
+      sctp_send_failed_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_SEND_FAILED_EVENT", &v_copy); !s.ok()) return s;
+      const sctp_send_failed_event* v = &v_copy;
       n.type = NotificationType::kSendFailed;
       n.assoc_id = v->ssf_assoc_id;
       n.error = v->ssf_error;
       n.stream = v->ssfe_info.snd_sid;
       n.ppid = ntohl(v->ssfe_info.snd_ppid);
       n.context = v->ssfe_info.snd_context;
-      n.send_flags = v->ssfe_info.snd_flags;
+      // Linux fills snd_flags with the DATA chunk's flags (RFC 9260 3.3.1:
+      // E = last fragment 0x01, B = first 0x02, U = unordered 0x04), not the
+      // SCTP_UNORDERED... flags of the send.
+      constexpr uint16_t kChunkLast = 0x01, kChunkFirst = 0x02, kChunkUnordered = 0x04;
+      n.send_flags = (v->ssfe_info.snd_flags & kChunkUnordered) != 0 ? SCTP_UNORDERED : 0;
+      n.first_fragment = (v->ssfe_info.snd_flags & kChunkFirst) != 0;
+      n.last_fragment = (v->ssfe_info.snd_flags & kChunkLast) != 0;
       n.data = Tail(bytes, sizeof(sctp_send_failed_event));
       return n;
     }
     case SCTP_SHUTDOWN_EVENT: {
-      auto v = Fixed<sctp_shutdown_event>(bytes, "SCTP_SHUTDOWN_EVENT");
-      if (!v.ok()) return v.status();
+      sctp_shutdown_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_SHUTDOWN_EVENT", &v_copy); !s.ok()) return s;
+      const sctp_shutdown_event* v = &v_copy;
       n.type = NotificationType::kShutdown;
       n.assoc_id = v->sse_assoc_id;
       return n;
     }
     case SCTP_ADAPTATION_INDICATION: {
-      auto v = Fixed<sctp_adaptation_event>(bytes, "SCTP_ADAPTATION_INDICATION");
-      if (!v.ok()) return v.status();
+      sctp_adaptation_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_ADAPTATION_INDICATION", &v_copy); !s.ok()) return s;
+      const sctp_adaptation_event* v = &v_copy;
       n.type = NotificationType::kAdaptationIndication;
       n.assoc_id = v->sai_assoc_id;
       n.adaptation_indication = v->sai_adaptation_ind;
       return n;
     }
     case SCTP_PARTIAL_DELIVERY_EVENT: {
-      auto v = Fixed<sctp_pdapi_event>(bytes, "SCTP_PARTIAL_DELIVERY_EVENT");
-      if (!v.ok()) return v.status();
+      sctp_pdapi_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_PARTIAL_DELIVERY_EVENT", &v_copy); !s.ok()) return s;
+      const sctp_pdapi_event* v = &v_copy;
       n.type = NotificationType::kPartialDelivery;
       n.assoc_id = v->pdapi_assoc_id;
       n.state = v->pdapi_indication;
@@ -134,8 +149,9 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       return n;
     }
     case SCTP_AUTHENTICATION_EVENT: {
-      auto v = Fixed<sctp_authkey_event>(bytes, "SCTP_AUTHENTICATION_EVENT");
-      if (!v.ok()) return v.status();
+      sctp_authkey_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_AUTHENTICATION_EVENT", &v_copy); !s.ok()) return s;
+      const sctp_authkey_event* v = &v_copy;
       n.type = NotificationType::kAuthentication;
       n.assoc_id = v->auth_assoc_id;
       n.state = v->auth_indication;
@@ -143,15 +159,17 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       return n;
     }
     case SCTP_SENDER_DRY_EVENT: {
-      auto v = Fixed<sctp_sender_dry_event>(bytes, "SCTP_SENDER_DRY_EVENT");
-      if (!v.ok()) return v.status();
+      sctp_sender_dry_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_SENDER_DRY_EVENT", &v_copy); !s.ok()) return s;
+      const sctp_sender_dry_event* v = &v_copy;
       n.type = NotificationType::kSenderDry;
       n.assoc_id = v->sender_dry_assoc_id;
       return n;
     }
     case SCTP_STREAM_RESET_EVENT: {
-      auto v = Fixed<sctp_stream_reset_event>(bytes, "SCTP_STREAM_RESET_EVENT");
-      if (!v.ok()) return v.status();
+      sctp_stream_reset_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_STREAM_RESET_EVENT", &v_copy); !s.ok()) return s;
+      const sctp_stream_reset_event* v = &v_copy;
       n.type = NotificationType::kStreamReset;
       n.assoc_id = v->strreset_assoc_id;
       size_t count = (bytes.size() - sizeof(sctp_stream_reset_event)) / sizeof(uint16_t);
@@ -164,8 +182,9 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       return n;
     }
     case SCTP_ASSOC_RESET_EVENT: {
-      auto v = Fixed<sctp_assoc_reset_event>(bytes, "SCTP_ASSOC_RESET_EVENT");
-      if (!v.ok()) return v.status();
+      sctp_assoc_reset_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_ASSOC_RESET_EVENT", &v_copy); !s.ok()) return s;
+      const sctp_assoc_reset_event* v = &v_copy;
       n.type = NotificationType::kAssociationReset;
       n.assoc_id = v->assocreset_assoc_id;
       n.local_tsn = v->assocreset_local_tsn;
@@ -173,8 +192,9 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       return n;
     }
     case SCTP_STREAM_CHANGE_EVENT: {
-      auto v = Fixed<sctp_stream_change_event>(bytes, "SCTP_STREAM_CHANGE_EVENT");
-      if (!v.ok()) return v.status();
+      sctp_stream_change_event v_copy;
+      if (absl::Status s = Fixed(bytes, "SCTP_STREAM_CHANGE_EVENT", &v_copy); !s.ok()) return s;
+      const sctp_stream_change_event* v = &v_copy;
       n.type = NotificationType::kStreamChange;
       n.assoc_id = v->strchange_assoc_id;
       n.inbound_streams = v->strchange_instrms;
@@ -183,7 +203,7 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
     }
     default:
       return absl::InvalidArgumentError(
-          absl::StrCat("unknown SCTP notification type ", header->type));
+          absl::StrCat("unknown SCTP notification type ", header.type));
   }
 }
 

@@ -57,7 +57,12 @@ struct Notification {
   uint16_t stream = 0;
   uint32_t ppid = 0;  // Host byte order.
   uint32_t context = 0;
-  uint16_t send_flags = 0;
+  uint16_t send_flags = 0;  // SCTP_UNORDERED, ... (normalised for both event kinds).
+  // Linux reports a fragmented message that was not sent once per DATA
+  // chunk, each with its part of the payload: these say which part this is
+  // (both true for a whole message). KernelSctpStack joins the parts.
+  bool first_fragment = true;
+  bool last_fragment = true;
 
   // kAdaptationIndication.
   uint32_t adaptation_indication = 0;

@@ -19,6 +19,11 @@ absl::StatusOr<SocketAddress> SocketAddress::Parse(absl::string_view ip, uint32_
   if (port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("port ", port, " is out of range 0..65535"));
   }
+  // inet_pton reads a C string: "127.0.0.1\0anything" would pass as
+  // 127.0.0.1.
+  if (ip.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError("the address contains a NUL byte");
+  }
   SocketAddress result;
   std::string text(ip);
   if (text.find(':') == std::string::npos) {

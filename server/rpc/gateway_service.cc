@@ -168,7 +168,24 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
   void Wake() {
     std::lock_guard<std::mutex> lock(mu_);
     if (!started_) return;
+    if (writing_) {
+      // The client is not reading (its flow-control window is full) or reads
+      // slowly. sctpgw holds nothing for it but the one write in flight; once
+      // the events after that write have left the kept history the stream
+      // cannot go on without a gap, so it ends now, with the status queued
+      // behind that write, rather than whenever the client reads again.
+      if (after_ + 1 < log_.first_kept_sequence()) FinishTooSlowLocked();
+      return;
+    }
     NextLocked();
+  }
+
+  void FinishTooSlowLocked() {
+    FinishLocked(ToGrpcStatus(Error(
+        Reason::kSubscriberTooSlow,
+        absl::StrCat("the event stream fell behind the ", log_.last_sequence() - after_,
+                     " events kept; resume from a fresh state"),
+        {{"last_delivered_sequence", absl::StrCat(after_)}})));
   }
 
   void StartWriteLocked() {
@@ -187,15 +204,11 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
   void NextLocked() {
     if (finished_ || writing_) return;
     constexpr size_t kBatch = 256;
+    constexpr size_t kMaxResponseBytes = 1024 * 1024;
     std::vector<core::EventPtr> events;
     absl::Status status = log_.Read(after_, kBatch, &events);
     if (!status.ok()) {
-      // The subscriber fell behind the kept history.
-      FinishLocked(ToGrpcStatus(Error(
-          Reason::kSubscriberTooSlow,
-          absl::StrCat("the event stream fell behind the ", log_.last_sequence() - after_,
-                       " events kept; resume from a fresh state"),
-          {{"last_delivered_sequence", absl::StrCat(after_)}})));
+      FinishTooSlowLocked();  // The subscriber fell behind the kept history.
       return;
     }
     if (log_.SessionEnded(session_)) {
@@ -208,11 +221,18 @@ class EventWatcher final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
       return;
     }
     response_.Clear();
+    size_t bytes = 0;
     for (const core::EventPtr& event : events) {
+      // A response stays well below gRPC's default 4 MiB receive limit even
+      // when SEND_FAILED events carry whole messages: the rest wait for the
+      // next write.
+      if (bytes >= kMaxResponseBytes) break;
       after_ = event->sequence;
       if (event->session != session_) continue;  // Other sessions' events are not ours.
       if (endpoint_id_ != 0 && event->endpoint_id != endpoint_id_) continue;
-      ToProto(*event, response_.mutable_events()->add_events());
+      v1::Event* out = response_.mutable_events()->add_events();
+      ToProto(*event, out);
+      bytes += out->ByteSizeLong();
     }
     if (response_.has_events()) {
       StartWriteLocked();

@@ -97,7 +97,7 @@ echo "TLS: served a client trusting the CA; a client trusting another CA gave up
 # Plaintext beyond loopback: refused at start-up, unless allowed.
 status=0
 "$sctpgw" --listen "0.0.0.0:$(port_of)" >refused.log 2>&1 || status=$?
-[ "$status" -eq 2 ] || fail "plaintext on 0.0.0.0 started (status $status)"
+[ "$status" -eq 2 ] || fail "plaintext on 0.0.0.0 started (status $status): $(cat refused.log)"
 grep -q "plaintext gRPC is allowed only on loopback" refused.log || fail "no reason given: $(cat refused.log)"
 status=0
 "$sctpgw" --listen "0.0.0.0:$(port_of)" --tls-cert-file server.crt >half.log 2>&1 || status=$?

@@ -21,10 +21,14 @@ constexpr auto kStartTimeout = 60s;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SctpgwServer>> SctpgwServer::Start(
-    const std::vector<std::string>& args, const std::vector<std::string>& wrapper) {
+    const std::vector<std::string>& args, const std::vector<std::string>& wrapper,
+    const std::string& unix_socket_path) {
   static std::atomic<int> counter{0};
-  std::string path = absl::StrCat("/tmp/sctpgw-test-", getpid(), "-", counter++, ".sock");
-  unlink(path.c_str());
+  std::string path = unix_socket_path;
+  if (path.empty()) {
+    path = absl::StrCat("/tmp/sctpgw-test-", getpid(), "-", counter++, ".sock");
+    unlink(path.c_str());
+  }
   std::vector<std::string> argv = wrapper;
   argv.insert(argv.end(), {SCTPGW_BINARY, "--listen", "unix:" + path, "--log-level", "warn"});
   argv.insert(argv.end(), args.begin(), args.end());

@@ -24,9 +24,13 @@ class SctpgwServer {
   // Starts the sctpgw binary listening on a fresh unix socket, with `args`
   // added to its command line, and waits until it answers. `wrapper` runs
   // it (e.g. {"ip", "netns", "exec", name} for another network namespace;
-  // the wrapper must exec it, so that its pid is sctpgw's).
+  // the wrapper must exec it, so that its pid is sctpgw's). With
+  // `unix_socket_path`, sctpgw listens on that path instead of a fresh one,
+  // and whatever is there already (e.g. the stale socket of an instance
+  // killed with SIGKILL) is left for sctpgw to deal with.
   static absl::StatusOr<std::unique_ptr<SctpgwServer>> Start(
-      const std::vector<std::string>& args = {}, const std::vector<std::string>& wrapper = {});
+      const std::vector<std::string>& args = {}, const std::vector<std::string>& wrapper = {},
+      const std::string& unix_socket_path = "");
 
   // A stub on its own connection: each looks like a separate application.
   std::unique_ptr<v1::GatewayService::Stub> NewStub() const;

@@ -193,6 +193,23 @@ TEST_F(GatewayTest, SendValidatesEveryMessageBeforeSendingAny) {
   // StrictMock: no Send reached the stack.
 }
 
+// While sctpgw drains after Close(), a session's calls are told it is
+// stopping (UNAVAILABLE), not that their session is gone (NOT_FOUND).
+TEST_F(GatewayTest, CallsAfterCloseAreShuttingDownNotSessionNotFound) {
+  gateway_->Close();
+  auto endpoints = gateway_->ListEndpoints(session_);
+  EXPECT_EQ(ErrorReason(endpoints.status()), "SHUTTING_DOWN");
+  EXPECT_EQ(endpoints.status().code(), absl::StatusCode::kUnavailable);
+  Result<size_t> sent;
+  gateway_->Send(session_, 1, {Outbound("x")}, In(1000ms), sent.callback());
+  ASSERT_TRUE(sent.value.has_value());
+  EXPECT_EQ(ErrorReason(sent.value->status()), "SHUTTING_DOWN");
+  Result<bool> shutdown;
+  gateway_->Shutdown(session_, 1, /*abort=*/false, "", In(1000ms), shutdown.callback());
+  ASSERT_TRUE(shutdown.value.has_value());
+  EXPECT_EQ(ErrorReason(shutdown.value->status()), "SHUTTING_DOWN");
+}
+
 TEST_F(GatewayTest, SendWaitsForRoomWhenTheKernelBufferIsFull) {
   uint64_t id = Establish();
   ::testing::InSequence in_order;

@@ -50,6 +50,15 @@ TEST(SocketAddressTest, RejectsWhatIsNotANumericAddress) {
   }
 }
 
+// inet_pton stops at a NUL byte; the address text must be the whole field.
+TEST(SocketAddressTest, RejectsAnEmbeddedNulByte) {
+  for (absl::string_view bad : {absl::string_view("127.0.0.1\0evil", 14),
+                                absl::string_view("::1\0", 4), absl::string_view("\0", 1)}) {
+    auto address = SocketAddress::Parse(bad, 1);
+    EXPECT_EQ(address.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(SocketAddressTest, RejectsPortAbove65535) {
   auto address = SocketAddress::Parse("192.0.2.1", 65536);
   EXPECT_EQ(address.status().code(), absl::StatusCode::kInvalidArgument);

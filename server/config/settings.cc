@@ -95,8 +95,10 @@ const std::vector<Row>& Table() {
       {"sessions", "max_associations_per_session", "associations one session may hold",
        &Settings::max_associations_per_session, 1, 1 << 24},
       {"limits", "max_message_bytes",
-       "largest SCTP message sent or received (reassembled), bytes", &Settings::max_message_bytes,
-       1, 64 << 20},
+       "largest SCTP message sent or received (reassembled), bytes; at most 4 MiB - 64 KiB, so "
+       "that a message (also one returned in a send-failed event) fits in one gRPC message of "
+       "the default 4 MiB limit",
+       &Settings::max_message_bytes, 1, (4 << 20) - (64 << 10)},
       {"limits", "association_queue_bytes",
        "received bytes queued per association before sctpgw stops reading it",
        &Settings::association_queue_bytes, 4096, int64_t{1} << 30},

@@ -89,13 +89,6 @@ absl::Status FromKernel(const absl::Status& status, absl::string_view what) {
     case EPROTONOSUPPORT:
     case ESOCKTNOSUPPORT:
       return Error(Reason::kKernelSctpUnavailable, message, metadata);
-    case ECONNRESET:
-    case EPIPE:
-    case ENOTCONN:
-    case ESHUTDOWN:
-      // The peer aborted (or the association ended) before its COMM_LOST
-      // was read: the association is lost, not a socket failure.
-      return Error(Reason::kAssociationLost, message, metadata);
     case EMFILE:
     case ENFILE:
     case ENOMEM:

@@ -908,10 +908,26 @@ void Gateway::PumpOutbound(Association& association) {
           absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(m.payload.data()),
                                     m.payload.size()));
       if (!status.ok()) {
-        if (net::StatusErrno(status) == EAGAIN) return;  // OnWritable resumes.
+        const int error = net::StatusErrno(status);
+        if (error == EAGAIN) return;  // OnWritable resumes.
         ++counters_.send_errors;
+        std::string what = absl::StrCat("sending message ", op.next);
+        absl::Status failure;
+        if (error == ECONNRESET || error == EPIPE || error == ENOTCONN) {
+          // The peer aborted and its COMM_LOST is not read yet (the ABORT
+          // freed the send buffer first): the association is lost.
+          failure = Error(Reason::kAssociationLost, absl::StrCat(what, ": ", status.message()),
+                          {{"errno", absl::StrCat(error)}});
+        } else if (error == ESHUTDOWN) {
+          // A SHUTDOWN (the peer's, not read yet) is under way.
+          failure = Error(Reason::kAssociationNotEstablished,
+                          absl::StrCat(what, ": ", status.message()),
+                          {{"errno", absl::StrCat(error)}});
+        } else {
+          failure = FromKernel(status, what);
+        }
         // Takes the operation out of the queue too.
-        FailOperation(id, FromKernel(status, absl::StrCat("sending message ", op.next)));
+        FailOperation(id, failure);
         if (FindAssociation(association_id) == nullptr) return;
         break;
       }

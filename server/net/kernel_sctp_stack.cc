@@ -394,11 +394,17 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
 std::vector<Notification> KernelSctpStack::JoinSendFailed(Entry& entry,
                                                           Notification notification) {
   std::vector<Notification> ready;
+  auto pending = entry.failed_message.find(notification.assoc_id);
   if (notification.type != NotificationType::kSendFailed) {
+    // A message whose last fragment never came (a notification the kernel
+    // could not allocate) goes first, as it is, so that order holds.
+    if (pending != entry.failed_message.end()) {
+      ready.push_back(std::move(pending->second));
+      entry.failed_message.erase(pending);
+    }
     ready.push_back(std::move(notification));
     return ready;
   }
-  auto pending = entry.failed_message.find(notification.assoc_id);
   if (notification.first_fragment) {
     // A new message; one whose end never came is delivered as it is.
     if (pending != entry.failed_message.end()) {
@@ -412,9 +418,14 @@ std::vector<Notification> KernelSctpStack::JoinSendFailed(Entry& entry,
     }
     return ready;
   }
-  if (pending == entry.failed_message.end() ||
-      pending->second.data.size() + notification.data.size() > options_.max_message_bytes) {
-    // Its start was not seen, or it is not one of sctpgw's messages: in parts.
+  if (pending == entry.failed_message.end()) {
+    ready.push_back(std::move(notification));  // Its start was not seen.
+    return ready;
+  }
+  if (pending->second.data.size() + notification.data.size() > options_.max_message_bytes) {
+    // Not one of sctpgw's messages: delivered in parts, in order.
+    ready.push_back(std::move(pending->second));
+    entry.failed_message.erase(pending);
     ready.push_back(std::move(notification));
     return ready;
   }

@@ -977,7 +977,10 @@ TEST(ServiceFaultsLabTest, RestartOnTheSameSocketAfterSigkill) {
   auto first = SctpgwServer::Start({}, {}, path);
   ASSERT_TRUE(first.ok()) << first.status();
   Client client((*first)->target());
-  ASSERT_TRUE(client.OpenSession().ok());
+  {
+    grpc::Status opened = client.OpenSession();
+    ASSERT_TRUE(opened.ok()) << opened.error_code() << " " << opened.error_message();
+  }
   auto [before, before_port] = ListeningPeer();
   grpc::Status status = client.Associate(before_port);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -1021,7 +1024,10 @@ TEST(ServiceFaultsLabTest, RestartOnTheSameSocketAfterSigkill) {
   EXPECT_EQ(ErrorReason(status), "SESSION_NOT_FOUND") << status.error_message();
 
   // It recovers: a new session, endpoint and association, and messages flow.
-  ASSERT_TRUE(client.OpenSession().ok());
+  {
+    grpc::Status opened = client.OpenSession();
+    ASSERT_TRUE(opened.ok()) << opened.error_code() << " " << opened.error_message();
+  }
   auto [after, after_port] = ListeningPeer();
   status = client.Associate(after_port);
   ASSERT_TRUE(status.ok()) << status.error_message();

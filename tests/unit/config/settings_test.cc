@@ -80,7 +80,7 @@ TEST(SettingsTest, MistakesNameTheKeyAndTheLine) {
       {"[limits]\n\nmax_message_bytes = \"big\"\n",
        "test.toml:3: limits.max_message_bytes must be an integer"},
       {"[limits]\nmax_message_bytes = 0\n",
-       "test.toml:2: limits.max_message_bytes = 0 is outside 1..67108864"},
+       "test.toml:2: limits.max_message_bytes = 0 is outside 1..4128768"},
       {"[server]\nlisten = \"unix:/x\"\n", "test.toml:2: server.listen must be an array of strings"},
       {"[server\n", "test.toml:1: "},
   };

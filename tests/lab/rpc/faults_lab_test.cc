@@ -41,6 +41,8 @@
 namespace sctpgw {
 namespace {
 
+using testing::ErrorMetadata;
+
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using testing::App;
@@ -344,15 +346,6 @@ uint64_t LastCount(const std::string& out, const std::string& word) {
   return last;
 }
 
-std::map<std::string, std::string> ErrorMetadata(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return {};
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return {info.metadata().begin(), info.metadata().end()};
-  }
-  return {};
-}
 
 // ------------------------------------------------------- shared checks
 

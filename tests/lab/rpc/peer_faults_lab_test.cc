@@ -30,6 +30,8 @@
 namespace sctpgw {
 namespace {
 
+using testing::ErrorMetadata;
+
 using namespace std::chrono_literals;
 using testing::App;
 using testing::ErrorReason;
@@ -200,16 +202,6 @@ std::string Describe(const std::vector<v1::Event>& events) {
   return out;
 }
 
-// The metadata of the google.rpc.ErrorInfo in a status's details.
-std::map<std::string, std::string> ErrorMetadata(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return {};
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return {info.metadata().begin(), info.metadata().end()};
-  }
-  return {};
-}
 
 long long Milliseconds(std::chrono::steady_clock::duration d) {
   return static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());

@@ -18,6 +18,8 @@
 namespace sctpgw {
 namespace {
 
+using testing::ErrorMetadata;
+
 using namespace std::chrono_literals;
 using testing::App;
 using testing::ErrorReason;
@@ -34,15 +36,6 @@ using testing::Subprocess;
 
 using StreamsLabTest = testing::ServerTest;
 
-std::map<std::string, std::string> ErrorMetadata(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return {};
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return {info.metadata().begin(), info.metadata().end()};
-  }
-  return {};
-}
 
 // A Python peer listening on 127.0.0.1; returns it and its port.
 std::pair<Subprocess, uint32_t> ListeningPeer() {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,8 @@ class SctpgwServer {
 
 // The reason of the google.rpc.ErrorInfo in a status's details ("" if none).
 std::string ErrorReason(const grpc::Status& status);
+// The metadata of that google.rpc.ErrorInfo (empty if none).
+std::map<std::string, std::string> ErrorMetadata(const grpc::Status& status);
 
 // Sets a deadline `timeout` from now on `context`.
 void SetTimeout(grpc::ClientContext* context, std::chrono::milliseconds timeout);

@@ -111,8 +111,8 @@ void LogLifecycle(const sctpgw::core::Event& event) {
     return;
   }
   const char* what = n.type == sctpgw::net::NotificationType::kAssociationChange
-                         ? sctpgw::net::AssociationChangeName(n.state)
-                         : sctpgw::net::PeerAddressStateName(n.state);
+                         ? sctpgw::net::AssociationChangeName(n.association_change)
+                         : sctpgw::net::PeerAddressStateName(n.address_state);
   // The session id is a credential: only its first 8 digits are logged.
   spdlog::info("association {} {}: session {}.., endpoint {}, peer {}{}{}", event.association_id,
                what, event.session.substr(0, 8), event.endpoint_id,

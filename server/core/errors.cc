@@ -117,6 +117,11 @@ std::string ErrorReason(const absl::Status& status) {
   return payload ? std::string(*payload) : std::string();
 }
 
+bool HasReason(const absl::Status& status, Reason reason) {
+  auto payload = status.GetPayload(kReasonUrl);
+  return payload.has_value() && *payload == ReasonName(reason);
+}
+
 ErrorMetadata ErrorMetadataOf(const absl::Status& status) {
   ErrorMetadata metadata;
   status.ForEachPayload([&](absl::string_view url, const absl::Cord& value) {

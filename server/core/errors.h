@@ -60,6 +60,7 @@ void AddErrorMetadata(absl::Status* status, absl::string_view key, absl::string_
 
 // The reason and metadata attached by Error(), if any.
 std::string ErrorReason(const absl::Status& status);
+bool HasReason(const absl::Status& status, Reason reason);
 ErrorMetadata ErrorMetadataOf(const absl::Status& status);
 
 }  // namespace sctpgw::core

@@ -45,6 +45,9 @@ void EventLoop::Post(std::function<void()> task) {
     std::lock_guard<std::mutex> lock(mu_);
     posted_.push_back(std::move(task));
   }
+  // Work the loop posts to itself runs before it waits again (Run() does not
+  // block while posted work is pending): no wake-up needed.
+  if (InLoopThread()) return;
   uint64_t one = 1;
   (void)!::write(wake_.get(), &one, sizeof(one));
 }
@@ -120,11 +123,13 @@ void EventLoop::Run() {
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
   for (;;) {
+    bool pending;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
+      pending = !posted_.empty();
     }
-    int count = ::epoll_wait(epoll_.get(), events, kMaxEvents, NextTimeoutMs());
+    int count = ::epoll_wait(epoll_.get(), events, kMaxEvents, pending ? 0 : NextTimeoutMs());
     if (count < 0 && errno != EINTR) return;
     for (int i = 0; i < count; ++i) {
       int fd = events[i].data.fd;

@@ -158,7 +158,7 @@ absl::Status KernelSctpStack::Send(SocketId socket, const SendInfo& info,
 absl::Status KernelSctpStack::Shutdown(SocketId socket, sctp_assoc_t assoc_id) {
   SendInfo info;
   info.assoc_id = assoc_id;
-  info.flags = SCTP_EOF;
+  info.control = SendInfo::Control::kEndOfFile;
   return Send(socket, info, {});
 }
 
@@ -166,7 +166,7 @@ absl::Status KernelSctpStack::Abort(SocketId socket, sctp_assoc_t assoc_id,
                                     absl::string_view reason) {
   SendInfo info;
   info.assoc_id = assoc_id;
-  info.flags = SCTP_ABORT;
+  info.control = SendInfo::Control::kAbort;
   return Send(socket, info,
               absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(reason.data()),
                                         reason.size()));

@@ -8,6 +8,8 @@
 #include <unordered_map>
 
 #include "server/net/event_loop.h"
+#include "server/net/path_control.h"
+#include "server/net/sctp_socket.h"
 #include "server/net/sctp_stack.h"
 #include "server/net/sys_calls.h"
 
@@ -66,6 +68,7 @@ class KernelSctpStack final : public SctpStack {
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
   TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override;
   void CancelTimer(TimerId id) override { loop_->CancelTimer(id); }
+  bool OnRunnerThread() const override { return loop_->InLoopThread(); }
 
  private:
   struct Entry {

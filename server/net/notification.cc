@@ -1,11 +1,14 @@
 #include "server/net/notification.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>  // Before netinet/sctp.h, which needs it.
+#include <netinet/sctp.h>
 
 #include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/net/kernel_values.h"
 
 namespace sctpgw::net {
 namespace {
@@ -46,7 +49,6 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
   bytes = bytes.subspan(0, header.length);
 
   Notification n;
-  n.flags = header.flags;
   switch (header.type) {
     case SCTP_ASSOC_CHANGE: {
       sctp_assoc_change v_copy;
@@ -54,7 +56,7 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       const sctp_assoc_change* v = &v_copy;
       n.type = NotificationType::kAssociationChange;
       n.assoc_id = v->sac_assoc_id;
-      n.state = v->sac_state;
+      n.association_change = DecodeAssociationChange(v->sac_state);
       n.error = v->sac_error;
       n.outbound_streams = v->sac_outbound_streams;
       n.inbound_streams = v->sac_inbound_streams;
@@ -67,7 +69,7 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       const sctp_paddr_change* v = &v_copy;
       n.type = NotificationType::kPeerAddressChange;
       n.assoc_id = v->spc_assoc_id;
-      n.state = static_cast<uint32_t>(v->spc_state);
+      n.address_state = DecodePeerAddressState(static_cast<uint32_t>(v->spc_state));
       n.error = static_cast<uint32_t>(v->spc_error);
       sockaddr_storage storage;
       std::memcpy(&storage, &v->spc_aaddr, sizeof(storage));
@@ -96,7 +98,8 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       n.stream = v->ssf_info.sinfo_stream;
       n.ppid = ntohl(v->ssf_info.sinfo_ppid);
       n.context = v->ssf_info.sinfo_context;
-      n.send_flags = v->ssf_info.sinfo_flags;
+      n.sent = (header.flags & SCTP_DATA_SENT) != 0;
+      n.unordered = (v->ssf_info.sinfo_flags & SCTP_UNORDERED) != 0;
       n.data = Tail(bytes, sizeof(sctp_send_failed));
       return n;
     }
@@ -114,7 +117,8 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       // E = last fragment 0x01, B = first 0x02, U = unordered 0x04), not the
       // SCTP_UNORDERED... flags of the send.
       constexpr uint16_t kChunkLast = 0x01, kChunkFirst = 0x02, kChunkUnordered = 0x04;
-      n.send_flags = (v->ssfe_info.snd_flags & kChunkUnordered) != 0 ? SCTP_UNORDERED : 0;
+      n.sent = (header.flags & SCTP_DATA_SENT) != 0;
+      n.unordered = (v->ssfe_info.snd_flags & kChunkUnordered) != 0;
       n.first_fragment = (v->ssfe_info.snd_flags & kChunkFirst) != 0;
       n.last_fragment = (v->ssfe_info.snd_flags & kChunkLast) != 0;
       n.data = Tail(bytes, sizeof(sctp_send_failed_event));
@@ -143,7 +147,7 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       const sctp_pdapi_event* v = &v_copy;
       n.type = NotificationType::kPartialDelivery;
       n.assoc_id = v->pdapi_assoc_id;
-      n.state = v->pdapi_indication;
+      n.indication = v->pdapi_indication;
       n.pd_stream = v->pdapi_stream;
       n.pd_sequence = v->pdapi_seq;
       return n;
@@ -154,7 +158,7 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       const sctp_authkey_event* v = &v_copy;
       n.type = NotificationType::kAuthentication;
       n.assoc_id = v->auth_assoc_id;
-      n.state = v->auth_indication;
+      n.indication = v->auth_indication;
       n.key_number = v->auth_keynumber;
       return n;
     }
@@ -171,6 +175,7 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       if (absl::Status s = Fixed(bytes, "SCTP_STREAM_RESET_EVENT", &v_copy); !s.ok()) return s;
       const sctp_stream_reset_event* v = &v_copy;
       n.type = NotificationType::kStreamReset;
+      n.flags = header.flags;
       n.assoc_id = v->strreset_assoc_id;
       size_t count = (bytes.size() - sizeof(sctp_stream_reset_event)) / sizeof(uint16_t);
       for (size_t i = 0; i < count; ++i) {
@@ -186,6 +191,7 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       if (absl::Status s = Fixed(bytes, "SCTP_ASSOC_RESET_EVENT", &v_copy); !s.ok()) return s;
       const sctp_assoc_reset_event* v = &v_copy;
       n.type = NotificationType::kAssociationReset;
+      n.flags = header.flags;
       n.assoc_id = v->assocreset_assoc_id;
       n.local_tsn = v->assocreset_local_tsn;
       n.remote_tsn = v->assocreset_remote_tsn;
@@ -196,6 +202,7 @@ absl::StatusOr<Notification> DecodeNotification(absl::Span<const uint8_t> bytes)
       if (absl::Status s = Fixed(bytes, "SCTP_STREAM_CHANGE_EVENT", &v_copy); !s.ok()) return s;
       const sctp_stream_change_event* v = &v_copy;
       n.type = NotificationType::kStreamChange;
+      n.flags = header.flags;
       n.assoc_id = v->strchange_assoc_id;
       n.inbound_streams = v->strchange_instrms;
       n.outbound_streams = v->strchange_outstrms;
@@ -235,28 +242,30 @@ const char* NotificationTypeName(NotificationType type) {
   return "unknown";
 }
 
-const char* AssociationChangeName(uint32_t state) {
-  switch (state) {
-    case SCTP_COMM_UP: return "COMM_UP";
-    case SCTP_COMM_LOST: return "COMM_LOST";
-    case SCTP_RESTART: return "RESTART";
-    case SCTP_SHUTDOWN_COMP: return "SHUTDOWN_COMP";
-    case SCTP_CANT_STR_ASSOC: return "CANT_STR_ASSOC";
-    default: return "UNKNOWN";
+const char* AssociationChangeName(AssociationChange change) {
+  switch (change) {
+    case AssociationChange::kCommUp: return "COMM_UP";
+    case AssociationChange::kCommLost: return "COMM_LOST";
+    case AssociationChange::kRestart: return "RESTART";
+    case AssociationChange::kShutdownComplete: return "SHUTDOWN_COMP";
+    case AssociationChange::kCantStartAssociation: return "CANT_STR_ASSOC";
+    case AssociationChange::kUnknown: break;
   }
+  return "UNKNOWN";
 }
 
-const char* PeerAddressStateName(uint32_t state) {
+const char* PeerAddressStateName(PeerAddressState state) {
   switch (state) {
-    case SCTP_ADDR_AVAILABLE: return "ADDR_AVAILABLE";
-    case SCTP_ADDR_UNREACHABLE: return "ADDR_UNREACHABLE";
-    case SCTP_ADDR_REMOVED: return "ADDR_REMOVED";
-    case SCTP_ADDR_ADDED: return "ADDR_ADDED";
-    case SCTP_ADDR_MADE_PRIM: return "ADDR_MADE_PRIM";
-    case SCTP_ADDR_CONFIRMED: return "ADDR_CONFIRMED";
-    case SCTP_ADDR_POTENTIALLY_FAILED: return "ADDR_POTENTIALLY_FAILED";
-    default: return "UNKNOWN";
+    case PeerAddressState::kAvailable: return "ADDR_AVAILABLE";
+    case PeerAddressState::kUnreachable: return "ADDR_UNREACHABLE";
+    case PeerAddressState::kRemoved: return "ADDR_REMOVED";
+    case PeerAddressState::kAdded: return "ADDR_ADDED";
+    case PeerAddressState::kMadePrimary: return "ADDR_MADE_PRIM";
+    case PeerAddressState::kConfirmed: return "ADDR_CONFIRMED";
+    case PeerAddressState::kPotentiallyFailed: return "ADDR_POTENTIALLY_FAILED";
+    case PeerAddressState::kUnknown: break;
   }
+  return "UNKNOWN";
 }
 
 }  // namespace sctpgw::net

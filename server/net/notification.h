@@ -4,9 +4,6 @@
 // checked, and malformed input is an error, never a crash.
 #pragma once
 
-#include <netinet/in.h>  // Before netinet/sctp.h, which needs it.
-#include <netinet/sctp.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "server/net/sctp_types.h"
 #include "server/net/socket_address.h"
 
 namespace sctpgw::net {
@@ -33,16 +31,42 @@ enum class NotificationType {
   kStreamChange,          // SCTP_STREAM_CHANGE_EVENT
 };
 
+// SCTP_ASSOC_CHANGE's sac_state.
+enum class AssociationChange {
+  kUnknown,
+  kCommUp,
+  kCommLost,
+  kRestart,
+  kShutdownComplete,
+  kCantStartAssociation,
+};
+
+// SCTP_PEER_ADDR_CHANGE's spc_state.
+enum class PeerAddressState {
+  kUnknown,
+  kAvailable,
+  kUnreachable,
+  kRemoved,
+  kAdded,
+  kMadePrimary,
+  kConfirmed,
+  kPotentiallyFailed,
+};
+
 // One decoded notification. Which fields are meaningful depends on `type`;
 // the others stay zero or empty.
 struct Notification {
   NotificationType type = NotificationType::kAssociationChange;
-  sctp_assoc_t assoc_id = 0;
-  uint16_t flags = 0;  // sn_flags: SCTP_DATA_SENT/UNSENT, SCTP_STREAM_RESET_*, ...
+  AssocId assoc_id = 0;
+  // kStreamReset, kAssociationReset, kStreamChange: the event's flags as
+  // RFC 6458 section 6.1 numbers them (SCTP_STREAM_RESET_INCOMING_SSN, ...),
+  // passed on as they are.
+  uint16_t flags = 0;
 
-  // kAssociationChange: SCTP_COMM_UP, ...; kPeerAddressChange: SCTP_ADDR_*;
-  // kPartialDelivery: indication; kAuthentication: indication.
-  uint32_t state = 0;
+  AssociationChange association_change = AssociationChange::kUnknown;  // kAssociationChange
+  PeerAddressState address_state = PeerAddressState::kUnknown;         // kPeerAddressChange
+  // kPartialDelivery and kAuthentication: the indication, as the kernel gives it.
+  uint32_t indication = 0;
   // sac_error, spc_error, sre_error (host order), ssf_error.
   uint32_t error = 0;
 
@@ -57,7 +81,8 @@ struct Notification {
   uint16_t stream = 0;
   uint32_t ppid = 0;  // Host byte order.
   uint32_t context = 0;
-  uint16_t send_flags = 0;  // SCTP_UNORDERED, ... (normalised for both event kinds).
+  bool sent = false;        // SCTP_DATA_SENT: it was on the wire, unacknowledged.
+  bool unordered = false;   // Sent unordered (normalised for both event kinds).
   // Linux reports a fragmented message that was not sent once per DATA
   // chunk, each with its part of the payload: these say which part this is
   // (both true for a whole message). KernelSctpStack joins the parts.
@@ -93,7 +118,7 @@ const std::vector<uint16_t>& SubscribedNotificationTypes();
 // "assoc_change", "peer_addr_change", ...: for metrics and logs.
 const char* NotificationTypeName(NotificationType type);
 // "COMM_UP", "ADDR_UNREACHABLE", ...: for logs and messages.
-const char* AssociationChangeName(uint32_t state);
-const char* PeerAddressStateName(uint32_t state);
+const char* AssociationChangeName(AssociationChange change);
+const char* PeerAddressStateName(PeerAddressState state);
 
 }  // namespace sctpgw::net

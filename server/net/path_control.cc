@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/net/errno_status.h"
+#include "server/net/kernel_values.h"
 
 namespace sctpgw::net {
 namespace {
@@ -38,7 +39,7 @@ absl::StatusOr<PathInfo> PathControl::Path(sctp_assoc_t assoc_id, const SocketAd
   if (!status.ok()) return status;
   PathInfo info;
   info.address = peer;
-  info.state = raw.spinfo_state;
+  info.state = DecodePathState(raw.spinfo_state);
   info.cwnd = raw.spinfo_cwnd;
   info.srtt_ms = raw.spinfo_srtt;
   info.rto_ms = raw.spinfo_rto;

@@ -13,43 +13,10 @@
 
 #include "absl/status/statusor.h"
 #include "server/net/sctp_socket.h"
+#include "server/net/sctp_types.h"
 #include "server/net/socket_address.h"
 
 namespace sctpgw::net {
-
-// SCTP_GET_PEER_ADDR_INFO of one peer address.
-struct PathInfo {
-  SocketAddress address;
-  int32_t state = 0;  // SCTP_ACTIVE, SCTP_INACTIVE, SCTP_UNCONFIRMED, SCTP_PF.
-  uint32_t cwnd = 0;
-  uint32_t srtt_ms = 0;
-  uint32_t rto_ms = 0;
-  uint32_t mtu = 0;
-  // This path's own SCTP_PEER_ADDR_PARAMS and SCTP_PEER_ADDR_THLDS.
-  uint32_t heartbeat_interval_ms = 0;
-  bool heartbeat_enabled = false;
-  uint16_t path_max_retransmissions = 0;
-  uint16_t potentially_failed_threshold = 0;
-};
-
-// Timers and thresholds; an empty field is left as it is when setting.
-struct PathParameters {
-  // SCTP_RTOINFO, milliseconds.
-  std::optional<uint32_t> rto_initial_ms;
-  std::optional<uint32_t> rto_min_ms;
-  std::optional<uint32_t> rto_max_ms;
-  // SCTP_ASSOCINFO: retransmissions before the association fails.
-  std::optional<uint16_t> association_max_retransmissions;
-  // SCTP_PEER_ADDR_PARAMS, for every path.
-  std::optional<uint32_t> heartbeat_interval_ms;
-  std::optional<bool> heartbeat_enabled;
-  std::optional<uint16_t> path_max_retransmissions;
-  // SCTP_PEER_ADDR_THLDS: errors before a path is potentially failed.
-  std::optional<uint16_t> potentially_failed_threshold;
-  // SCTP_DELAYED_SACK.
-  std::optional<uint32_t> sack_delay_ms;
-  std::optional<uint32_t> sack_frequency;
-};
 
 class PathControl {
  public:

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/net/errno_status.h"
+#include "server/net/kernel_values.h"
 
 namespace sctpgw::net {
 
@@ -142,7 +143,7 @@ absl::StatusOr<AssociationStatus> SctpSocket::Status(sctp_assoc_t assoc_id) cons
   SysCallIntResult rc = sys_->GetSockOpt(fd(), IPPROTO_SCTP, SCTP_STATUS, &raw, &length);
   if (!rc.ok()) return ErrnoStatus(rc.error, "getsockopt(SCTP_STATUS)");
   AssociationStatus status;
-  status.state = raw.sstat_state;
+  status.state = DecodeProtocolState(raw.sstat_state);
   status.peer_rwnd = raw.sstat_rwnd;
   status.unacked_chunks = raw.sstat_unackdata;
   status.pending_chunks = raw.sstat_penddata;
@@ -154,7 +155,7 @@ absl::StatusOr<AssociationStatus> SctpSocket::Status(sctp_assoc_t assoc_id) cons
   auto address =
       SocketAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&primary), sizeof(primary));
   if (address.ok()) status.primary_address = *address;
-  status.primary_state = raw.sstat_primary.spinfo_state;
+  status.primary_state = DecodePathState(raw.sstat_primary.spinfo_state);
   status.primary_cwnd = raw.sstat_primary.spinfo_cwnd;
   status.primary_srtt_ms = raw.sstat_primary.spinfo_srtt;
   status.primary_rto_ms = raw.sstat_primary.spinfo_rto;
@@ -233,7 +234,10 @@ absl::StatusOr<size_t> SctpSocket::Send(const SendInfo& info, absl::Span<const u
   sctp_sndinfo sndinfo{};
   sndinfo.snd_sid = info.stream;
   sndinfo.snd_ppid = htonl(info.ppid);
-  sndinfo.snd_flags = static_cast<uint16_t>((info.unordered ? SCTP_UNORDERED : 0) | info.flags);
+  uint16_t flags = info.unordered ? SCTP_UNORDERED : 0;
+  if (info.control == SendInfo::Control::kEndOfFile) flags |= SCTP_EOF;
+  if (info.control == SendInfo::Control::kAbort) flags |= SCTP_ABORT;
+  sndinfo.snd_flags = flags;
   sndinfo.snd_context = info.context;
   sndinfo.snd_assoc_id = style_ == Style::kOneToMany ? info.assoc_id : 0;
   std::memcpy(CMSG_DATA(cmsg), &sndinfo, sizeof(sndinfo));

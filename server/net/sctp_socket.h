@@ -15,48 +15,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "server/net/sctp_types.h"
 #include "server/net/socket_address.h"
 #include "server/net/sys_calls.h"
 #include "server/net/unique_fd.h"
 
 namespace sctpgw::net {
-
-// SCTP_INITMSG; zero leaves the kernel's default.
-struct InitParams {
-  uint16_t num_ostreams = 0;
-  uint16_t max_instreams = 0;
-  uint16_t max_attempts = 0;
-  uint16_t max_init_timeout_ms = 0;
-};
-
-// How one message is sent.
-struct SendInfo {
-  sctp_assoc_t assoc_id = 0;   // Ignored on one-to-one sockets.
-  uint16_t stream = 0;
-  uint32_t ppid = 0;           // Host byte order; sent in network order.
-  bool unordered = false;
-  uint32_t lifetime_ms = 0;    // PR-SCTP timed reliability; 0 = fully reliable.
-  uint32_t context = 0;        // Returned in a SEND_FAILED notification.
-  uint16_t flags = 0;          // Extra snd_flags: SCTP_EOF (graceful shutdown) or SCTP_ABORT.
-};
-
-// SCTP_STATUS of one association (RFC 6458 section 8.2.1).
-struct AssociationStatus {
-  int32_t state = 0;  // SCTP_ESTABLISHED, ... (enum sctp_sstat_state).
-  uint32_t peer_rwnd = 0;
-  uint16_t unacked_chunks = 0;
-  uint16_t pending_chunks = 0;
-  uint16_t inbound_streams = 0;
-  uint16_t outbound_streams = 0;
-  uint32_t fragmentation_point = 0;
-  // The primary path.
-  SocketAddress primary_address;
-  int32_t primary_state = 0;  // SCTP_ACTIVE, ... (enum sctp_spinfo_state).
-  uint32_t primary_cwnd = 0;
-  uint32_t primary_srtt_ms = 0;
-  uint32_t primary_rto_ms = 0;
-  uint32_t primary_mtu = 0;
-};
 
 // What one recvmsg() returned.
 struct ReceiveResult {

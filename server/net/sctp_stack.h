@@ -7,9 +7,6 @@
 // thread, and every Observer callback and posted task runs there.
 #pragma once
 
-#include <netinet/in.h>  // Before netinet/sctp.h, which needs it.
-#include <netinet/sctp.h>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,16 +18,15 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "server/net/notification.h"
-#include "server/net/path_control.h"
-#include "server/net/sctp_socket.h"
+#include "server/net/sctp_types.h"
 #include "server/net/socket_address.h"
+#include "server/net/task_runner.h"
 
 namespace sctpgw::net {
 
 // Identifies a socket the stack holds: an endpoint's one-to-many socket or an
 // association peeled off onto its own socket. Never reused.
 using SocketId = uint64_t;
-using TimerId = uint64_t;
 
 struct EndpointConfig {
   // Local addresses, all with the same port (0 = the kernel picks one).
@@ -50,7 +46,7 @@ struct EndpointConfig {
 // One whole message as received (reassembled if the kernel gave it in
 // pieces).
 struct InboundMessage {
-  sctp_assoc_t assoc_id = 0;
+  AssocId assoc_id = 0;
   uint16_t stream = 0;
   uint16_t ssn = 0;
   uint32_t tsn = 0;
@@ -59,7 +55,7 @@ struct InboundMessage {
   std::string payload;
 };
 
-class SctpStack {
+class SctpStack : public TaskRunner {
  public:
   class Observer {
    public:
@@ -68,7 +64,7 @@ class SctpStack {
     virtual void OnNotification(SocketId socket, Notification notification) = 0;
     // Reading `socket` failed: a message beyond the maximum size, or a
     // socket error. Reading stops; the socket stays open until closed.
-    virtual void OnReceiveError(SocketId socket, sctp_assoc_t assoc_id, absl::Status error) = 0;
+    virtual void OnReceiveError(SocketId socket, AssocId assoc_id, absl::Status error) = 0;
     // `socket` has room again after Send() returned UNAVAILABLE.
     virtual void OnWritable(SocketId socket) = 0;
     // A socket given to CloseWhenDrained() has been read out and closed.
@@ -92,42 +88,42 @@ class SctpStack {
   virtual absl::StatusOr<size_t> MaxSendSize(SocketId endpoint) = 0;
   // sctp_connectx() from `endpoint`, with `init` for this association. Does
   // not wait: COMM_UP or CANT_STR_ASSOC arrives as a notification.
-  virtual absl::StatusOr<sctp_assoc_t> Connect(SocketId endpoint,
+  virtual absl::StatusOr<AssocId> Connect(SocketId endpoint,
                                                const std::vector<SocketAddress>& peers,
                                                const InitParams& init) = 0;
   // Moves an established association to its own socket (sctp_peeloff), so
   // that it has its own receive queue and flow control.
-  virtual absl::StatusOr<SocketId> PeelOff(SocketId endpoint, sctp_assoc_t assoc_id) = 0;
+  virtual absl::StatusOr<SocketId> PeelOff(SocketId endpoint, AssocId assoc_id) = 0;
   // Sends one whole message. UNAVAILABLE with errno EAGAIN when the socket's
   // send buffer is full (OnWritable follows).
   virtual absl::Status Send(SocketId socket, const SendInfo& info,
                             absl::Span<const uint8_t> data) = 0;
   // Starts the SHUTDOWN handshake (SCTP_EOF).
-  virtual absl::Status Shutdown(SocketId socket, sctp_assoc_t assoc_id) = 0;
+  virtual absl::Status Shutdown(SocketId socket, AssocId assoc_id) = 0;
   // Sends an ABORT carrying `reason` as a user-initiated abort cause.
-  virtual absl::Status Abort(SocketId socket, sctp_assoc_t assoc_id, absl::string_view reason) = 0;
+  virtual absl::Status Abort(SocketId socket, AssocId assoc_id, absl::string_view reason) = 0;
   // Stops (or resumes) reading `socket`: the kernel's receive window then
   // pushes back on the peer.
   virtual void PauseReading(SocketId socket, bool paused) = 0;
-  virtual absl::StatusOr<AssociationStatus> Status(SocketId socket, sctp_assoc_t assoc_id) = 0;
+  virtual absl::StatusOr<AssociationStatus> Status(SocketId socket, AssocId assoc_id) = 0;
   virtual absl::StatusOr<std::vector<SocketAddress>> LocalAddresses(SocketId socket,
-                                                                    sctp_assoc_t assoc_id) = 0;
+                                                                    AssocId assoc_id) = 0;
   virtual absl::StatusOr<std::vector<SocketAddress>> PeerAddresses(SocketId socket,
-                                                                   sctp_assoc_t assoc_id) = 0;
+                                                                   AssocId assoc_id) = 0;
   // Paths: state of one peer address, the primary, timers and thresholds.
-  virtual absl::StatusOr<PathInfo> Path(SocketId socket, sctp_assoc_t assoc_id,
+  virtual absl::StatusOr<PathInfo> Path(SocketId socket, AssocId assoc_id,
                                         const SocketAddress& peer) = 0;
-  virtual absl::Status SetPrimary(SocketId socket, sctp_assoc_t assoc_id,
+  virtual absl::Status SetPrimary(SocketId socket, AssocId assoc_id,
                                   const SocketAddress& peer) = 0;
-  virtual absl::StatusOr<PathParameters> Parameters(SocketId socket, sctp_assoc_t assoc_id) = 0;
-  virtual absl::Status SetParameters(SocketId socket, sctp_assoc_t assoc_id,
+  virtual absl::StatusOr<PathParameters> Parameters(SocketId socket, AssocId assoc_id) = 0;
+  virtual absl::Status SetParameters(SocketId socket, AssocId assoc_id,
                                      const PathParameters& parameters) = 0;
   // One path's heartbeat, retransmission and potentially-failed settings.
-  virtual absl::Status SetPathParameters(SocketId socket, sctp_assoc_t assoc_id,
+  virtual absl::Status SetPathParameters(SocketId socket, AssocId assoc_id,
                                          const SocketAddress& peer,
                                          const PathParameters& parameters) = 0;
   // Asks the peer to make `local` (an address of this side) its primary.
-  virtual absl::Status SetPeerPrimary(SocketId socket, sctp_assoc_t assoc_id,
+  virtual absl::Status SetPeerPrimary(SocketId socket, AssocId assoc_id,
                                       const SocketAddress& local) = 0;
   // Closes the socket. On an association's socket with the association still
   // up, the kernel shuts it down gracefully in the background.
@@ -138,10 +134,8 @@ class SctpStack {
   // OnClosed() follows.
   virtual void CloseWhenDrained(SocketId socket) = 0;
 
-  // Safe from any thread: runs `task` on the stack's thread.
-  virtual void Post(std::function<void()> task) = 0;
-  virtual TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) = 0;
-  virtual void CancelTimer(TimerId id) = 0;
+  // Post(), StartTimer() and CancelTimer() (TaskRunner) run on the stack's
+  // thread.
 };
 
 }  // namespace sctpgw::net

@@ -217,9 +217,8 @@ absl::StatusOr<core::ReceiveSpec> ToReceiveSpec(const v1::ReceiveRequest& reques
                      {{"field", "endpoint_id"}});
       }
       break;
-    default:
-      return Error(Reason::kInvalidArgument,
-                   "receive needs association_id or endpoint_id", {{"field", "target"}});
+    case v1::ReceiveRequest::TARGET_NOT_SET:
+      break;  // The core says which target is missing.
   }
   spec.max_messages = request.max_messages();
   spec.max_bytes = request.max_bytes();
@@ -228,14 +227,62 @@ absl::StatusOr<core::ReceiveSpec> ToReceiveSpec(const v1::ReceiveRequest& reques
 
 namespace {
 
-v1::PathState ToPathState(int32_t state) {
+v1::PathState ToPathState(net::PathState state) {
   switch (state) {
-    case SCTP_ACTIVE: return v1::PATH_STATE_ACTIVE;
-    case SCTP_INACTIVE: return v1::PATH_STATE_INACTIVE;
-    case SCTP_UNCONFIRMED: return v1::PATH_STATE_UNCONFIRMED;
-    case SCTP_PF: return v1::PATH_STATE_POTENTIALLY_FAILED;
-    default: return v1::PATH_STATE_UNSPECIFIED;
+    case net::PathState::kActive: return v1::PATH_STATE_ACTIVE;
+    case net::PathState::kInactive: return v1::PATH_STATE_INACTIVE;
+    case net::PathState::kUnconfirmed: return v1::PATH_STATE_UNCONFIRMED;
+    case net::PathState::kPotentiallyFailed: return v1::PATH_STATE_POTENTIALLY_FAILED;
+    case net::PathState::kUnknown: break;
   }
+  return v1::PATH_STATE_UNSPECIFIED;
+}
+
+v1::KernelAssociationState ToKernelState(net::ProtocolState state) {
+  switch (state) {
+    case net::ProtocolState::kClosed: return v1::KERNEL_ASSOCIATION_STATE_CLOSED;
+    case net::ProtocolState::kCookieWait: return v1::KERNEL_ASSOCIATION_STATE_COOKIE_WAIT;
+    case net::ProtocolState::kCookieEchoed: return v1::KERNEL_ASSOCIATION_STATE_COOKIE_ECHOED;
+    case net::ProtocolState::kEstablished: return v1::KERNEL_ASSOCIATION_STATE_ESTABLISHED;
+    case net::ProtocolState::kShutdownPending:
+      return v1::KERNEL_ASSOCIATION_STATE_SHUTDOWN_PENDING;
+    case net::ProtocolState::kShutdownSent: return v1::KERNEL_ASSOCIATION_STATE_SHUTDOWN_SENT;
+    case net::ProtocolState::kShutdownReceived:
+      return v1::KERNEL_ASSOCIATION_STATE_SHUTDOWN_RECEIVED;
+    case net::ProtocolState::kShutdownAckSent:
+      return v1::KERNEL_ASSOCIATION_STATE_SHUTDOWN_ACK_SENT;
+    case net::ProtocolState::kUnknown: break;
+  }
+  return v1::KERNEL_ASSOCIATION_STATE_UNSPECIFIED;
+}
+
+v1::AssociationChangeType ToChangeType(net::AssociationChange change) {
+  switch (change) {
+    case net::AssociationChange::kCommUp: return v1::ASSOCIATION_CHANGE_TYPE_COMM_UP;
+    case net::AssociationChange::kCommLost: return v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST;
+    case net::AssociationChange::kRestart: return v1::ASSOCIATION_CHANGE_TYPE_RESTART;
+    case net::AssociationChange::kShutdownComplete:
+      return v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP;
+    case net::AssociationChange::kCantStartAssociation:
+      return v1::ASSOCIATION_CHANGE_TYPE_CANT_STR_ASSOC;
+    case net::AssociationChange::kUnknown: break;
+  }
+  return v1::ASSOCIATION_CHANGE_TYPE_UNSPECIFIED;
+}
+
+v1::PeerAddressChangeType ToChangeType(net::PeerAddressState state) {
+  switch (state) {
+    case net::PeerAddressState::kAvailable: return v1::PEER_ADDRESS_CHANGE_TYPE_AVAILABLE;
+    case net::PeerAddressState::kUnreachable: return v1::PEER_ADDRESS_CHANGE_TYPE_UNREACHABLE;
+    case net::PeerAddressState::kRemoved: return v1::PEER_ADDRESS_CHANGE_TYPE_REMOVED;
+    case net::PeerAddressState::kAdded: return v1::PEER_ADDRESS_CHANGE_TYPE_ADDED;
+    case net::PeerAddressState::kMadePrimary: return v1::PEER_ADDRESS_CHANGE_TYPE_MADE_PRIMARY;
+    case net::PeerAddressState::kConfirmed: return v1::PEER_ADDRESS_CHANGE_TYPE_CONFIRMED;
+    case net::PeerAddressState::kPotentiallyFailed:
+      return v1::PEER_ADDRESS_CHANGE_TYPE_POTENTIALLY_FAILED;
+    case net::PeerAddressState::kUnknown: break;
+  }
+  return v1::PEER_ADDRESS_CHANGE_TYPE_UNSPECIFIED;
 }
 
 }  // namespace
@@ -277,10 +324,17 @@ void ToProto(const core::AssociationInfo& info, v1::Association* out) {
   out->set_waiting_receives(static_cast<uint32_t>(info.waiting_receives));
 }
 
-void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {
-  if (status.state >= 1 && status.state <= 8) {
-    out->set_state(static_cast<v1::KernelAssociationState>(status.state));
+void ToProto(const core::AssociationDescription& description, v1::GetAssociationResponse* out) {
+  ToProto(description.association, out->mutable_association());
+  if (description.status.has_value()) ToProto(*description.status, out->mutable_status());
+  for (const net::PathInfo& path : description.paths) ToProto(path, out->add_paths());
+  if (description.parameters.has_value()) {
+    ToProto(*description.parameters, out->mutable_path_parameters());
   }
+}
+
+void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {
+  out->set_state(ToKernelState(status.state));
   out->set_peer_rwnd(status.peer_rwnd);
   out->set_unacked_chunks(status.unacked_chunks);
   out->set_pending_chunks(status.pending_chunks);
@@ -366,18 +420,7 @@ void ToProto(const core::Event& event, v1::Event* out) {
   switch (n.type) {
     case net::NotificationType::kAssociationChange: {
       auto* change = out->mutable_association_change();
-      switch (n.state) {
-        case SCTP_COMM_UP: change->set_type(v1::ASSOCIATION_CHANGE_TYPE_COMM_UP); break;
-        case SCTP_COMM_LOST: change->set_type(v1::ASSOCIATION_CHANGE_TYPE_COMM_LOST); break;
-        case SCTP_RESTART: change->set_type(v1::ASSOCIATION_CHANGE_TYPE_RESTART); break;
-        case SCTP_SHUTDOWN_COMP:
-          change->set_type(v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP);
-          break;
-        case SCTP_CANT_STR_ASSOC:
-          change->set_type(v1::ASSOCIATION_CHANGE_TYPE_CANT_STR_ASSOC);
-          break;
-        default: break;
-      }
+      change->set_type(ToChangeType(n.association_change));
       change->set_error(n.error);
       change->set_outbound_streams(n.outbound_streams);
       change->set_inbound_streams(n.inbound_streams);
@@ -387,9 +430,7 @@ void ToProto(const core::Event& event, v1::Event* out) {
     case net::NotificationType::kPeerAddressChange: {
       auto* change = out->mutable_peer_address_change();
       if (n.address) ToProto(*n.address, change->mutable_address());
-      if (n.state <= SCTP_ADDR_POTENTIALLY_FAILED) {
-        change->set_type(static_cast<v1::PeerAddressChangeType>(n.state + 1));
-      }
+      change->set_type(ToChangeType(n.address_state));
       change->set_error(n.error);
       break;
     }
@@ -401,12 +442,12 @@ void ToProto(const core::Event& event, v1::Event* out) {
     }
     case net::NotificationType::kSendFailed: {
       auto* failed = out->mutable_send_failed();
-      failed->set_sent((n.flags & SCTP_DATA_SENT) != 0);
+      failed->set_sent(n.sent);
       failed->set_error(n.error);
       failed->set_stream(n.stream);
       failed->set_ppid(n.ppid);
       failed->set_context(n.context);
-      failed->set_unordered((n.send_flags & SCTP_UNORDERED) != 0);
+      failed->set_unordered(n.unordered);
       failed->set_payload(n.data);
       break;
     }
@@ -418,14 +459,14 @@ void ToProto(const core::Event& event, v1::Event* out) {
       break;
     case net::NotificationType::kPartialDelivery: {
       auto* pd = out->mutable_partial_delivery();
-      pd->set_indication(n.state);
+      pd->set_indication(n.indication);
       pd->set_stream(n.pd_stream);
       pd->set_sequence(n.pd_sequence);
       break;
     }
     case net::NotificationType::kAuthentication: {
       auto* auth = out->mutable_authentication();
-      auth->set_indication(n.state);
+      auth->set_indication(n.indication);
       auth->set_key_number(n.key_number);
       break;
     }
@@ -466,12 +507,12 @@ absl::StatusOr<uint64_t> ParsePageToken(const std::string& token) {
 }
 
 absl::StatusOr<int> PageSize(int requested) {
-  if (requested < 0 || requested > 1000) {
+  if (requested < 0 || requested > kMaxPageSize) {
     return Error(Reason::kInvalidArgument,
-                 absl::StrCat("page_size ", requested, " is outside 0..1000"),
+                 absl::StrCat("page_size ", requested, " is outside 0..", kMaxPageSize),
                  {{"field", "page_size"}});
   }
-  return requested == 0 ? 100 : requested;
+  return requested == 0 ? kDefaultPageSize : requested;
 }
 
 core::Deadline ToDeadline(std::chrono::system_clock::time_point deadline) {
@@ -479,7 +520,6 @@ core::Deadline ToDeadline(std::chrono::system_clock::time_point deadline) {
   auto steady_now = std::chrono::steady_clock::now();
   if (deadline <= system_now) return steady_now;
   auto left = deadline - system_now;
-  constexpr auto kNoDeadlineCap = std::chrono::hours(24 * 30);
   if (left > kNoDeadlineCap) left = kNoDeadlineCap;
   return steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
 }

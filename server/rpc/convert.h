@@ -6,13 +6,10 @@
 #include "absl/status/statusor.h"
 #include "sctpgw/v1/gateway_service.pb.h"
 #include "server/core/event_log.h"
-#include "server/core/gateway.h"
+#include "server/core/gateway_types.h"
+#include "server/rpc/limits.h"
 
 namespace sctpgw::rpc {
-
-// Named request limits.
-inline constexpr int kMaxAddressesPerRequest = 64;
-inline constexpr size_t kMaxAbortReasonBytes = 256;
 
 absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest& request);
 // Numeric addresses from `field` (may be empty), port 0.
@@ -30,6 +27,7 @@ absl::Status CheckPerPathParameters(const v1::PathParameters& parameters, absl::
 
 void ToProto(const core::EndpointInfo& info, v1::Endpoint* out);
 void ToProto(const core::AssociationInfo& info, v1::Association* out);
+void ToProto(const core::AssociationDescription& description, v1::GetAssociationResponse* out);
 void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out);
 void ToProto(const net::PathInfo& path, v1::PeerPath* out);
 void ToProto(const net::PathParameters& parameters, v1::PathParameters* out);
@@ -37,8 +35,8 @@ void ToProto(const net::PathParameters& parameters, v1::PathParameters* out);
 void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out);
 void ToProto(const core::Event& event, v1::Event* out);
 
-// A call's gRPC deadline on the core's clock; without one (or beyond 30
-// days) 30 days: a long-poll, not a leak.
+// A call's gRPC deadline on the core's clock; without one (or beyond
+// kNoDeadlineCap) kNoDeadlineCap.
 core::Deadline ToDeadline(std::chrono::system_clock::time_point deadline);
 
 // page_token <-> the last id of the previous page.

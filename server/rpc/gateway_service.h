@@ -1,67 +1,21 @@
-// GatewayService over the gRPC callback API. Handlers never block: each
-// request is converted, handed to the core on its thread, and finished from
-// there when the core completes it. Cancellation (client cancel, deadline,
-// disconnect) cancels the core operation.
+// GatewayService over the gRPC callback API. Each handler only maps: the
+// request is converted and checked (convert.h), handed to the core on its
+// thread, and the call is finished from there when the core answers
+// (unary_call.h). Cancellation (client cancel, deadline, disconnect) cancels
+// the core operation. The streams have a file each: event_stream,
+// send_stream, receive_stream.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <set>
 
 #include "sctpgw/v1/gateway_service.grpc.pb.h"
 #include "server/core/gateway.h"
+#include "server/rpc/call_count.h"
+#include "server/rpc/send_stream.h"
 
 namespace sctpgw::rpc {
-
-// Counts the calls in progress, so that a stopping service waits for them
-// and not for idle connections.
-class CallCount {
- public:
-  // Held by each call from its start to its end.
-  class Hold {
-   public:
-    explicit Hold(CallCount& count) : count_(count) { count_.Add(1); }
-    ~Hold() { count_.Add(-1); }
-    Hold(const Hold&) = delete;
-    Hold& operator=(const Hold&) = delete;
-
-   private:
-    CallCount& count_;
-  };
-
-  // Waits until no call is in progress or `deadline` passes; true if none is.
-  bool WaitForNone(std::chrono::system_clock::time_point deadline);
-
- private:
-  void Add(int delta);
-  std::mutex mu_;
-  std::condition_variable none_;
-  int calls_ = 0;
-};
-
-class SendStreamer;
-
-// The SendStream calls open now, so that a stopping service can end the idle
-// ones (they wait on their client, not on the core).
-class SendStreams {
- public:
-  // False once stopping: the call is refused.
-  bool Add(SendStreamer* stream);
-  void Remove(SendStreamer* stream);
-  void StopAll();
-  // Has every stream acknowledge what it has done.
-  void Tick();
-
- private:
-  template <typename F>
-  void ForEach(bool stop, F f);
-  std::mutex mu_;
-  std::set<SendStreamer*> live_;
-  bool stopping_ = false;
-};
 
 class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
  public:
@@ -113,7 +67,6 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerUnaryReactor* ConfigurePaths(grpc::CallbackServerContext* context,
                                            const v1::ConfigurePathsRequest* request,
                                            v1::ConfigurePathsResponse* response) override;
-  // The streaming data path (data_streams.cc).
   grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse>* SendStream(
       grpc::CallbackServerContext* context) override;
   grpc::ServerWriteReactor<v1::ReceiveResponse>* ReceiveStream(
@@ -139,12 +92,5 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   CallCount calls_;
   SendStreams send_streams_;
 };
-
-// The identity the transport proved for the caller: a verified client
-// certificate's (mutual TLS), "uid:N" for a unix client (SO_PEERCRED), ""
-// otherwise.
-std::string PeerIdentity(const grpc::ServerContextBase* context);
-// The core's name for the session `id` as this caller sees it.
-std::string Key(const grpc::ServerContextBase* context, const std::string& id);
 
 }  // namespace sctpgw::rpc

@@ -25,11 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The names used in logs and metrics exist for whatever was decoded.
   if (sctpgw::net::NotificationTypeName(decoded->type) == nullptr) std::abort();
   if (decoded->type == NotificationType::kAssociationChange &&
-      sctpgw::net::AssociationChangeName(decoded->state) == nullptr) {
+      sctpgw::net::AssociationChangeName(decoded->association_change) == nullptr) {
     std::abort();
   }
   if (decoded->type == NotificationType::kPeerAddressChange &&
-      sctpgw::net::PeerAddressStateName(decoded->state) == nullptr) {
+      sctpgw::net::PeerAddressStateName(decoded->address_state) == nullptr) {
     std::abort();
   }
   if (decoded->address.has_value()) (void)decoded->address->ToString();

@@ -1,10 +1,13 @@
 // gmock of the kernel SCTP stack the core drives, for unit tests of the core.
-// Timers run on a manual clock (AdvanceTime) and posted tasks at once, so
-// tests are deterministic and never sleep.
+// Timers run on a manual clock (AdvanceTime) and posted tasks when the test
+// runs them (RunPosted; AdvanceTime runs them too), so tests are
+// deterministic and never sleep, and a completion that ran inside the call
+// that started it would show.
 #pragma once
 
 #include <gmock/gmock.h>
 
+#include <deque>
 #include <map>
 
 #include "server/net/sctp_stack.h"
@@ -23,42 +26,52 @@ class MockSctpStack : public SctpStack {
               (SocketId endpoint, const std::vector<SocketAddress>& add,
                const std::vector<SocketAddress>& remove),
               (override));
-  MOCK_METHOD(absl::StatusOr<sctp_assoc_t>, Connect,
+  MOCK_METHOD(absl::StatusOr<AssocId>, Connect,
               (SocketId endpoint, const std::vector<SocketAddress>& peers, const InitParams& init),
               (override));
-  MOCK_METHOD(absl::StatusOr<SocketId>, PeelOff, (SocketId endpoint, sctp_assoc_t assoc_id),
+  MOCK_METHOD(absl::StatusOr<SocketId>, PeelOff, (SocketId endpoint, AssocId assoc_id),
               (override));
   MOCK_METHOD(absl::Status, Send,
               (SocketId socket, const SendInfo& info, absl::Span<const uint8_t> data), (override));
-  MOCK_METHOD(absl::Status, Shutdown, (SocketId socket, sctp_assoc_t assoc_id), (override));
+  MOCK_METHOD(absl::Status, Shutdown, (SocketId socket, AssocId assoc_id), (override));
   MOCK_METHOD(absl::Status, Abort,
-              (SocketId socket, sctp_assoc_t assoc_id, absl::string_view reason), (override));
+              (SocketId socket, AssocId assoc_id, absl::string_view reason), (override));
   MOCK_METHOD(void, PauseReading, (SocketId socket, bool paused), (override));
-  MOCK_METHOD(absl::StatusOr<AssociationStatus>, Status, (SocketId socket, sctp_assoc_t assoc_id),
+  MOCK_METHOD(absl::StatusOr<AssociationStatus>, Status, (SocketId socket, AssocId assoc_id),
               (override));
   MOCK_METHOD(absl::StatusOr<std::vector<SocketAddress>>, LocalAddresses,
-              (SocketId socket, sctp_assoc_t assoc_id), (override));
+              (SocketId socket, AssocId assoc_id), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<SocketAddress>>, PeerAddresses,
-              (SocketId socket, sctp_assoc_t assoc_id), (override));
+              (SocketId socket, AssocId assoc_id), (override));
   MOCK_METHOD(absl::StatusOr<PathInfo>, Path,
-              (SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& peer), (override));
+              (SocketId socket, AssocId assoc_id, const SocketAddress& peer), (override));
   MOCK_METHOD(absl::Status, SetPrimary,
-              (SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& peer), (override));
-  MOCK_METHOD(absl::StatusOr<PathParameters>, Parameters, (SocketId socket, sctp_assoc_t assoc_id),
+              (SocketId socket, AssocId assoc_id, const SocketAddress& peer), (override));
+  MOCK_METHOD(absl::StatusOr<PathParameters>, Parameters, (SocketId socket, AssocId assoc_id),
               (override));
   MOCK_METHOD(absl::Status, SetParameters,
-              (SocketId socket, sctp_assoc_t assoc_id, const PathParameters& parameters),
+              (SocketId socket, AssocId assoc_id, const PathParameters& parameters),
               (override));
   MOCK_METHOD(absl::Status, SetPathParameters,
-              (SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& peer,
+              (SocketId socket, AssocId assoc_id, const SocketAddress& peer,
                const PathParameters& parameters),
               (override));
   MOCK_METHOD(absl::Status, SetPeerPrimary,
-              (SocketId socket, sctp_assoc_t assoc_id, const SocketAddress& local), (override));
+              (SocketId socket, AssocId assoc_id, const SocketAddress& local), (override));
   MOCK_METHOD(void, Close, (SocketId socket), (override));
   MOCK_METHOD(void, CloseWhenDrained, (SocketId socket), (override));
 
-  void Post(std::function<void()> task) override { task(); }
+  void Post(std::function<void()> task) override { posted_.push_back(std::move(task)); }
+  bool OnRunnerThread() const override { return true; }
+  // Runs the posted tasks, and those they post, until none is left.
+  void RunPosted() {
+    while (!posted_.empty()) {
+      std::function<void()> task = std::move(posted_.front());
+      posted_.pop_front();
+      task();
+    }
+  }
+  size_t posted_tasks() const { return posted_.size(); }
   TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override {
     TimerId id = next_timer_++;
     timers_.emplace(id, Timer{now_ + delay, std::move(task)});
@@ -70,17 +83,19 @@ class MockSctpStack : public SctpStack {
   void AdvanceTime(std::chrono::milliseconds by) {
     now_ += by;
     for (;;) {
+      RunPosted();
       auto due = timers_.end();
       for (auto it = timers_.begin(); it != timers_.end(); ++it) {
         if (it->second.due <= now_ && (due == timers_.end() || it->second.due < due->second.due)) {
           due = it;
         }
       }
-      if (due == timers_.end()) return;
+      if (due == timers_.end()) break;
       std::function<void()> task = std::move(due->second.task);
       timers_.erase(due);
       task();
     }
+    RunPosted();
   }
   size_t pending_timers() const { return timers_.size(); }
 
@@ -92,6 +107,7 @@ class MockSctpStack : public SctpStack {
   Observer* observer_ = nullptr;
   std::chrono::milliseconds now_{0};
   std::map<TimerId, Timer> timers_;
+  std::deque<std::function<void()>> posted_;
   TimerId next_timer_ = 1;
 };
 

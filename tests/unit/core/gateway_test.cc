@@ -20,17 +20,17 @@ using ::testing::StrictMock;
 
 constexpr net::SocketId kEndpointSocket = 100;
 constexpr net::SocketId kAssociationSocket = 200;
-constexpr sctp_assoc_t kKernelAssoc = 7;
+constexpr net::AssocId kKernelAssoc = 7;
 
 net::SocketAddress Address(const char* ip, uint16_t port) {
   return *net::SocketAddress::Parse(ip, port);
 }
 
-net::Notification AssocChange(uint16_t state, sctp_assoc_t assoc = kKernelAssoc) {
+net::Notification AssocChange(net::AssociationChange change, net::AssocId assoc = kKernelAssoc) {
   net::Notification n;
   n.type = net::NotificationType::kAssociationChange;
   n.assoc_id = assoc;
-  n.state = state;
+  n.association_change = change;
   n.outbound_streams = 4;
   n.inbound_streams = 4;
   return n;
@@ -104,6 +104,7 @@ class GatewayTest : public ::testing::Test {
     spec.endpoint_id = endpoint;
     spec.peers = {Address("198.51.100.9", 2905)};
     gateway_->Associate(session_, spec, In(deadline), result->callback());
+    stack_.RunPosted();
     EXPECT_FALSE(result->value.has_value());
   }
 
@@ -112,7 +113,8 @@ class GatewayTest : public ::testing::Test {
     Result<AssociationInfo> result;
     StartAssociate(&result, 5000ms);
     ExpectPeelOff();
-    stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
+    stack_.observer()->OnNotification(kEndpointSocket, AssocChange(net::AssociationChange::kCommUp));
+    stack_.RunPosted();
     EXPECT_TRUE(result.value.has_value() && result.value->ok());
     return (*result.value)->id;
   }
@@ -128,7 +130,8 @@ TEST_F(GatewayTest, AssociateCompletesOnCommUpWithPeeledSocketAndEvent) {
   StartAssociate(&result, 5000ms);
 
   ExpectPeelOff();
-  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(net::AssociationChange::kCommUp));
+  stack_.RunPosted();
   ASSERT_TRUE(result.value.has_value());
   ASSERT_TRUE(result.value->ok()) << result.value->status();
   const AssociationInfo& info = **result.value;
@@ -154,14 +157,16 @@ TEST_F(GatewayTest, AssociateDeadlineAbortsTheHalfOpenAssociation) {
   EXPECT_EQ(result.value->status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(gateway_->ListAssociations(session_, 0)->empty());
   // The notification the kernel gives for the aborted attempt is dropped.
-  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_CANT_STR_ASSOC));
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(net::AssociationChange::kCantStartAssociation));
+  stack_.RunPosted();
   EXPECT_TRUE(gateway_->ListAssociations(session_, 0)->empty());
 }
 
 TEST_F(GatewayTest, AssociateRefusedFailsWithAssociateFailed) {
   Result<AssociationInfo> result;
   StartAssociate(&result, 5000ms);
-  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_CANT_STR_ASSOC));
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(net::AssociationChange::kCantStartAssociation));
+  stack_.RunPosted();
   ASSERT_TRUE(result.value.has_value());
   EXPECT_EQ(result.value->status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ErrorReason(result.value->status()), "ASSOCIATE_FAILED");
@@ -184,11 +189,13 @@ TEST_F(GatewayTest, SendValidatesEveryMessageBeforeSendingAny) {
   for (const Case& c : cases) {
     Result<size_t> result;
     gateway_->Send(session_, id, c.messages, In(1000ms), result.callback());
+    stack_.RunPosted();
     ASSERT_TRUE(result.value.has_value());
     EXPECT_EQ(ErrorReason(result.value->status()), c.reason);
   }
   Result<size_t> unknown;
   gateway_->Send(session_, 999, {Outbound("x")}, In(1000ms), unknown.callback());
+  stack_.RunPosted();
   EXPECT_EQ(unknown.value->status().code(), absl::StatusCode::kNotFound);
   // StrictMock: no Send reached the stack.
 }
@@ -197,17 +204,46 @@ TEST_F(GatewayTest, SendValidatesEveryMessageBeforeSendingAny) {
 // stopping (UNAVAILABLE), not that their session is gone (NOT_FOUND).
 TEST_F(GatewayTest, CallsAfterCloseAreShuttingDownNotSessionNotFound) {
   gateway_->Close();
+  stack_.RunPosted();
   auto endpoints = gateway_->ListEndpoints(session_);
   EXPECT_EQ(ErrorReason(endpoints.status()), "SHUTTING_DOWN");
   EXPECT_EQ(endpoints.status().code(), absl::StatusCode::kUnavailable);
   Result<size_t> sent;
   gateway_->Send(session_, 1, {Outbound("x")}, In(1000ms), sent.callback());
+  stack_.RunPosted();
   ASSERT_TRUE(sent.value.has_value());
   EXPECT_EQ(ErrorReason(sent.value->status()), "SHUTTING_DOWN");
   Result<bool> shutdown;
   gateway_->Shutdown(session_, 1, /*abort=*/false, "", In(1000ms), shutdown.callback());
+  stack_.RunPosted();
   ASSERT_TRUE(shutdown.value.has_value());
   EXPECT_EQ(ErrorReason(shutdown.value->status()), "SHUTTING_DOWN");
+}
+
+// A completion never runs inside the call that started it, not even one
+// that is ready at once: callers need no defence against re-entry.
+TEST_F(GatewayTest, CompletionsNeverRunInsideTheCallThatStartedThem) {
+  uint64_t id = Establish();
+  Result<size_t> invalid;
+  gateway_->Send(session_, id, {}, In(1000ms), invalid.callback());
+  EXPECT_FALSE(invalid.value.has_value());
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("queued"));
+  ReceiveSpec spec;
+  spec.association_id = id;
+  Result<std::vector<ReceivedMessage>> ready;
+  gateway_->Receive(session_, spec, In(1000ms), ready.callback());
+  EXPECT_FALSE(ready.value.has_value());
+  EXPECT_CALL(stack_, Send(kAssociationSocket, _, _)).WillOnce(Return(absl::OkStatus()));
+  Result<size_t> sent;
+  gateway_->Send(session_, id, {Outbound("x")}, In(1000ms), sent.callback());
+  EXPECT_FALSE(sent.value.has_value());
+  stack_.RunPosted();
+  ASSERT_TRUE(invalid.value.has_value());
+  EXPECT_EQ(ErrorReason(invalid.value->status()), "INVALID_ARGUMENT");
+  ASSERT_TRUE(ready.value.has_value() && ready.value->ok());
+  EXPECT_EQ((**ready.value)[0].message.payload, "queued");
+  ASSERT_TRUE(sent.value.has_value() && sent.value->ok());
+  EXPECT_EQ(**sent.value, 1u);
 }
 
 TEST_F(GatewayTest, SendWaitsForRoomWhenTheKernelBufferIsFull) {
@@ -218,10 +254,12 @@ TEST_F(GatewayTest, SendWaitsForRoomWhenTheKernelBufferIsFull) {
       .WillOnce(Return(net::ErrnoStatus(EAGAIN, "sendmsg")));
   Result<size_t> result;
   gateway_->Send(session_, id, {Outbound("one"), Outbound("two")}, In(5000ms), result.callback());
+  stack_.RunPosted();
   EXPECT_FALSE(result.value.has_value());
 
   EXPECT_CALL(stack_, Send(kAssociationSocket, _, _)).WillOnce(Return(absl::OkStatus()));
   stack_.observer()->OnWritable(kAssociationSocket);
+  stack_.RunPosted();
   ASSERT_TRUE(result.value.has_value());
   ASSERT_TRUE(result.value->ok());
   EXPECT_EQ(**result.value, 2u);
@@ -236,12 +274,14 @@ TEST_F(GatewayTest, SendDeadlineSaysHowManyWereAccepted) {
   Result<size_t> result;
   gateway_->Send(session_, id, {Outbound("one"), Outbound("two"), Outbound("three")}, In(1000ms),
                  result.callback());
+  stack_.RunPosted();
   stack_.AdvanceTime(1000ms);
   ASSERT_TRUE(result.value.has_value());
   EXPECT_EQ(result.value->status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(ErrorMetadataOf(result.value->status())["accepted_messages"], "1");
   // The withdrawn messages are not sent when room comes back.
   stack_.observer()->OnWritable(kAssociationSocket);
+  stack_.RunPosted();
 }
 
 TEST_F(GatewayTest, ReceiveWaitsThenCompletesAndDeadlineLosesNothing) {
@@ -250,14 +290,17 @@ TEST_F(GatewayTest, ReceiveWaitsThenCompletesAndDeadlineLosesNothing) {
   spec.association_id = id;
   Result<std::vector<ReceivedMessage>> timed_out;
   gateway_->Receive(session_, spec, In(1000ms), timed_out.callback());
+  stack_.RunPosted();
   stack_.AdvanceTime(1000ms);
   ASSERT_TRUE(timed_out.value.has_value());
   EXPECT_EQ(timed_out.value->status().code(), absl::StatusCode::kDeadlineExceeded);
 
   Result<std::vector<ReceivedMessage>> waiting;
   gateway_->Receive(session_, spec, In(5000ms), waiting.callback());
+  stack_.RunPosted();
   EXPECT_FALSE(waiting.value.has_value());
   stack_.observer()->OnMessage(kAssociationSocket, Inbound("hello", 2));
+  stack_.RunPosted();
   ASSERT_TRUE(waiting.value.has_value());
   ASSERT_TRUE(waiting.value->ok());
   ASSERT_EQ((*waiting.value)->size(), 1u);
@@ -271,6 +314,7 @@ TEST_F(GatewayTest, FullQueueStopsReadingUntilDrained) {
   EXPECT_CALL(stack_, PauseReading(kAssociationSocket, true));
   for (int i = 0; i < 3; ++i) {
     stack_.observer()->OnMessage(kAssociationSocket, Inbound(std::string(40, 'a' + i)));
+    stack_.RunPosted();
   }
   EXPECT_EQ(gateway_->GetAssociation(session_, id)->queued_bytes, 120u);
 
@@ -280,6 +324,7 @@ TEST_F(GatewayTest, FullQueueStopsReadingUntilDrained) {
   spec.max_messages = 2;
   Result<std::vector<ReceivedMessage>> result;
   gateway_->Receive(session_, spec, In(1000ms), result.callback());
+  stack_.RunPosted();
   ASSERT_TRUE(result.value->ok());
   ASSERT_EQ((*result.value)->size(), 2u);
   EXPECT_EQ((**result.value)[0].message.payload[0], 'a');
@@ -292,31 +337,37 @@ TEST_F(GatewayTest, GracefulShutdownCompletesOnShutdownComp) {
   EXPECT_CALL(stack_, Shutdown(kAssociationSocket, kKernelAssoc)).WillOnce(Return(absl::OkStatus()));
   Result<bool> result;
   gateway_->Shutdown(session_, id, /*abort=*/false, "", In(5000ms), result.callback());
+  stack_.RunPosted();
   EXPECT_FALSE(result.value.has_value());
   EXPECT_EQ(gateway_->GetAssociation(session_, id)->state, AssociationState::kShuttingDown);
 
   EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
-  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_SHUTDOWN_COMP));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(net::AssociationChange::kShutdownComplete));
+  stack_.RunPosted();
   ASSERT_TRUE(result.value.has_value());
   EXPECT_TRUE(result.value->ok());
   EXPECT_TRUE(gateway_->ListAssociations(session_, 0)->empty());
   // A late call names an association that has ended.
   Result<size_t> late;
   gateway_->Send(session_, id, {Outbound("x")}, In(1000ms), late.callback());
+  stack_.RunPosted();
   EXPECT_EQ(ErrorReason(late.value->status()), "ASSOCIATION_CLOSED");
 }
 
 TEST_F(GatewayTest, MessagesQueuedWhenTheAssociationEndsCanStillBeRead) {
   uint64_t id = Establish();
   stack_.observer()->OnMessage(kAssociationSocket, Inbound("last words"));
+  stack_.RunPosted();
   EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
-  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_COMM_LOST));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(net::AssociationChange::kCommLost));
+  stack_.RunPosted();
   EXPECT_EQ(gateway_->GetAssociation(session_, id)->state, AssociationState::kClosed);
 
   ReceiveSpec spec;
   spec.association_id = id;
   Result<std::vector<ReceivedMessage>> result;
   gateway_->Receive(session_, spec, In(1000ms), result.callback());
+  stack_.RunPosted();
   ASSERT_TRUE(result.value->ok());
   EXPECT_EQ((**result.value)[0].message.payload, "last words");
   // Read out: now it is gone.
@@ -326,13 +377,16 @@ TEST_F(GatewayTest, MessagesQueuedWhenTheAssociationEndsCanStillBeRead) {
 TEST_F(GatewayTest, NotificationsQueuedBehindCommLostAreStillReported) {
   uint64_t id = Establish();
   EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
-  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_COMM_LOST));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(net::AssociationChange::kCommLost));
+  stack_.RunPosted();
   net::Notification failed;
   failed.type = net::NotificationType::kSendFailed;
   failed.context = 4242;
   failed.data = "undelivered";
   stack_.observer()->OnNotification(kAssociationSocket, failed);
+  stack_.RunPosted();
   stack_.observer()->OnClosed(kAssociationSocket);
+  stack_.RunPosted();
   std::vector<EventPtr> events;
   ASSERT_TRUE(gateway_->events().Read(0, 10, &events).ok());
   ASSERT_EQ(events.size(), 3u);  // COMM_UP, COMM_LOST, SEND_FAILED.
@@ -344,7 +398,8 @@ TEST_F(GatewayTest, NotificationsQueuedBehindCommLostAreStillReported) {
 TEST_F(GatewayTest, IncomingAssociationIsPeeledOffAndAnnounced) {
   OpenEndpoint();
   ExpectPeelOff();
-  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(SCTP_COMM_UP));
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(net::AssociationChange::kCommUp));
+  stack_.RunPosted();
   auto associations = gateway_->ListAssociations(session_, 0);
   ASSERT_TRUE(associations.ok());
   ASSERT_EQ(associations->size(), 1u);
@@ -361,7 +416,9 @@ TEST_F(GatewayTest, CancelledReceiveCompletesWithCancelled) {
   spec.association_id = id;
   Result<std::vector<ReceivedMessage>> result;
   OperationId op = gateway_->Receive(session_, spec, In(5000ms), result.callback());
+  stack_.RunPosted();
   gateway_->Cancel(op);
+  stack_.RunPosted();
   ASSERT_TRUE(result.value.has_value());
   EXPECT_EQ(result.value->status().code(), absl::StatusCode::kCancelled);
   gateway_->Cancel(op);  // Twice is harmless.
@@ -370,9 +427,11 @@ TEST_F(GatewayTest, CancelledReceiveCompletesWithCancelled) {
 
 TEST_F(GatewayTest, SessionsSeeOnlyTheirOwnObjects) {
   uint64_t id = Establish();
+  stack_.RunPosted();
   std::string other = gateway_->OpenSession(0ms, "other")->id;
   Result<size_t> send;
   gateway_->Send(other, id, {Outbound("x")}, In(1000ms), send.callback());
+  stack_.RunPosted();
   EXPECT_EQ(ErrorReason(send.value->status()), "ASSOCIATION_NOT_FOUND");
   EXPECT_TRUE(gateway_->ListAssociations(other, 0)->empty());
   EXPECT_TRUE(gateway_->ListEndpoints(other)->empty());
@@ -393,7 +452,8 @@ TEST_F(GatewayTest, ExpiredLeaseShutsDownThenAbortsAndForgets) {
   // COMM_LOST follows; the association and then its endpoint are gone.
   EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
   EXPECT_CALL(stack_, Close(kEndpointSocket));
-  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(SCTP_COMM_LOST));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(net::AssociationChange::kCommLost));
+  stack_.RunPosted();
   std::vector<EventPtr> events;
   ASSERT_TRUE(gateway_->events().Read(0, 10, &events).ok());
   EXPECT_EQ(events.back()->association_id, id);

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>  // Before netinet/sctp.h, which needs it.
+#include <netinet/sctp.h>
 
 #include <cstring>
 #include <random>
@@ -32,13 +34,13 @@ TEST(NotificationTest, AssociationChangeWithInfo) {
   auto n = DecodeNotification(Bytes(change, "cause"));
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(n->type, NotificationType::kAssociationChange);
-  EXPECT_EQ(n->state, SCTP_COMM_LOST);
+  EXPECT_EQ(n->association_change, AssociationChange::kCommLost);
   EXPECT_EQ(n->error, 12u);
   EXPECT_EQ(n->outbound_streams, 5);
   EXPECT_EQ(n->inbound_streams, 6);
   EXPECT_EQ(n->assoc_id, 42);
   EXPECT_EQ(n->data, "cause");
-  EXPECT_STREQ(AssociationChangeName(n->state), "COMM_LOST");
+  EXPECT_STREQ(AssociationChangeName(n->association_change), "COMM_LOST");
 }
 
 TEST(NotificationTest, PeerAddressChangeCarriesTheAddress) {
@@ -57,7 +59,7 @@ TEST(NotificationTest, PeerAddressChangeCarriesTheAddress) {
   EXPECT_EQ(n->type, NotificationType::kPeerAddressChange);
   ASSERT_TRUE(n->address.has_value());
   EXPECT_EQ(n->address->ToString(), "198.51.100.7:2905");
-  EXPECT_EQ(n->state, static_cast<uint32_t>(SCTP_ADDR_UNREACHABLE));
+  EXPECT_EQ(n->address_state, PeerAddressState::kUnreachable);
   EXPECT_EQ(n->assoc_id, 9);
 }
 

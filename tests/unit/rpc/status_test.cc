@@ -5,6 +5,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "server/core/errors.h"
+#include "server/core/receive_dispatcher.h"
 #include "server/net/errno_status.h"
 #include "server/rpc/convert.h"
 
@@ -81,9 +82,15 @@ TEST(ConvertTest, AssociateNeedsAPeerPort) {
   EXPECT_TRUE(ToAssociateSpec(request).ok());
 }
 
+// The target is checked once, by the core (ReceiveDispatcher::Validate):
+// a request without one maps to a spec the core refuses.
 TEST(ConvertTest, ReceiveNeedsATarget) {
   v1::ReceiveRequest request;
-  EXPECT_EQ(core::ErrorReason(ToReceiveSpec(request).status()), "INVALID_ARGUMENT");
+  auto none = ToReceiveSpec(request);
+  ASSERT_TRUE(none.ok());
+  auto refused = core::ReceiveDispatcher::Validate(*none, core::Limits{});
+  EXPECT_EQ(core::ErrorReason(refused.status()), "INVALID_ARGUMENT");
+  EXPECT_EQ(core::ErrorMetadataOf(refused.status())["field"], "target");
   request.set_endpoint_id(3);
   auto spec = ToReceiveSpec(request);
   ASSERT_TRUE(spec.ok());

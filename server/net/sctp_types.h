@@ -1,0 +1,108 @@
+// The plain values the net layer hands to the layers above it: how a message
+// is sent, what SCTP_STATUS and the path options say, the parameters of new
+// associations. Kernel values (SCTP_* constants, sctp_assoc_t) are decoded
+// into these types inside net; nothing above net includes <netinet/sctp.h>.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "server/net/socket_address.h"
+
+namespace sctpgw::net {
+
+// The kernel's id of an association on a one-to-many socket (sctp_assoc_t).
+using AssocId = int32_t;
+
+// SCTP_INITMSG; zero leaves the kernel's default.
+struct InitParams {
+  uint16_t num_ostreams = 0;
+  uint16_t max_instreams = 0;
+  uint16_t max_attempts = 0;
+  uint16_t max_init_timeout_ms = 0;
+};
+
+// How one message is sent.
+struct SendInfo {
+  AssocId assoc_id = 0;        // Ignored on one-to-one sockets.
+  uint16_t stream = 0;
+  uint32_t ppid = 0;           // Host byte order; sent in network order.
+  bool unordered = false;
+  uint32_t lifetime_ms = 0;    // PR-SCTP timed reliability; 0 = fully reliable.
+  uint32_t context = 0;        // Returned in a SEND_FAILED notification.
+  // Instead of data: the SHUTDOWN handshake (SCTP_EOF) or an ABORT whose
+  // user-initiated cause carries the data (SCTP_ABORT).
+  enum class Control { kNone, kEndOfFile, kAbort };
+  Control control = Control::kNone;
+};
+
+// The state of one peer address (enum sctp_spinfo_state).
+enum class PathState { kUnknown, kActive, kInactive, kUnconfirmed, kPotentiallyFailed };
+
+// The association's protocol state as SCTP_STATUS gives it (enum
+// sctp_sstat_state, RFC 9260 section 4).
+enum class ProtocolState {
+  kUnknown,
+  kClosed,
+  kCookieWait,
+  kCookieEchoed,
+  kEstablished,
+  kShutdownPending,
+  kShutdownSent,
+  kShutdownReceived,
+  kShutdownAckSent,
+};
+
+// SCTP_STATUS of one association (RFC 6458 section 8.2.1).
+struct AssociationStatus {
+  ProtocolState state = ProtocolState::kUnknown;
+  uint32_t peer_rwnd = 0;
+  uint16_t unacked_chunks = 0;
+  uint16_t pending_chunks = 0;
+  uint16_t inbound_streams = 0;
+  uint16_t outbound_streams = 0;
+  uint32_t fragmentation_point = 0;
+  // The primary path.
+  SocketAddress primary_address;
+  PathState primary_state = PathState::kUnknown;
+  uint32_t primary_cwnd = 0;
+  uint32_t primary_srtt_ms = 0;
+  uint32_t primary_rto_ms = 0;
+  uint32_t primary_mtu = 0;
+};
+
+// SCTP_GET_PEER_ADDR_INFO of one peer address.
+struct PathInfo {
+  SocketAddress address;
+  PathState state = PathState::kUnknown;
+  uint32_t cwnd = 0;
+  uint32_t srtt_ms = 0;
+  uint32_t rto_ms = 0;
+  uint32_t mtu = 0;
+  // This path's own SCTP_PEER_ADDR_PARAMS and SCTP_PEER_ADDR_THLDS.
+  uint32_t heartbeat_interval_ms = 0;
+  bool heartbeat_enabled = false;
+  uint16_t path_max_retransmissions = 0;
+  uint16_t potentially_failed_threshold = 0;
+};
+
+// Timers and thresholds; an empty field is left as it is when setting.
+struct PathParameters {
+  // SCTP_RTOINFO, milliseconds.
+  std::optional<uint32_t> rto_initial_ms;
+  std::optional<uint32_t> rto_min_ms;
+  std::optional<uint32_t> rto_max_ms;
+  // SCTP_ASSOCINFO: retransmissions before the association fails.
+  std::optional<uint16_t> association_max_retransmissions;
+  // SCTP_PEER_ADDR_PARAMS, for every path.
+  std::optional<uint32_t> heartbeat_interval_ms;
+  std::optional<bool> heartbeat_enabled;
+  std::optional<uint16_t> path_max_retransmissions;
+  // SCTP_PEER_ADDR_THLDS: errors before a path is potentially failed.
+  std::optional<uint16_t> potentially_failed_threshold;
+  // SCTP_DELAYED_SACK.
+  std::optional<uint32_t> sack_delay_ms;
+  std::optional<uint32_t> sack_frequency;
+};
+
+}  // namespace sctpgw::net

@@ -1,0 +1,175 @@
+#include "server/rpc/receive_stream.h"
+
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/core/errors.h"
+#include "server/rpc/convert.h"
+#include "server/rpc/peer_identity.h"
+#include "server/rpc/status.h"
+
+namespace sctpgw::rpc {
+namespace {
+
+// Lifetime: Finish() is called only when no core Receive is posted or
+// waiting (its completion touches the reactor) and no write is outstanding,
+// as the last thing a thread does with the reactor, outside its mutex.
+class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse> {
+ public:
+  ReceiveStream(core::Gateway& gateway, grpc::CallbackServerContext* context,
+                const v1::ReceiveRequest& request, CallCount& calls)
+      : hold_(calls),
+        gateway_(gateway),
+        session_(SessionKeyOf(context, request.session_id())),
+        deadline_(ToDeadline(context->deadline())),
+        core_(std::make_shared<CoreSide>()) {
+    auto spec = ToReceiveSpec(request);
+    absl::MutexLock lock(&mu_);
+    if (!spec.ok()) {
+      finished_ = true;
+      Finish(ToGrpcStatus(spec.status()));
+      return;
+    }
+    spec_ = *spec;
+    receiving_ = true;
+    gateway_.Post([this] { StartReceive(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::ReleasableMutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) Fail(absl::CancelledError("the client went away"));
+    Advance(lock);
+  }
+
+  void OnCancel() override {
+    absl::ReleasableMutexLock lock(&mu_);
+    Fail(absl::CancelledError("cancelled"));
+    if (receiving_) {
+      gateway_.Post([gateway = &gateway_, core = core_] {
+        if (core->operation != 0) gateway->Cancel(core->operation);
+      });
+    }
+    Advance(lock);
+  }
+
+  void OnDone() override {
+    gateway_.Post([gateway = &gateway_, core = core_, session = session_] {
+      if (core->holds_session) gateway->WatchEnded(session);
+    });
+    delete this;
+  }
+
+ private:
+  // What only the core's thread reads and writes; shared with tasks posted
+  // there that may run after the call has ended.
+  struct CoreSide {
+    core::OperationId operation = 0;
+    bool holds_session = false;  // Counted by the core as keeping the session alive.
+  };
+
+  void Fail(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (failed_) return;
+    failed_ = true;
+    status_ = status;
+  }
+
+  // Moves the stream on: the next Receive once the last response is
+  // written, or the end. Releases the lock.
+  void Advance(absl::ReleasableMutexLock& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    if (!failed_ && !writing_ && !receiving_) {
+      receiving_ = true;
+      gateway_.Post([this] { StartReceive(); });
+      return;
+    }
+    if (!failed_ || receiving_ || writing_) return;
+    finished_ = true;
+    grpc::Status status;
+    if (status_.code() == absl::StatusCode::kCancelled) {
+      status = grpc::Status::CANCELLED;
+    } else if (core::HasReason(status_, core::Reason::kAssociationClosed)) {
+      status = grpc::Status::OK;  // Ended, and every message was delivered.
+    } else {
+      status = ToGrpcStatus(status_);
+    }
+    lock.Release();
+    Finish(status);
+  }
+
+  // On the core's thread.
+  void StartReceive() {
+    if (!core_->holds_session) {
+      // The session lives while this stream is open, as with an event
+      // stream: an idle association must not let its lease run out.
+      absl::Status session = gateway_.WatchStarted(session_);
+      if (!session.ok()) {
+        absl::ReleasableMutexLock lock(&mu_);
+        receiving_ = false;
+        Fail(session);
+        Advance(lock);
+        return;
+      }
+      core_->holds_session = true;
+    }
+    {
+      absl::ReleasableMutexLock lock(&mu_);
+      if (failed_) {
+        receiving_ = false;
+        Advance(lock);
+        return;
+      }
+    }
+    core_->operation = gateway_.Receive(
+        session_, spec_, deadline_,
+        [this](absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
+          OnReceived(std::move(result));
+        });
+  }
+
+  // On the core's thread, after StartReceive.
+  void OnReceived(absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
+    core_->operation = 0;
+    absl::ReleasableMutexLock lock(&mu_);
+    receiving_ = false;
+    if (!result.ok()) {
+      Fail(result.status());
+    } else if (!failed_) {  // Cancelled meanwhile: the messages go with the call.
+      response_.Clear();
+      for (core::ReceivedMessage& message : *result) {
+        ToProto(std::move(message), response_.add_messages());
+      }
+      writing_ = true;
+      StartWrite(&response_);
+      return;
+    }
+    Advance(lock);
+  }
+
+  CallCount::Hold hold_;
+  core::Gateway& gateway_;
+  const std::string session_;
+  const core::Deadline deadline_;
+  const std::shared_ptr<CoreSide> core_;
+  core::ReceiveSpec spec_;  // Set before the first Receive is posted.
+
+  absl::Mutex mu_;
+  bool receiving_ ABSL_GUARDED_BY(mu_) = false;  // A core Receive is posted or waiting.
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  v1::ReceiveResponse response_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::ReceiveResponse>* NewReceiveStream(
+    core::Gateway& gateway, grpc::CallbackServerContext* context,
+    const v1::ReceiveRequest& request, CallCount& calls) {
+  return new ReceiveStream(gateway, context, request, calls);
+}
+
+}  // namespace sctpgw::rpc

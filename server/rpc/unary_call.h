@@ -1,0 +1,82 @@
+// The two shapes of every unary handler, so that each handler only maps
+// its request and response:
+//
+//   Answer(): the request is checked on the gRPC thread; the core answers
+//   at once on its thread, and the call finishes from there.
+//   Await(): the core starts an operation that waits (Associate, Send,
+//   Receive, Shutdown) and finishes the call from its completion; when the
+//   client cancels (or its deadline passes) the operation is cancelled.
+//
+// Neither blocks a thread. The core's completions never run inside the call
+// that started them, so the operation's id is known before any
+// cancellation, which is posted to the core's thread after the start.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "server/core/gateway.h"
+#include "server/rpc/call_count.h"
+#include "server/rpc/status.h"
+
+namespace sctpgw::rpc {
+
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  UnaryCall(core::Gateway& gateway, CallCount& calls)
+      : hold_(calls), gateway_(gateway), operation_(std::make_shared<core::OperationId>(0)) {}
+
+  void Finish(const absl::Status& status) { grpc::ServerUnaryReactor::Finish(ToGrpcStatus(status)); }
+
+  // The operation the call waits on; read and written on the core's thread
+  // only (shared so that a cancellation posted there outlives the call).
+  const std::shared_ptr<core::OperationId>& operation() const { return operation_; }
+
+  void OnCancel() override {
+    gateway_.Post([gateway = &gateway_, operation = operation_] {
+      if (*operation != 0) gateway->Cancel(*operation);
+    });
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  CallCount::Hold hold_;
+  core::Gateway& gateway_;
+  const std::shared_ptr<core::OperationId> operation_;
+};
+
+// `answer()` runs on the core's thread and returns the call's status
+// (filling the response first when OK). A `checked` error finishes the call
+// at once.
+template <typename F>
+grpc::ServerUnaryReactor* Answer(core::Gateway& gateway, CallCount& calls,
+                                 const absl::Status& checked, F answer) {
+  auto* call = new UnaryCall(gateway, calls);
+  if (!checked.ok()) {
+    call->Finish(checked);
+    return call;
+  }
+  gateway.Post([call, answer = std::move(answer)]() mutable { call->Finish(answer()); });
+  return call;
+}
+
+// `start(call)` runs on the core's thread, starts a core operation whose
+// completion finishes `call`, and returns the operation's id.
+template <typename F>
+grpc::ServerUnaryReactor* Await(core::Gateway& gateway, CallCount& calls,
+                                const absl::Status& checked, F start) {
+  auto* call = new UnaryCall(gateway, calls);
+  if (!checked.ok()) {
+    call->Finish(checked);
+    return call;
+  }
+  gateway.Post([call, operation = call->operation(), start = std::move(start)]() mutable {
+    *operation = start(call);
+  });
+  return call;
+}
+
+}  // namespace sctpgw::rpc

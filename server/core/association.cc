@@ -2,6 +2,16 @@
 
 namespace sctpgw::core {
 
+const char* AssociationStateName(AssociationState state) {
+  switch (state) {
+    case AssociationState::kConnecting: return "CONNECTING";
+    case AssociationState::kEstablished: return "ESTABLISHED";
+    case AssociationState::kShuttingDown: return "SHUTTING_DOWN";
+    case AssociationState::kClosed: return "CLOSED";
+  }
+  return "UNKNOWN";
+}
+
 AssociationInfo Association::Snapshot() const {
   AssociationInfo info = info_;
   info.queued_messages = queue_.size();

@@ -1,9 +1,16 @@
 #include "server/core/association_registry.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "server/core/errors.h"
 
 namespace sctpgw::core {
+
+bool HasAddress(const std::vector<net::SocketAddress>& addresses,
+                const net::SocketAddress& address) {
+  return std::find(addresses.begin(), addresses.end(), address) != addresses.end();
+}
 
 Endpoint& AssociationRegistry::AddEndpoint(Endpoint endpoint) {
   uint64_t id = next_endpoint_id_++;
@@ -165,6 +172,18 @@ std::vector<const Association*> AssociationRegistry::AssociationsOf(const std::s
 size_t AssociationRegistry::AssociationCountOf(const std::string& session) const {
   auto it = associations_by_session_.find(session);
   return it == associations_by_session_.end() ? 0 : it->second;
+}
+
+bool AssociationRegistry::HasAssociationWith(const Endpoint& endpoint,
+                                             const std::vector<net::SocketAddress>& peers) const {
+  for (uint64_t id : endpoint.associations) {
+    auto it = associations_.find(id);
+    if (it == associations_.end()) continue;
+    for (const net::SocketAddress& peer : peers) {
+      if (HasAddress(it->second.info().peer_addresses, peer)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace sctpgw::core

@@ -22,6 +22,10 @@
 
 namespace sctpgw::core {
 
+// Whether `address` is one of `addresses`.
+bool HasAddress(const std::vector<net::SocketAddress>& addresses,
+                const net::SocketAddress& address);
+
 class AssociationRegistry {
  public:
   // Associations remembered after they ended.
@@ -66,6 +70,9 @@ class AssociationRegistry {
   std::vector<const Association*> AssociationsOf(const std::string& session,
                                                  uint64_t endpoint_id) const;
   size_t AssociationCountOf(const std::string& session) const;
+  // Whether `endpoint` has an association with any of `peers`.
+  bool HasAssociationWith(const Endpoint& endpoint,
+                          const std::vector<net::SocketAddress>& peers) const;
   size_t association_count() const { return associations_.size(); }
   const std::map<uint64_t, Association>& associations() const { return associations_; }
 

@@ -10,7 +10,7 @@ EventLog::EventLog(size_t capacity) : capacity_(capacity > 0 ? capacity : 1) {}
 uint64_t EventLog::Append(Event event) {
   uint64_t sequence;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     sequence = ++last_sequence_;
     event.sequence = sequence;
     event.time = std::chrono::system_clock::now();
@@ -22,7 +22,7 @@ uint64_t EventLog::Append(Event event) {
 }
 
 absl::Status EventLog::Read(uint64_t after, size_t max, std::vector<EventPtr>* out) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   uint64_t first = events_.empty() ? last_sequence_ + 1 : events_.front()->sequence;
   if (after + 1 < first) {
     return Error(Reason::kHistoryCompacted,
@@ -38,18 +38,18 @@ absl::Status EventLog::Read(uint64_t after, size_t max, std::vector<EventPtr>* o
 }
 
 uint64_t EventLog::last_sequence() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return last_sequence_;
 }
 
 uint64_t EventLog::first_kept_sequence() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return events_.empty() ? last_sequence_ + 1 : events_.front()->sequence;
 }
 
 void EventLog::Close() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     closed_ = true;
   }
   WakeAll();
@@ -58,7 +58,7 @@ void EventLog::Close() {
 void EventLog::EndSession(const std::string& session) {
   constexpr size_t kRemembered = 4096;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (ended_sessions_.insert(session).second) ended_order_.push_back(session);
     while (ended_order_.size() > kRemembered) {
       ended_sessions_.erase(ended_order_.front());
@@ -69,29 +69,29 @@ void EventLog::EndSession(const std::string& session) {
 }
 
 bool EventLog::SessionEnded(const std::string& session) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return ended_sessions_.count(session) != 0;
 }
 
 bool EventLog::closed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return closed_;
 }
 
 EventLog::SubscriberId EventLog::Subscribe(std::function<void()> wake) {
-  std::lock_guard<std::mutex> lock(subscribers_mu_);
+  absl::MutexLock lock(&subscribers_mu_);
   SubscriberId id = next_subscriber_++;
   subscribers_.emplace(id, std::move(wake));
   return id;
 }
 
 void EventLog::Unsubscribe(SubscriberId id) {
-  std::lock_guard<std::mutex> lock(subscribers_mu_);
+  absl::MutexLock lock(&subscribers_mu_);
   subscribers_.erase(id);
 }
 
 void EventLog::WakeAll() {
-  std::lock_guard<std::mutex> lock(subscribers_mu_);
+  absl::MutexLock lock(&subscribers_mu_);
   for (auto& [id, wake] : subscribers_) wake();
 }
 

@@ -12,13 +12,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "server/net/notification.h"
 
 namespace sctpgw::core {
@@ -75,7 +75,7 @@ class EventLog {
  private:
   const size_t capacity_;
 
-  mutable std::mutex mu_;
+  mutable absl::Mutex mu_;
   std::deque<EventPtr> events_ ABSL_GUARDED_BY(mu_);
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
@@ -83,7 +83,7 @@ class EventLog {
   std::deque<std::string> ended_order_ ABSL_GUARDED_BY(mu_);
 
   // Lock order: subscribers_mu_ before a subscriber's own lock before mu_.
-  std::mutex subscribers_mu_;
+  absl::Mutex subscribers_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::map<SubscriberId, std::function<void()>> subscribers_ ABSL_GUARDED_BY(subscribers_mu_);
   SubscriberId next_subscriber_ ABSL_GUARDED_BY(subscribers_mu_) = 1;
 };

@@ -28,16 +28,6 @@ OperationId Reject(net::TaskRunner& runner, Done<T> done, absl::Status status) {
 
 }  // namespace
 
-const char* AssociationStateName(AssociationState state) {
-  switch (state) {
-    case AssociationState::kConnecting: return "CONNECTING";
-    case AssociationState::kEstablished: return "ESTABLISHED";
-    case AssociationState::kShuttingDown: return "SHUTTING_DOWN";
-    case AssociationState::kClosed: return "CLOSED";
-  }
-  return "UNKNOWN";
-}
-
 Gateway::Gateway(net::SctpStack& stack, Limits limits)
     : stack_(stack),
       limits_(limits),
@@ -478,17 +468,8 @@ OperationId Gateway::Associate(const std::string& session, const AssociateSpec& 
     }
     // SCTP allows one association between two endpoints; the kernel says
     // EISCONN/EALREADY, or EADDRNOTAVAIL once the first was peeled off.
-    bool exists = error == EISCONN || error == EALREADY;
-    if (error == EADDRNOTAVAIL) {
-      for (uint64_t id : endpoint.associations) {
-        const Association* other = registry_.FindAssociation(id);
-        if (other == nullptr) continue;
-        for (const net::SocketAddress& wanted : spec.peers) {
-          exists = exists || HasAddress(other->info().peer_addresses, wanted);
-        }
-      }
-    }
-    if (exists) {
+    if (error == EISCONN || error == EALREADY ||
+        (error == EADDRNOTAVAIL && registry_.HasAssociationWith(endpoint, spec.peers))) {
       status = Error(Reason::kAssociationExists,
                      absl::StrCat("endpoint ", spec.endpoint_id, " already has an association with ",
                                   spec.peers.front().ToString(),

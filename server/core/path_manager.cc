@@ -1,6 +1,5 @@
 #include "server/core/path_manager.h"
 
-#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
@@ -8,11 +7,6 @@
 #include "server/net/errno_status.h"
 
 namespace sctpgw::core {
-
-bool HasAddress(const std::vector<net::SocketAddress>& addresses,
-                const net::SocketAddress& address) {
-  return std::find(addresses.begin(), addresses.end(), address) != addresses.end();
-}
 
 absl::StatusOr<AssociationDescription> PathManager::Describe(Association& association) {
   net::SocketId socket = association.socket();

@@ -17,10 +17,6 @@
 
 namespace sctpgw::core {
 
-// Whether `address` is one of `addresses`.
-bool HasAddress(const std::vector<net::SocketAddress>& addresses,
-                const net::SocketAddress& address);
-
 class PathManager {
  public:
   PathManager(net::SctpStack& stack, AssociationRegistry& registry)

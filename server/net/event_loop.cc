@@ -32,7 +32,7 @@ void EventLoop::Start() { thread_ = std::thread([this] { Run(); }); }
 
 void EventLoop::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   uint64_t one = 1;
@@ -42,7 +42,7 @@ void EventLoop::Stop() {
 
 void EventLoop::Post(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     posted_.push_back(std::move(task));
   }
   // Work the loop posts to itself runs before it waits again (Run() does not
@@ -104,7 +104,7 @@ int EventLoop::NextTimeoutMs() const {
 void EventLoop::RunPosted() {
   std::vector<std::function<void()>> tasks;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     tasks.swap(posted_);
   }
   for (auto& task : tasks) task();
@@ -120,12 +120,13 @@ void EventLoop::RunDueTimers() {
 }
 
 void EventLoop::Run() {
+  loop_thread_.store(std::this_thread::get_id());
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
   for (;;) {
     bool pending;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (stopping_) return;
       pending = !posted_.empty();
     }

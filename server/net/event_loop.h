@@ -5,17 +5,18 @@
 
 #include <sys/epoll.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "server/net/unique_fd.h"
 
 namespace sctpgw::net {
@@ -41,7 +42,7 @@ class EventLoop {
 
   // Runs `task` on the loop's thread. Safe from any thread.
   void Post(std::function<void()> task);
-  bool InLoopThread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  bool InLoopThread() const { return loop_thread_.load() == std::this_thread::get_id(); }
 
   // Loop thread only. Level-triggered interest in `events` on `fd`.
   absl::Status Watch(int fd, uint32_t events, FdHandler handler);
@@ -62,8 +63,10 @@ class EventLoop {
   UniqueFd epoll_;
   UniqueFd wake_;  // eventfd
   std::thread thread_;
+  // Set by the loop's thread as it starts (thread_ is written by Start()).
+  std::atomic<std::thread::id> loop_thread_{};
 
-  std::mutex mu_;
+  absl::Mutex mu_;
   std::vector<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 

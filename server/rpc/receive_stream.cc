@@ -38,21 +38,21 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   }
 
   void OnWriteDone(bool ok) override {
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     writing_ = false;
     if (!ok) Fail(absl::CancelledError("the client went away"));
-    Advance(lock);
+    AdvanceAndUnlock();
   }
 
   void OnCancel() override {
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     Fail(absl::CancelledError("cancelled"));
     if (receiving_) {
       gateway_.Post([gateway = &gateway_, core = core_] {
         if (core->operation != 0) gateway->Cancel(core->operation);
       });
     }
-    Advance(lock);
+    AdvanceAndUnlock();
   }
 
   void OnDone() override {
@@ -78,14 +78,15 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
 
   // Moves the stream on: the next Receive once the last response is
   // written, or the end. Releases the lock.
-  void Advance(absl::ReleasableMutexLock& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
-    if (!failed_ && !writing_ && !receiving_) {
+  void AdvanceAndUnlock() ABSL_UNLOCK_FUNCTION(mu_) {
+    if (!finished_ && !failed_ && !writing_ && !receiving_) {
       receiving_ = true;
       gateway_.Post([this] { StartReceive(); });
+    }
+    if (finished_ || !failed_ || receiving_ || writing_) {
+      mu_.Unlock();
       return;
     }
-    if (!failed_ || receiving_ || writing_) return;
     finished_ = true;
     grpc::Status status;
     if (status_.code() == absl::StatusCode::kCancelled) {
@@ -95,7 +96,7 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
     } else {
       status = ToGrpcStatus(status_);
     }
-    lock.Release();
+    mu_.Unlock();
     Finish(status);
   }
 
@@ -106,22 +107,21 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
       // stream: an idle association must not let its lease run out.
       absl::Status session = gateway_.WatchStarted(session_);
       if (!session.ok()) {
-        absl::ReleasableMutexLock lock(&mu_);
+        mu_.Lock();
         receiving_ = false;
         Fail(session);
-        Advance(lock);
+        AdvanceAndUnlock();
         return;
       }
       core_->holds_session = true;
     }
-    {
-      absl::ReleasableMutexLock lock(&mu_);
-      if (failed_) {
-        receiving_ = false;
-        Advance(lock);
-        return;
-      }
+    mu_.Lock();
+    if (failed_) {
+      receiving_ = false;
+      AdvanceAndUnlock();
+      return;
     }
+    mu_.Unlock();
     core_->operation = gateway_.Receive(
         session_, spec_, deadline_,
         [this](absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
@@ -132,7 +132,7 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   // On the core's thread, after StartReceive.
   void OnReceived(absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
     core_->operation = 0;
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     receiving_ = false;
     if (!result.ok()) {
       Fail(result.status());
@@ -143,9 +143,10 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
       }
       writing_ = true;
       StartWrite(&response_);
+      mu_.Unlock();
       return;
     }
-    Advance(lock);
+    AdvanceAndUnlock();
   }
 
   CallCount::Hold hold_;

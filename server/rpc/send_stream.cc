@@ -45,7 +45,7 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
   }
 
   void OnReadDone(bool ok) override {
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     reading_ = false;
     if (!ok) {
       half_closed_ = true;  // WritesDone, or the call is going away.
@@ -53,18 +53,18 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
       Hold(std::move(request_));
       request_.Clear();
     }
-    Advance(lock);
+    AdvanceAndUnlock();
   }
 
   void OnWriteDone(bool ok) override {
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     writing_ = false;
     if (!ok) Fail(absl::CancelledError("the client went away"));
-    Advance(lock);
+    AdvanceAndUnlock();
   }
 
   void OnCancel() override {
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     cancelled_ = true;
     Fail(absl::CancelledError("cancelled"));
     if (pumping_) {
@@ -72,7 +72,7 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
         if (*operation != 0) gateway->Cancel(*operation);
       });
     }
-    Advance(lock);
+    AdvanceAndUnlock();
   }
 
   void OnDone() override {
@@ -83,16 +83,16 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
   // The service is stopping: an idle stream ends now; a busy one when its
   // current request ends (the core fails it with SHUTTING_DOWN).
   void Stop() {
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     Fail(Error(Reason::kShuttingDown, "sctpgw is stopping"));
-    Advance(lock);
+    AdvanceAndUnlock();
   }
 
   // Acknowledges what is done so far (the service's once-a-second tick).
   void Flush() {
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     flush_ = acked_requests_ != completed_requests_;
-    Advance(lock);
+    AdvanceAndUnlock();
   }
 
   // Keep the reactor alive across a call that may end it.
@@ -140,16 +140,22 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
 
   // Moves the stream on after any change: hands held requests to the core's
   // thread, reads ahead, acknowledges progress, and finishes when nothing is
-  // left in flight. Releases the lock when it finishes.
-  void Advance(absl::ReleasableMutexLock& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
+  // left in flight. Releases the lock.
+  void AdvanceAndUnlock() ABSL_UNLOCK_FUNCTION(mu_) {
+    if (finished_) {
+      mu_.Unlock();
+      return;
+    }
     if (!failed_ && !pumping_ && !held_.empty()) {
       pumping_ = true;
       gateway_.Post([this] { Pump(); });
     }
     Kick();
     bool done = !pumping_ && !writing_ && (failed_ || (half_closed_ && held_.empty() && !reading_));
-    if (!done) return;
+    if (!done) {
+      mu_.Unlock();
+      return;
+    }
     finished_ = true;
     grpc::Status status = grpc::Status::OK;
     if (failed_) {
@@ -159,7 +165,7 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
       }
       status = cancelled_ ? grpc::Status::CANCELLED : ToGrpcStatus(failure);
     }
-    lock.Release();
+    mu_.Unlock();
     Finish(status);
   }
 
@@ -189,10 +195,10 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
   // its completion (OnSent) goes on from there. With nothing left to send,
   // gives the stream back.
   void Pump() {
-    absl::ReleasableMutexLock lock(&mu_);
+    mu_.Lock();
     if (failed_ || held_.empty()) {
       pumping_ = false;
-      Advance(lock);
+      AdvanceAndUnlock();
       return;
     }
     Batch batch = std::move(held_.front());
@@ -201,11 +207,11 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
     if (!batch.invalid.ok()) {
       Fail(batch.invalid);
       pumping_ = false;
-      Advance(lock);
+      AdvanceAndUnlock();
       return;
     }
     Kick();  // Room to read the next one.
-    lock.Release();
+    mu_.Unlock();
     *operation_ = gateway_.Send(batch.session, batch.association_id, std::move(batch.messages),
                                 deadline_, [this](absl::StatusOr<size_t> result) { OnSent(result); });
   }

@@ -16,12 +16,13 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace sctpgw::rpc {
 namespace {
 
 // uid of each accepted connection, by the peer string gRPC gives its calls.
-std::mutex g_peers_mu;
+absl::Mutex g_peers_mu;
 std::map<std::string, uid_t> g_peers ABSL_GUARDED_BY(g_peers_mu);
 
 absl::Status Errno(const std::string& what) {
@@ -109,7 +110,7 @@ void UnixListener::Stop() {
 }
 
 std::optional<uid_t> UnixListener::PeerUid(const std::string& peer) {
-  std::lock_guard<std::mutex> lock(g_peers_mu);
+  absl::MutexLock lock(&g_peers_mu);
   auto it = g_peers.find(peer);
   if (it == g_peers.end()) return std::nullopt;
   return it->second;
@@ -147,7 +148,7 @@ void UnixListener::AcceptLoop(grpc::Server* server) {
       continue;
     }
     {
-      std::lock_guard<std::mutex> lock(g_peers_mu);
+      absl::MutexLock lock(&g_peers_mu);
       g_peers[absl::StrCat("fd:", client)] = credentials.uid;
     }
     grpc::AddInsecureChannelFromFd(server, client);

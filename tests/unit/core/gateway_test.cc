@@ -483,15 +483,5 @@ TEST_F(GatewayTest, PerSessionEndpointLimit) {
   EXPECT_EQ(ErrorMetadataOf(second.status())["limit"], "max_endpoints_per_session");
 }
 
-TEST(SessionKeyTest, ASessionOpenedWithAnIdentityNeedsThatIdentity) {
-  const std::string id = "0123456789abcdef0123456789abcdef";
-  EXPECT_EQ(SessionKey(id, ""), id);
-  EXPECT_EQ(SessionKey(id, "CN=app"), id + "/CN=app");
-  EXPECT_NE(SessionKey(id, "CN=other"), SessionKey(id, "CN=app"));
-  // An id cannot smuggle an identity in: anything but hex names no session.
-  EXPECT_EQ(SessionKey(id + "/CN=app", ""), "-");
-  EXPECT_EQ(SessionKey("", "CN=app"), "");
-}
-
 }  // namespace
 }  // namespace sctpgw::core

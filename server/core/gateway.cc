@@ -95,10 +95,15 @@ absl::Status Gateway::UseSession(const std::string& session) {
   return sessions_.Use(session);
 }
 
+absl::StatusOr<Association*> Gateway::CallersAssociation(const std::string& session,
+                                                         uint64_t association_id) {
+  if (absl::Status owner = UseSession(session); !owner.ok()) return owner;
+  return registry_.OwnedAssociation(session, association_id);
+}
+
 absl::StatusOr<Association*> Gateway::LiveAssociation(const std::string& session,
                                                       uint64_t association_id, bool established) {
-  if (absl::Status owner = UseSession(session); !owner.ok()) return owner;
-  auto owned = registry_.OwnedAssociation(session, association_id);
+  auto owned = CallersAssociation(session, association_id);
   if (!owned.ok()) return owned.status();
   Association* association = *owned;
   AssociationState state = association->state();
@@ -302,8 +307,7 @@ absl::StatusOr<std::vector<AssociationInfo>> Gateway::ListAssociations(const std
 absl::StatusOr<AssociationInfo> Gateway::GetAssociation(const std::string& session,
                                                         uint64_t association_id) {
   CheckThread();
-  if (absl::Status owner = UseSession(session); !owner.ok()) return owner;
-  auto association = registry_.OwnedAssociation(session, association_id);
+  auto association = CallersAssociation(session, association_id);
   if (!association.ok()) return association.status();
   return (*association)->Snapshot();
 }
@@ -490,10 +494,7 @@ OperationId Gateway::Send(const std::string& session, uint64_t association_id,
                           std::vector<OutboundMessage> messages, Deadline deadline,
                           Done<size_t> done) {
   CheckThread();
-  if (absl::Status owner = UseSession(session); !owner.ok()) {
-    return Reject(stack_, std::move(done), owner);
-  }
-  auto owned = registry_.OwnedAssociation(session, association_id);
+  auto owned = CallersAssociation(session, association_id);
   if (!owned.ok()) return Reject(stack_, std::move(done), owned.status());
   Association& association = **owned;
   if (association.closed()) {
@@ -555,10 +556,7 @@ OperationId Gateway::Receive(const std::string& session, const ReceiveSpec& spec
 OperationId Gateway::Shutdown(const std::string& session, uint64_t association_id, bool abort,
                               const std::string& reason, Deadline deadline, Done<bool> done) {
   CheckThread();
-  if (absl::Status owner = UseSession(session); !owner.ok()) {
-    return Reject(stack_, std::move(done), owner);
-  }
-  auto owned = registry_.OwnedAssociation(session, association_id);
+  auto owned = CallersAssociation(session, association_id);
   if (!owned.ok()) return Reject(stack_, std::move(done), owned.status());
   Association& association = **owned;
   if (association.closed()) {

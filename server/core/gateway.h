@@ -168,6 +168,9 @@ class Gateway final : private net::SctpStack::Observer {
   absl::Status AssociationLimit(const std::string& session) const;
 
   absl::Status UseSession(const std::string& session);
+  // Renews the session's lease and finds its association.
+  absl::StatusOr<Association*> CallersAssociation(const std::string& session,
+                                                  uint64_t association_id);
   // Renews the session's lease and finds its association, which must have a
   // socket and not be closed (and with `established`, be up).
   absl::StatusOr<Association*> LiveAssociation(const std::string& session,

@@ -40,7 +40,7 @@ absl::StatusOr<std::vector<net::SocketAddress>> ParseAddresses(
     if (!address.ok()) {
       std::string name = absl::StrCat(field, "[", i, "]");
       return Error(Reason::kInvalidAddress,
-                   absl::StrCat(name, " \"", ips[i].substr(0, 64),
+                   absl::StrCat(name, " \"", ips[i].substr(0, kAddressEchoedBytes),
                                 "\" is not a numeric IPv4 or IPv6 address"),
                    {{"field", name}});
     }
@@ -115,18 +115,18 @@ absl::StatusOr<net::PathParameters> ToPathParameters(const v1::PathParameters& i
   };
   absl::Status status;
   for (absl::Status check :
-       {range(in.has_rto_initial_ms(), in.rto_initial_ms(), "rto_initial_ms", 1, 3600000),
-        range(in.has_rto_min_ms(), in.rto_min_ms(), "rto_min_ms", 1, 3600000),
-        range(in.has_rto_max_ms(), in.rto_max_ms(), "rto_max_ms", 1, 3600000),
+       {range(in.has_rto_initial_ms(), in.rto_initial_ms(), "rto_initial_ms", 1, kMaxRtoMs),
+        range(in.has_rto_min_ms(), in.rto_min_ms(), "rto_min_ms", 1, kMaxRtoMs),
+        range(in.has_rto_max_ms(), in.rto_max_ms(), "rto_max_ms", 1, kMaxRtoMs),
         range(in.has_association_max_retransmissions(), in.association_max_retransmissions(),
               "association_max_retransmissions", 1, kMaxU16),
         range(in.has_heartbeat_interval_ms(), in.heartbeat_interval_ms(), "heartbeat_interval_ms",
-              1, 86400000),
+              1, kMaxHeartbeatIntervalMs),
         range(in.has_path_max_retransmissions(), in.path_max_retransmissions(),
               "path_max_retransmissions", 1, kMaxU16),
         range(in.has_potentially_failed_threshold(), in.potentially_failed_threshold(),
               "potentially_failed_threshold", 0, kMaxU16),
-        range(in.has_sack_delay_ms(), in.sack_delay_ms(), "sack_delay_ms", 1, 500),
+        range(in.has_sack_delay_ms(), in.sack_delay_ms(), "sack_delay_ms", 1, kMaxSackDelayMs),
         range(in.has_sack_frequency(), in.sack_frequency(), "sack_frequency", 1, kMaxU16)}) {
     if (!check.ok()) return check;
   }

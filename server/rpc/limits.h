@@ -14,8 +14,16 @@ namespace sctpgw::rpc {
 inline constexpr int kMaxAddressesPerRequest = 64;
 // Bytes of a Shutdown's abort_reason (the ABORT's user-initiated cause).
 inline constexpr size_t kMaxAbortReasonBytes = 256;
+// Of a malformed address, this many bytes are quoted back in the error.
+inline constexpr size_t kAddressEchoedBytes = 64;
 // Bytes of an OpenSession's client_name.
 inline constexpr size_t kMaxClientNameBytes = 64;
+
+// Path parameters (PathParameters), milliseconds: RTOs up to an hour,
+// heartbeats up to a day, the delayed SACK up to RFC 9260's 500 ms.
+inline constexpr uint32_t kMaxRtoMs = 3600000;
+inline constexpr uint32_t kMaxHeartbeatIntervalMs = 86400000;
+inline constexpr uint32_t kMaxSackDelayMs = 500;
 
 // List calls: page_size 0 means the default.
 inline constexpr int kDefaultPageSize = 100;

@@ -17,6 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "server/net/unique_fd.h"
 
 namespace grpc {
 class Server;
@@ -54,12 +55,12 @@ class UnixListener {
   static std::optional<uid_t> PeerUid(const std::string& peer);
 
  private:
-  UnixListener(std::string path, int fd, UnixListenerOptions options);
+  UnixListener(std::string path, net::UniqueFd fd, UnixListenerOptions options);
   void AcceptLoop(grpc::Server* server);
 
   const std::string path_;
-  int fd_;
-  int wake_fd_ = -1;
+  net::UniqueFd fd_;       // The listening socket; closed (and the file removed) by Stop().
+  net::UniqueFd wake_fd_;  // eventfd: ends the accept loop.
   const UnixListenerOptions options_;
   std::thread thread_;
 };

@@ -364,7 +364,7 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
     // A notification this build cannot decode is skipped: it carries nothing
     // the core acts on.
     if (notification.ok() && observer_ != nullptr) {
-      for (Notification& ready : JoinSendFailed(entry, std::move(*notification))) {
+      for (Notification& ready : entry.send_failed.Add(std::move(*notification))) {
         if (sockets_.count(id) == 0) break;
         observer_->OnNotification(id, std::move(ready));
       }
@@ -381,53 +381,6 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
   message.payload = std::move(whole->bytes);
   if (observer_ != nullptr) observer_->OnMessage(id, std::move(message));
   return true;
-}
-
-std::vector<Notification> KernelSctpStack::JoinSendFailed(Entry& entry,
-                                                          Notification notification) {
-  std::vector<Notification> ready;
-  auto pending = entry.failed_message.find(notification.assoc_id);
-  if (notification.type != NotificationType::kSendFailed) {
-    // A message whose last fragment never came (a notification the kernel
-    // could not allocate) goes first, as it is, so that order holds.
-    if (pending != entry.failed_message.end()) {
-      ready.push_back(std::move(pending->second));
-      entry.failed_message.erase(pending);
-    }
-    ready.push_back(std::move(notification));
-    return ready;
-  }
-  if (notification.first_fragment) {
-    // A new message; one whose end never came is delivered as it is.
-    if (pending != entry.failed_message.end()) {
-      ready.push_back(std::move(pending->second));
-      entry.failed_message.erase(pending);
-    }
-    if (notification.last_fragment) {
-      ready.push_back(std::move(notification));
-    } else {
-      entry.failed_message.emplace(notification.assoc_id, std::move(notification));
-    }
-    return ready;
-  }
-  if (pending == entry.failed_message.end()) {
-    ready.push_back(std::move(notification));  // Its start was not seen.
-    return ready;
-  }
-  if (pending->second.data.size() + notification.data.size() > options_.max_message_bytes) {
-    // Not one of sctpgw's messages: delivered in parts, in order.
-    ready.push_back(std::move(pending->second));
-    entry.failed_message.erase(pending);
-    ready.push_back(std::move(notification));
-    return ready;
-  }
-  pending->second.data.append(notification.data);
-  if (notification.last_fragment) {
-    pending->second.last_fragment = true;
-    ready.push_back(std::move(pending->second));
-    entry.failed_message.erase(pending);
-  }
-  return ready;
 }
 
 }  // namespace sctpgw::net

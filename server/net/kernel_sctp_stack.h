@@ -10,6 +10,7 @@
 #include "server/net/event_loop.h"
 #include "server/net/message_assembler.h"
 #include "server/net/sctp_stack.h"
+#include "server/net/send_failed_joiner.h"
 #include "server/net/sys_calls.h"
 
 namespace sctpgw::net {
@@ -71,7 +72,7 @@ class KernelSctpStack final : public SctpStack {
  private:
   struct Entry {
     Entry(SctpSocket s, size_t max_message_bytes)
-        : socket(std::move(s)), pieces(max_message_bytes) {}
+        : socket(std::move(s)), pieces(max_message_bytes), send_failed(max_message_bytes) {}
     SctpSocket socket;
     bool paused = false;
     bool want_write = false;
@@ -83,13 +84,9 @@ class KernelSctpStack final : public SctpStack {
     bool address_reconfiguration = false;
     // What recvmsg() returns, joined into messages and notifications.
     MessageAssembler pieces;
-    // Per association: an unsent message coming back in SEND_FAILED
-    // notifications, one per fragment, until its last fragment.
-    std::unordered_map<sctp_assoc_t, Notification> failed_message;
+    // SEND_FAILED fragments of unsent messages, joined per association.
+    SendFailedJoiner send_failed;
   };
-  // Joins the fragments of a failed message: what is ready to deliver (none
-  // while more fragments are due).
-  std::vector<Notification> JoinSendFailed(Entry& entry, Notification notification);
 
   KernelSctpStack(SysCalls& sys, KernelSctpStackOptions options, std::unique_ptr<EventLoop> loop);
   absl::StatusOr<Entry*> Find(SocketId id);

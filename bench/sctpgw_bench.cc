@@ -21,13 +21,10 @@
 #include <netinet/sctp.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,8 +50,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "sctpgw/client.h"
-
-extern char** environ;
+#include "server/net/unique_fd.h"
+#include "tests/lab/support/process.h"
 
 namespace sctpgw::bench {
 namespace {
@@ -95,31 +92,7 @@ void Require(const absl::Status& status, const std::string& what) {
   if (!status.ok()) Die(what + ": " + status.ToString());
 }
 
-// A file descriptor; the destructor closes it.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using net::UniqueFd;
 
 // ---------------------------------------------------------------------------
 // Kernel SCTP sockets, set up as sctpgw sets up its own: SCTP_NODELAY and
@@ -133,9 +106,10 @@ sockaddr_in Loopback(uint16_t port) {
   return address;
 }
 
-Fd SctpSocket(int type, int buffer_bytes, bool nonblocking = false) {
-  Fd fd(socket(AF_INET, type | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), IPPROTO_SCTP));
-  if (fd.get() < 0) DieErrno("socket(IPPROTO_SCTP) (does this kernel have SCTP? use the lab)");
+UniqueFd SctpSocket(int type, int buffer_bytes, bool nonblocking = false) {
+  UniqueFd fd(
+      socket(AF_INET, type | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), IPPROTO_SCTP));
+  if (!fd.valid()) DieErrno("socket(IPPROTO_SCTP) (does this kernel have SCTP? use the lab)");
   int one = 1;
   if (setsockopt(fd.get(), IPPROTO_SCTP, SCTP_NODELAY, &one, sizeof one) != 0) {
     DieErrno("SCTP_NODELAY");
@@ -154,8 +128,8 @@ Fd SctpSocket(int type, int buffer_bytes, bool nonblocking = false) {
 
 // A one-to-many socket listening on 127.0.0.1, any port; with
 // `data_io_events` each message's sctp_sndrcvinfo (association id) is given.
-Fd ListeningSocket(int buffer_bytes, bool data_io_events) {
-  Fd fd = SctpSocket(SOCK_SEQPACKET, buffer_bytes, /*nonblocking=*/true);
+UniqueFd ListeningSocket(int buffer_bytes, bool data_io_events) {
+  UniqueFd fd = SctpSocket(SOCK_SEQPACKET, buffer_bytes, /*nonblocking=*/true);
   sockaddr_in address = Loopback(0);
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) DieErrno("bind");
   if (data_io_events) {
@@ -169,7 +143,7 @@ Fd ListeningSocket(int buffer_bytes, bool data_io_events) {
   return fd;
 }
 
-uint16_t LocalPort(const Fd& fd) {
+uint16_t LocalPort(const UniqueFd& fd) {
   sockaddr_in address{};
   socklen_t length = sizeof address;
   if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
@@ -179,8 +153,8 @@ uint16_t LocalPort(const Fd& fd) {
 }
 
 // A one-to-one socket connected (blocking) to 127.0.0.1:port.
-Fd ConnectedSocket(uint16_t port, int buffer_bytes) {
-  Fd fd = SctpSocket(SOCK_STREAM, buffer_bytes);
+UniqueFd ConnectedSocket(uint16_t port, int buffer_bytes) {
+  UniqueFd fd = SctpSocket(SOCK_STREAM, buffer_bytes);
   sockaddr_in address = Loopback(port);
   if (sctp_connectx(fd.get(), reinterpret_cast<sockaddr*>(&address), 1, nullptr) != 0) {
     DieErrno("sctp_connectx");
@@ -188,12 +162,12 @@ Fd ConnectedSocket(uint16_t port, int buffer_bytes) {
   return fd;
 }
 
-Fd EventFd() {
-  Fd fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (fd.get() < 0) DieErrno("eventfd");
+UniqueFd EventFd() {
+  UniqueFd fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!fd.valid()) DieErrno("eventfd");
   return fd;
 }
-void Signal(const Fd& event) {
+void Signal(const UniqueFd& event) {
   uint64_t one = 1;
   (void)!write(event.get(), &one, sizeof one);
 }
@@ -277,8 +251,8 @@ class Receiver {
 
   const Seconds warmup_;
   const Seconds window_;
-  Fd socket_;
-  Fd stop_;
+  UniqueFd socket_;
+  UniqueFd stop_;
   std::mutex mu_;
   std::condition_variable changed_;
   RateResult result_ ABSL_GUARDED_BY(mu_);
@@ -327,8 +301,8 @@ class EchoPeer {
     }
   }
 
-  Fd socket_;
-  Fd stop_;
+  UniqueFd socket_;
+  UniqueFd stop_;
   std::thread thread_;
 };
 
@@ -351,15 +325,12 @@ class Service {
         "--event-history", std::to_string(std::max(16384, 4 * max_associations)),
     };
     args.insert(args.end(), settings.sctpgw_args.begin(), settings.sctpgw_args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    if (int error = posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ)) {
-      errno = error;
-      DieErrno("starting " + settings.sctpgw_binary);
-    }
-    pidfd_ = Fd(static_cast<int>(syscall(SYS_pidfd_open, pid_, 0)));
-    if (pidfd_.get() < 0) DieErrno("pidfd_open");
+    // sctpgw writes to this program's stdout and stderr.
+    testing::Subprocess::Streams streams;
+    streams.capture_stdout = false;
+    auto process = testing::Subprocess::Start(args, streams);
+    if (!process.ok()) Die(std::string(process.status().message()));
+    process_.emplace(*std::move(process));
     // The lab emulates its CPU: a start takes seconds. Health is retried
     // until a deadline, each try bounded; an exited child ends the wait.
     auto deadline = Clock::now() + 60s;
@@ -373,44 +344,32 @@ class Service {
   ~Service() { Stop(); }
 
   const std::string& target() const { return target_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_->pid(); }
 
   // SIGTERM, then SIGKILL if it has not ended within 30 s.
   void Stop() {
-    if (reaped_) return;
-    kill(pid_, SIGTERM);
+    process_->Signal(SIGTERM);  // Nothing once it has been reaped.
     if (!Exited(30000ms)) {
       std::cerr << "sctpgw_bench: sctpgw did not stop on SIGTERM; killing it\n";
-      kill(pid_, SIGKILL);
+      process_->Signal(SIGKILL);
       Exited(10000ms);
     }
   }
 
   // VmRSS of sctpgw, bytes.
   size_t ResidentBytes() const {
-    std::ifstream status(absl::StrCat("/proc/", pid_, "/status"));
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-    }
-    Die("no VmRSS for sctpgw");
+    absl::StatusOr<size_t> bytes = testing::ResidentBytes(process_->pid());
+    if (!bytes.ok()) Die("no VmRSS for sctpgw");
+    return *bytes;
   }
 
  private:
-  bool Exited(std::chrono::milliseconds timeout) {
-    pollfd fd = {pidfd_.get(), POLLIN, 0};
-    if (poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return false;
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return true;
-  }
+  // True once sctpgw has exited (and been reaped).
+  bool Exited(std::chrono::milliseconds timeout) { return process_->Wait(timeout).ok(); }
 
   std::string socket_path_;
   std::string target_;
-  pid_t pid_ = -1;
-  Fd pidfd_;
-  bool reaped_ = false;
+  std::optional<testing::Subprocess> process_;  // Set once started.
 };
 
 // Counts COMM_UP events per endpoint, for associations sctpgw accepts.
@@ -449,12 +408,12 @@ class CommUpCounter : public client::EventHandler {
 
 RateResult DirectRate(const Settings& settings, size_t size, int associations) {
   Receiver receiver(settings, associations);
-  std::vector<Fd> senders;
+  std::vector<UniqueFd> senders;
   for (int i = 0; i < associations; ++i) {
     senders.push_back(ConnectedSocket(receiver.port(), settings.socket_buffer_bytes));
   }
   std::vector<std::thread> threads;
-  for (Fd& sender : senders) {
+  for (UniqueFd& sender : senders) {
     threads.emplace_back([&receiver, &sender, size] {
       std::string payload(size, 'd');
       while (!receiver.done()) {
@@ -557,7 +516,7 @@ constexpr size_t kRoundTripBytes = 64;
 
 Latency DirectRoundTrip(const Settings& settings) {
   EchoPeer peer(settings);
-  Fd socket = ConnectedSocket(peer.port(), settings.socket_buffer_bytes);
+  UniqueFd socket = ConnectedSocket(peer.port(), settings.socket_buffer_bytes);
   std::string payload(kRoundTripBytes, 'r');
   std::vector<char> reply(1 << 16);
   return MeasureRoundTrips(settings, [&] {
@@ -608,19 +567,19 @@ Latency GatewayRoundTrip(const Settings& settings, client::Client& client, Api a
 // when every one is established. SCTP allows one association per pair of
 // endpoints, so each association needs a socket (endpoint) of its own on
 // the connecting side.
-std::vector<Fd> ConnectMany(const Settings& settings, uint16_t port, int count) {
+std::vector<UniqueFd> ConnectMany(const Settings& settings, uint16_t port, int count) {
   // Idle associations: small buffers, so that thousands of them fit.
   constexpr int kIdleBuffer = 65536;
-  Fd epoll(epoll_create1(EPOLL_CLOEXEC));
-  if (epoll.get() < 0) DieErrno("epoll_create1");
-  std::vector<Fd> sockets;
+  UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll.valid()) DieErrno("epoll_create1");
+  std::vector<UniqueFd> sockets;
   sockets.reserve(count);
   int established = 0, in_progress = 0;
   sockaddr_in address = Loopback(port);
   std::vector<epoll_event> ready(256);
   while (established < count) {
     while (in_progress < settings.connect_parallel && static_cast<int>(sockets.size()) < count) {
-      Fd fd = SctpSocket(SOCK_STREAM, kIdleBuffer, /*nonblocking=*/true);
+      UniqueFd fd = SctpSocket(SOCK_STREAM, kIdleBuffer, /*nonblocking=*/true);
       if (sctp_connectx(fd.get(), reinterpret_cast<sockaddr*>(&address), 1, nullptr) != 0 &&
           errno != EINPROGRESS) {
         DieErrno("sctp_connectx");
@@ -636,7 +595,7 @@ std::vector<Fd> ConnectMany(const Settings& settings, uint16_t port, int count) 
     if (n < 0 && errno != EINTR) DieErrno("epoll_wait");
     if (n == 0) Die(absl::StrCat("associations stalled at ", established, " of ", count));
     for (int i = 0; i < n; ++i) {
-      const Fd& fd = sockets[ready[i].data.u32];
+      const UniqueFd& fd = sockets[ready[i].data.u32];
       int error = 0;
       socklen_t length = sizeof error;
       getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
@@ -665,9 +624,9 @@ ScaleResult Scale(const Settings& settings, Service& service, client::Client& cl
   ScaleResult result;
   result.associations = settings.scale;
   {
-    Fd listener = ListeningSocket(65536, false);
+    UniqueFd listener = ListeningSocket(65536, false);
     auto start = Clock::now();
-    std::vector<Fd> sockets = ConnectMany(settings, LocalPort(listener), settings.scale);
+    std::vector<UniqueFd> sockets = ConnectMany(settings, LocalPort(listener), settings.scale);
     result.direct_s = Seconds(Clock::now() - start).count();
   }
   auto endpoint = Require(
@@ -675,7 +634,7 @@ ScaleResult Scale(const Settings& settings, Service& service, client::Client& cl
   counter.Watch(endpoint.endpoint_id());
   result.rss_before = service.ResidentBytes();
   auto start = Clock::now();
-  std::vector<Fd> sockets = ConnectMany(settings, static_cast<uint16_t>(endpoint.port()),
+  std::vector<UniqueFd> sockets = ConnectMany(settings, static_cast<uint16_t>(endpoint.port()),
                                         settings.scale);
   // Established once sctpgw has taken over each one and reported it.
   if (!counter.WaitFor(settings.scale, Clock::now() + 300s)) {

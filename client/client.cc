@@ -11,6 +11,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "server/net/unique_fd.h"
 
 namespace sctpgw::client {
 namespace {
@@ -97,6 +98,13 @@ absl::Status CheckHealth(const std::string& target, Milliseconds timeout, bool w
   return absl::OkStatus();
 }
 
+// event_fd()'s eventfd. The public header only names this type: it
+// includes nothing from server/, while the library's own sources may use
+// the server's header-only net::UniqueFd (see client/CMakeLists.txt).
+struct Client::EventFd {
+  net::UniqueFd fd;
+};
+
 Client::Client(ClientOptions options, EventHandler* handler)
     : options_(std::move(options)), handler_(handler) {}
 
@@ -114,8 +122,9 @@ void Client::Prepare(grpc::ClientContext* context, std::optional<Milliseconds> t
 }
 
 absl::Status Client::Open() {
-  event_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (event_fd_ < 0) return absl::InternalError("eventfd failed");
+  event_fd_ = std::make_unique<EventFd>();
+  event_fd_->fd.Reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!event_fd_->fd.valid()) return absl::InternalError("eventfd failed");
   channel_ = MakeChannel(options_.target, options_.credentials, options_.keepalive_time,
                          options_.keepalive_timeout);
   stub_ = v1::GatewayService::NewStub(channel_);
@@ -161,7 +170,6 @@ Client::~Client() {
     v1::CloseSessionResponse response;
     (void)stub_->CloseSession(&context, request, &response);
   }
-  if (event_fd_ >= 0) close(event_fd_);
 }
 
 bool Client::Backoff(Milliseconds delay) {
@@ -313,12 +321,14 @@ void Client::Deliver(Item item) {
     pending_.push_back(std::move(item));
   }
   uint64_t one = 1;
-  (void)!write(event_fd_, &one, sizeof(one));
+  (void)!write(event_fd_->fd.get(), &one, sizeof(one));
 }
+
+int Client::event_fd() const { return event_fd_ == nullptr ? -1 : event_fd_->fd.get(); }
 
 size_t Client::Dispatch() {
   uint64_t count;
-  (void)!read(event_fd_, &count, sizeof(count));
+  (void)!read(event_fd_->fd.get(), &count, sizeof(count));
   std::deque<Item> items;
   {
     std::lock_guard<std::mutex> lock(mu_);

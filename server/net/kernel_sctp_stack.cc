@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 
 #include <cerrno>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "server/net/errno_status.h"
@@ -51,7 +52,7 @@ absl::StatusOr<SocketId> KernelSctpStack::Adopt(SctpSocket socket) {
   if (!status.ok()) return status;
   SocketId id = next_id_++;
   int fd = socket.fd();
-  auto entry = std::make_unique<Entry>(std::move(socket));
+  auto entry = std::make_unique<Entry>(std::move(socket), options_.max_message_bytes);
   status = loop_->Watch(fd, EPOLLIN, [this, id](uint32_t events) { OnReady(id, events); });
   if (!status.ok()) return status;
   sockets_.emplace(id, std::move(entry));
@@ -275,7 +276,7 @@ void KernelSctpStack::CloseWhenDrained(SocketId socket) {
   if (!entry.ok()) return;
   (*entry)->closing = true;
   (*entry)->paused = false;
-  (*entry)->discarding = false;
+  (*entry)->pieces.StopDiscarding();
   UpdateInterest(socket, **entry);
   // Read what is queued now, even if no new readiness comes.
   loop_->Post([this, socket] { OnReady(socket, EPOLLIN); });
@@ -342,37 +343,28 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
     }
     return false;
   }
-  if (entry.discarding && !piece->notification) {
-    if (piece->end_of_record) entry.discarding = false;
-    return true;
-  }
-  if (entry.partial.empty()) entry.partial_info = *piece;
-  if (entry.partial.size() + piece->length > options_.max_message_bytes) {
-    sctp_assoc_t assoc_id = entry.partial_info.assoc_id;
-    entry.partial.clear();
-    entry.discarding = !piece->end_of_record;
+  AssemblyResult assembled =
+      entry.pieces.Add(*piece, absl::MakeConstSpan(buffer_.data(), piece->length));
+  if (auto* oversized = std::get_if<OversizedMessage>(&assembled)) {
     if (observer_ != nullptr) {
       observer_->OnReceiveError(
-          id, assoc_id,
+          id, oversized->assoc_id,
           absl::ResourceExhaustedError(absl::StrCat(
               "an incoming message exceeds the maximum message size of ",
               options_.max_message_bytes, " bytes")));
     }
     return false;  // The observer may have closed the socket.
   }
-  entry.partial.append(reinterpret_cast<const char*>(buffer_.data()), piece->length);
-  if (!piece->end_of_record) return true;
-
-  std::string whole;
-  whole.swap(entry.partial);
-  const ReceiveResult& info = entry.partial_info;
+  auto* whole = std::get_if<AssembledMessage>(&assembled);
+  if (whole == nullptr) return true;  // Nothing to deliver yet.
+  const ReceiveResult& info = whole->info;
   if (info.notification) {
-    auto notification = DecodeNotification(
-        absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(whole.data()), whole.size()));
+    auto notification = DecodeNotification(absl::Span<const uint8_t>(
+        reinterpret_cast<const uint8_t*>(whole->bytes.data()), whole->bytes.size()));
     // A notification this build cannot decode is skipped: it carries nothing
     // the core acts on.
     if (notification.ok() && observer_ != nullptr) {
-      for (Notification& ready : JoinSendFailed(entry, std::move(*notification))) {
+      for (Notification& ready : entry.send_failed.Add(std::move(*notification))) {
         if (sockets_.count(id) == 0) break;
         observer_->OnNotification(id, std::move(ready));
       }
@@ -386,56 +378,9 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
   message.tsn = info.tsn;
   message.ppid = info.ppid;
   message.unordered = info.unordered;
-  message.payload = std::move(whole);
+  message.payload = std::move(whole->bytes);
   if (observer_ != nullptr) observer_->OnMessage(id, std::move(message));
   return true;
-}
-
-std::vector<Notification> KernelSctpStack::JoinSendFailed(Entry& entry,
-                                                          Notification notification) {
-  std::vector<Notification> ready;
-  auto pending = entry.failed_message.find(notification.assoc_id);
-  if (notification.type != NotificationType::kSendFailed) {
-    // A message whose last fragment never came (a notification the kernel
-    // could not allocate) goes first, as it is, so that order holds.
-    if (pending != entry.failed_message.end()) {
-      ready.push_back(std::move(pending->second));
-      entry.failed_message.erase(pending);
-    }
-    ready.push_back(std::move(notification));
-    return ready;
-  }
-  if (notification.first_fragment) {
-    // A new message; one whose end never came is delivered as it is.
-    if (pending != entry.failed_message.end()) {
-      ready.push_back(std::move(pending->second));
-      entry.failed_message.erase(pending);
-    }
-    if (notification.last_fragment) {
-      ready.push_back(std::move(notification));
-    } else {
-      entry.failed_message.emplace(notification.assoc_id, std::move(notification));
-    }
-    return ready;
-  }
-  if (pending == entry.failed_message.end()) {
-    ready.push_back(std::move(notification));  // Its start was not seen.
-    return ready;
-  }
-  if (pending->second.data.size() + notification.data.size() > options_.max_message_bytes) {
-    // Not one of sctpgw's messages: delivered in parts, in order.
-    ready.push_back(std::move(pending->second));
-    entry.failed_message.erase(pending);
-    ready.push_back(std::move(notification));
-    return ready;
-  }
-  pending->second.data.append(notification.data);
-  if (notification.last_fragment) {
-    pending->second.last_fragment = true;
-    ready.push_back(std::move(pending->second));
-    entry.failed_message.erase(pending);
-  }
-  return ready;
 }
 
 }  // namespace sctpgw::net

@@ -8,9 +8,11 @@
 #include <unordered_map>
 
 #include "server/net/event_loop.h"
+#include "server/net/message_assembler.h"
 #include "server/net/path_control.h"
 #include "server/net/sctp_socket.h"
 #include "server/net/sctp_stack.h"
+#include "server/net/send_failed_joiner.h"
 #include "server/net/sys_calls.h"
 
 namespace sctpgw::net {
@@ -72,28 +74,22 @@ class KernelSctpStack final : public SctpStack {
 
  private:
   struct Entry {
-    explicit Entry(SctpSocket s) : socket(std::move(s)) {}
+    Entry(SctpSocket s, size_t max_message_bytes)
+        : socket(std::move(s)), pieces(max_message_bytes), send_failed(max_message_bytes) {}
     SctpSocket socket;
     bool paused = false;
     bool want_write = false;
     bool failed = false;
-    // Dropping the rest of a message too large to deliver.
-    bool discarding = false;
     // Close once nothing more is queued (CloseWhenDrained).
     bool closing = false;
     // ASCONF offered (an endpoint's setting, which peeled-off sockets do not
     // inherit from the kernel).
     bool address_reconfiguration = false;
-    // A message (or notification) still arriving in pieces.
-    std::string partial;
-    ReceiveResult partial_info;
-    // Per association: an unsent message coming back in SEND_FAILED
-    // notifications, one per fragment, until its last fragment.
-    std::unordered_map<sctp_assoc_t, Notification> failed_message;
+    // What recvmsg() returns, joined into messages and notifications.
+    MessageAssembler pieces;
+    // SEND_FAILED fragments of unsent messages, joined per association.
+    SendFailedJoiner send_failed;
   };
-  // Joins the fragments of a failed message: what is ready to deliver (none
-  // while more fragments are due).
-  std::vector<Notification> JoinSendFailed(Entry& entry, Notification notification);
 
   KernelSctpStack(SysCalls& sys, KernelSctpStackOptions options, std::unique_ptr<EventLoop> loop);
   absl::StatusOr<Entry*> Find(SocketId id);

@@ -85,7 +85,7 @@ struct Notification {
   bool unordered = false;   // Sent unordered (normalised for both event kinds).
   // Linux reports a fragmented message that was not sent once per DATA
   // chunk, each with its part of the payload: these say which part this is
-  // (both true for a whole message). KernelSctpStack joins the parts.
+  // (both true for a whole message). SendFailedJoiner joins the parts.
   bool first_fragment = true;
   bool last_fragment = true;
 

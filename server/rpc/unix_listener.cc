@@ -16,14 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "server/rpc/peer_identity.h"
 
 namespace sctpgw::rpc {
 namespace {
-
-// uid of each accepted connection, by the peer string gRPC gives its calls.
-absl::Mutex g_peers_mu;
-std::map<std::string, uid_t> g_peers ABSL_GUARDED_BY(g_peers_mu);
 
 absl::Status Errno(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
@@ -34,6 +30,13 @@ sockaddr_un AddressOf(const std::string& path) {
   address.sun_family = AF_UNIX;
   std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
   return address;
+}
+
+// Whether a process accepts connections on the unix socket at `path`.
+bool Serving(const std::string& path) {
+  net::UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un address = AddressOf(path);
+  return connect(probe.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
 }
 
 // Creates the directory; removes a stale socket left by a process that is
@@ -47,11 +50,9 @@ absl::Status Prepare(const std::string& path) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, " exists and is not a socket; refusing to replace it"));
   }
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un address = AddressOf(path);
-  bool live = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  close(fd);
-  if (live) return absl::FailedPreconditionError(absl::StrCat("another process is serving on ", path));
+  if (Serving(path)) {
+    return absl::FailedPreconditionError(absl::StrCat("another process is serving on ", path));
+  }
   unlink(path.c_str());
   return absl::OkStatus();
 }
@@ -65,11 +66,14 @@ absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Open(
   }
   absl::Status status = Prepare(path);
   if (!status.ok()) return status;
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return Errno("socket(AF_UNIX)");
-  std::unique_ptr<UnixListener> listener(new UnixListener(path, fd, options));
+  net::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd.valid()) return Errno("socket(AF_UNIX)");
+  // From here on the listener owns the socket: a failure below closes it and
+  // removes the file (Stop()).
+  std::unique_ptr<UnixListener> listener(new UnixListener(path, std::move(fd), options));
+  const int listening = listener->fd_.get();
   sockaddr_un address = AddressOf(path);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+  if (bind(listening, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
     return Errno(absl::StrCat("bind(", path, ")"));
   }
   if (chmod(path.c_str(), options.mode) != 0) return Errno(absl::StrCat("chmod(", path, ")"));
@@ -78,19 +82,16 @@ absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Open(
             options.group.value_or(static_cast<gid_t>(-1))) != 0) {
     return Errno(absl::StrCat("chown(", path, ")"));
   }
-  if (listen(fd, SOMAXCONN) != 0) return Errno(absl::StrCat("listen(", path, ")"));
-  listener->wake_fd_ = eventfd(0, EFD_CLOEXEC);
-  if (listener->wake_fd_ < 0) return Errno("eventfd");
+  if (listen(listening, SOMAXCONN) != 0) return Errno(absl::StrCat("listen(", path, ")"));
+  listener->wake_fd_.Reset(eventfd(0, EFD_CLOEXEC));
+  if (!listener->wake_fd_.valid()) return Errno("eventfd");
   return listener;
 }
 
-UnixListener::UnixListener(std::string path, int fd, UnixListenerOptions options)
-    : path_(std::move(path)), fd_(fd), options_(std::move(options)) {}
+UnixListener::UnixListener(std::string path, net::UniqueFd fd, UnixListenerOptions options)
+    : path_(std::move(path)), fd_(std::move(fd)), options_(std::move(options)) {}
 
-UnixListener::~UnixListener() {
-  Stop();
-  if (wake_fd_ >= 0) close(wake_fd_);
-}
+UnixListener::~UnixListener() { Stop(); }
 
 void UnixListener::Start(grpc::Server* server) {
   thread_ = std::thread([this, server] { AcceptLoop(server); });
@@ -99,59 +100,47 @@ void UnixListener::Start(grpc::Server* server) {
 void UnixListener::Stop() {
   if (thread_.joinable()) {
     uint64_t one = 1;
-    (void)!write(wake_fd_, &one, sizeof(one));
+    (void)!write(wake_fd_.get(), &one, sizeof(one));
     thread_.join();
   }
-  if (fd_ >= 0) {
-    close(fd_);
-    fd_ = -1;
+  if (fd_.valid()) {
+    fd_.Reset();
     unlink(path_.c_str());
   }
-}
-
-std::optional<uid_t> UnixListener::PeerUid(const std::string& peer) {
-  absl::MutexLock lock(&g_peers_mu);
-  auto it = g_peers.find(peer);
-  if (it == g_peers.end()) return std::nullopt;
-  return it->second;
 }
 
 void UnixListener::AcceptLoop(grpc::Server* server) {
   bool restricted = !options_.allowed_uids.empty() || !options_.allowed_gids.empty();
   while (true) {
-    pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       spdlog::error("{}: poll failed: {}", path_, std::strerror(errno));
       return;
     }
     if (fds[1].revents != 0) return;
-    int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (client < 0) {
+    // Closed here unless it is handed to gRPC below.
+    net::UniqueFd client(accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!client.valid()) {
       if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
         spdlog::warn("{}: accept failed: {}", path_, std::strerror(errno));
       }
       continue;
     }
-    ucred credentials{};
-    socklen_t length = sizeof(credentials);
-    if (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
-      spdlog::warn("{}: SO_PEERCRED failed: {}; connection closed", path_, std::strerror(errno));
-      close(client);
+    auto credentials = ReadPeerCredentials(client);
+    if (!credentials.ok()) {
+      spdlog::warn("{}: {}; connection closed", path_, std::string(credentials.status().message()));
       continue;
     }
-    if (restricted && options_.allowed_uids.count(credentials.uid) == 0 &&
-        options_.allowed_gids.count(credentials.gid) == 0) {
+    if (restricted && options_.allowed_uids.count(credentials->uid) == 0 &&
+        options_.allowed_gids.count(credentials->gid) == 0) {
       spdlog::warn("{}: refused a client with uid {} gid {} (pid {}): not in the allow lists",
-                   path_, credentials.uid, credentials.gid, credentials.pid);
-      close(client);
+                   path_, credentials->uid, credentials->gid, credentials->pid);
       continue;
     }
-    {
-      absl::MutexLock lock(&g_peers_mu);
-      g_peers[absl::StrCat("fd:", client)] = credentials.uid;
-    }
-    grpc::AddInsecureChannelFromFd(server, client);
+    RecordUnixPeer(client, credentials->uid);
+    // gRPC owns the connection from here and closes it.
+    grpc::AddInsecureChannelFromFd(server, client.Release());
   }
 }
 

@@ -1,7 +1,8 @@
 // Unix-socket listeners that sctpgw accepts on itself, so that it knows
 // each client's credentials (SO_PEERCRED): connections from users and groups
 // outside the allow lists are closed, and every accepted connection is
-// handed to the gRPC server with the uid it came from on record.
+// handed to the gRPC server with the uid it came from on record
+// (peer_identity.h).
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "server/net/unique_fd.h"
 
 namespace grpc {
 class Server;
@@ -49,17 +51,13 @@ class UnixListener {
   // Stops accepting and removes the socket file.
   void Stop();
 
-  // The uid of the unix client behind a gRPC peer string ("fd:N"), if it
-  // came through one of these listeners.
-  static std::optional<uid_t> PeerUid(const std::string& peer);
-
  private:
-  UnixListener(std::string path, int fd, UnixListenerOptions options);
+  UnixListener(std::string path, net::UniqueFd fd, UnixListenerOptions options);
   void AcceptLoop(grpc::Server* server);
 
   const std::string path_;
-  int fd_;
-  int wake_fd_ = -1;
+  net::UniqueFd fd_;       // The listening socket; closed (and the file removed) by Stop().
+  net::UniqueFd wake_fd_;  // eventfd: ends the accept loop.
   const UnixListenerOptions options_;
   std::thread thread_;
 };

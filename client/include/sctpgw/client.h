@@ -306,7 +306,7 @@ class Client {
 
   // kDispatch: readable while events or messages wait. Never read it
   // yourself; call Dispatch().
-  int event_fd() const { return event_fd_; }
+  int event_fd() const;
   // Runs the handler for everything waiting; returns how many. Call it from
   // one thread at a time.
   size_t Dispatch();
@@ -345,7 +345,10 @@ class Client {
   std::string session_id_;
   Milliseconds lease_{0};
   std::atomic<uint64_t> last_sequence_{0};
-  int event_fd_ = -1;
+  // The eventfd behind event_fd(), owned. Defined in client.cc, so that
+  // this header needs nothing outside the library's include directory.
+  struct EventFd;
+  std::unique_ptr<EventFd> event_fd_;
 
   std::mutex mu_;
   std::condition_variable closing_cv_;

@@ -35,19 +35,18 @@ absl::Status NetNamespace::Exec(const std::string& command) const {
 }
 
 ScopedNetns::ScopedNetns(const NetNamespace& ns) {
-  previous_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  int target = ::open(absl::StrCat("/run/netns/", ns.name()).c_str(), O_RDONLY | O_CLOEXEC);
-  if (previous_ < 0 || target < 0 || ::setns(target, CLONE_NEWNET) != 0) {
+  previous_.Reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  const std::string path = absl::StrCat("/run/netns/", ns.name());
+  net::UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!previous_.valid() || !target.valid() || ::setns(target.get(), CLONE_NEWNET) != 0) {
     status_ = absl::InternalError(absl::StrCat("cannot enter network namespace ", ns.name(),
                                                ": errno ", errno));
   }
-  if (target >= 0) ::close(target);
 }
 
 ScopedNetns::~ScopedNetns() {
-  if (previous_ >= 0) {
-    if (::setns(previous_, CLONE_NEWNET) != 0) std::abort();  // Would poison later tests.
-    ::close(previous_);
+  if (previous_.valid() && ::setns(previous_.get(), CLONE_NEWNET) != 0) {
+    std::abort();  // Would poison later tests.
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/net/unique_fd.h"
 
 namespace sctpgw::testing {
 
@@ -40,7 +41,7 @@ class ScopedNetns {
   const absl::Status& status() const { return status_; }
 
  private:
-  int previous_ = -1;
+  net::UniqueFd previous_;  // The thread's namespace before.
   absl::Status status_;
 };
 

@@ -28,19 +28,35 @@ int RemainingMs(Clock::time_point deadline) {
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
+// A pipe's two ends, close-on-exec; invalid until Open() succeeds.
+struct Pipe {
+  bool Open() {
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) != 0) return false;
+    read_end.Reset(ends[0]);
+    write_end.Reset(ends[1]);
+    return true;
+  }
+  net::UniqueFd read_end;
+  net::UniqueFd write_end;
+};
+
 }  // namespace
 
 absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& argv,
-                                             bool keep_stdin) {
-  int out[2];
-  int in[2] = {-1, -1};
-  if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe2");
-  if (keep_stdin && pipe2(in, O_CLOEXEC) != 0) return absl::InternalError("pipe2");
+                                             Streams streams) {
+  // The child's ends close here once it has its copies; the parent's move
+  // into the Subprocess.
+  Pipe out, in;
+  if (streams.capture_stdout && !out.Open()) return absl::InternalError("pipe2");
+  if (streams.keep_stdin && !in.Open()) return absl::InternalError("pipe2");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  if (keep_stdin) {
-    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  if (streams.capture_stdout) {
+    posix_spawn_file_actions_adddup2(&actions, out.write_end.get(), STDOUT_FILENO);
+  }
+  if (streams.keep_stdin) {
+    posix_spawn_file_actions_adddup2(&actions, in.read_end.get(), STDIN_FILENO);
   } else {
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   }
@@ -50,27 +66,23 @@ absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& arg
   Subprocess process;
   int rc = posix_spawnp(&process.pid_, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  if (keep_stdin) close(in[0]);
   if (rc != 0) {
-    close(out[0]);
-    if (keep_stdin) close(in[1]);
     return absl::InternalError(
         absl::StrCat("cannot start ", absl::StrJoin(argv, " "), ": ", std::strerror(rc)));
   }
-  process.stdout_fd_ = out[0];
-  process.stdin_fd_ = in[1];
-  fcntl(process.stdout_fd_, F_SETFL, O_NONBLOCK);
-  process.pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, process.pid_, 0));
-  if (process.pidfd_ < 0) return absl::InternalError("pidfd_open");
+  process.stdout_fd_ = std::move(out.read_end);
+  process.stdin_fd_ = std::move(in.write_end);
+  if (process.stdout_fd_.valid()) fcntl(process.stdout_fd_.get(), F_SETFL, O_NONBLOCK);
+  process.pidfd_.Reset(static_cast<int>(syscall(SYS_pidfd_open, process.pid_, 0)));
+  if (!process.pidfd_.valid()) return absl::InternalError("pidfd_open");
   return process;
 }
 
 Subprocess::Subprocess(Subprocess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
-      pidfd_(std::exchange(other.pidfd_, -1)),
-      stdout_fd_(std::exchange(other.stdout_fd_, -1)),
-      stdin_fd_(std::exchange(other.stdin_fd_, -1)),
+      pidfd_(std::move(other.pidfd_)),
+      stdout_fd_(std::move(other.stdout_fd_)),
+      stdin_fd_(std::move(other.stdin_fd_)),
       exit_status_(other.exit_status_),
       stdout_(std::move(other.stdout_)) {}
 
@@ -80,26 +92,20 @@ Subprocess::~Subprocess() {
     int status;
     waitpid(pid_, &status, 0);
   }
-  for (int fd : {pidfd_, stdout_fd_, stdin_fd_}) {
-    if (fd >= 0) close(fd);
-  }
 }
 
 absl::Status Subprocess::WriteStdin(const std::string& bytes) {
-  if (stdin_fd_ < 0) return absl::FailedPreconditionError("stdin is not kept");
+  if (!stdin_fd_.valid()) return absl::FailedPreconditionError("stdin is not kept");
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = write(stdin_fd_, bytes.data() + done, bytes.size() - done);
+    ssize_t n = write(stdin_fd_.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0) return absl::InternalError(absl::StrCat("write: ", std::strerror(errno)));
     done += static_cast<size_t>(n);
   }
   return absl::OkStatus();
 }
 
-void Subprocess::CloseStdin() {
-  if (stdin_fd_ >= 0) close(stdin_fd_);
-  stdin_fd_ = -1;
-}
+void Subprocess::CloseStdin() { stdin_fd_.Reset(); }
 
 void Subprocess::Signal(int signal) {
   if (pid_ > 0 && !exit_status_) kill(pid_, signal);
@@ -107,7 +113,7 @@ void Subprocess::Signal(int signal) {
 
 absl::StatusOr<int> Subprocess::Wait(std::chrono::milliseconds timeout) {
   if (exit_status_) return *exit_status_;
-  pollfd fd{pidfd_, POLLIN, 0};
+  pollfd fd{pidfd_.get(), POLLIN, 0};
   int rc = poll(&fd, 1, static_cast<int>(timeout.count()));
   if (rc == 0) return absl::DeadlineExceededError("the process is still running");
   int status = 0;
@@ -120,14 +126,14 @@ std::string Subprocess::ReadStdout(std::chrono::milliseconds timeout) {
   Clock::time_point deadline = Clock::now() + timeout;
   char buffer[65536];
   for (;;) {
-    ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
+    ssize_t n = read(stdout_fd_.get(), buffer, sizeof(buffer));
     if (n > 0) {
       stdout_.append(buffer, static_cast<size_t>(n));
       continue;
     }
     if (n == 0) break;  // EOF: the child closed stdout.
     if (errno != EAGAIN) break;
-    pollfd fd{stdout_fd_, POLLIN, 0};
+    pollfd fd{stdout_fd_.get(), POLLIN, 0};
     if (poll(&fd, 1, RemainingMs(deadline)) <= 0) break;
   }
   return stdout_;
@@ -135,16 +141,17 @@ std::string Subprocess::ReadStdout(std::chrono::milliseconds timeout) {
 
 absl::StatusOr<std::string> Subprocess::ReadStdoutUntil(const std::string& needle,
                                                         std::chrono::milliseconds timeout) {
+  if (!stdout_fd_.valid()) return absl::FailedPreconditionError("stdout is not captured");
   Clock::time_point deadline = Clock::now() + timeout;
   char buffer[65536];
   while (stdout_.find(needle) == std::string::npos) {
-    ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
+    ssize_t n = read(stdout_fd_.get(), buffer, sizeof(buffer));
     if (n > 0) {
       stdout_.append(buffer, static_cast<size_t>(n));
       continue;
     }
     if (n == 0) return absl::NotFoundError(absl::StrCat("stdout ended without \"", needle, "\""));
-    pollfd fd{stdout_fd_, POLLIN, 0};
+    pollfd fd{stdout_fd_.get(), POLLIN, 0};
     if (poll(&fd, 1, RemainingMs(deadline)) <= 0) {
       return absl::DeadlineExceededError(absl::StrCat("no \"", needle, "\" on stdout in time"));
     }

@@ -12,16 +12,30 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/net/unique_fd.h"
 
 namespace sctpgw::testing {
 
 class Subprocess {
  public:
-  // Starts argv[0] (searched in PATH) with stdout (and stderr, when
-  // `capture_stderr`) captured; stdin from /dev/null unless `keep_stdin`,
-  // in which case WriteStdin()/CloseStdin() feed it.
+  // The child's standard streams; stderr is always this process's.
+  struct Streams {
+    // stdin: a pipe that WriteStdin()/CloseStdin() feed, or /dev/null.
+    bool keep_stdin = false;
+    // stdout: a pipe that ReadStdout()/ReadStdoutUntil() read, or this
+    // process's own stdout.
+    bool capture_stdout = true;
+  };
+  // Starts argv[0] (searched in PATH) with `streams`.
+  static absl::StatusOr<Subprocess> Start(const std::vector<std::string>& argv, Streams streams);
+  // Starts argv[0] with stdout captured; stdin from /dev/null unless
+  // `keep_stdin`.
   static absl::StatusOr<Subprocess> Start(const std::vector<std::string>& argv,
-                                          bool keep_stdin = false);
+                                          bool keep_stdin = false) {
+    Streams streams;
+    streams.keep_stdin = keep_stdin;
+    return Start(argv, streams);
+  }
   Subprocess(Subprocess&& other) noexcept;
   Subprocess& operator=(Subprocess&&) = delete;
   // Kills (SIGKILL) and reaps a child still running.
@@ -45,9 +59,9 @@ class Subprocess {
  private:
   Subprocess() = default;
   pid_t pid_ = -1;
-  int pidfd_ = -1;
-  int stdout_fd_ = -1;
-  int stdin_fd_ = -1;
+  net::UniqueFd pidfd_;
+  net::UniqueFd stdout_fd_;  // Invalid unless stdout is captured.
+  net::UniqueFd stdin_fd_;   // Invalid unless stdin is kept (and until CloseStdin()).
   std::optional<int> exit_status_;
   std::string stdout_;
 };

@@ -1,0 +1,167 @@
+#include "server/net/message_assembler.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace sctpgw::net {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// One recvmsg() result: its bytes and how it was described.
+struct Piece {
+  std::string bytes;
+  bool end_of_record = true;
+  bool notification = false;
+  sctp_assoc_t assoc_id = 1;
+};
+
+ReceiveResult Describe(const Piece& piece) {
+  ReceiveResult result;
+  result.length = piece.bytes.size();
+  result.end_of_record = piece.end_of_record;
+  result.notification = piece.notification;
+  result.has_info = !piece.notification;
+  result.assoc_id = piece.assoc_id;
+  return result;
+}
+
+// Feeds `pieces` as a socket reader does, from one reused read buffer, and
+// returns what the reader would deliver, in order: "message A: bytes",
+// "notification A: bytes" or "oversized A" (A the association).
+std::vector<std::string> Deliveries(MessageAssembler& assembler, const std::vector<Piece>& pieces) {
+  std::vector<std::string> delivered;
+  std::vector<uint8_t> buffer(1024);
+  for (const Piece& piece : pieces) {
+    std::copy(piece.bytes.begin(), piece.bytes.end(), buffer.begin());
+    AssemblyResult result =
+        assembler.Add(Describe(piece), absl::MakeConstSpan(buffer.data(), piece.bytes.size()));
+    std::fill(buffer.begin(), buffer.end(), 'x');  // The next read overwrites it.
+    if (auto* whole = std::get_if<AssembledMessage>(&result)) {
+      delivered.push_back(absl::StrCat(whole->info.notification ? "notification " : "message ",
+                                       whole->info.assoc_id, ": ", whole->bytes));
+    } else if (auto* oversized = std::get_if<OversizedMessage>(&result)) {
+      delivered.push_back(absl::StrCat("oversized ", oversized->assoc_id));
+    }
+  }
+  return delivered;
+}
+
+TEST(MessageAssemblerTest, WholeMessageInOnePieceKeepsItsInfo) {
+  MessageAssembler assembler(1024);
+  ReceiveResult piece = Describe({"hello", true, false, 42});
+  piece.stream = 3;
+  piece.ssn = 17;
+  piece.tsn = 1000;
+  piece.ppid = 46;
+  piece.unordered = true;
+  const std::string bytes = "hello";
+  AssemblyResult result = assembler.Add(
+      piece, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  auto* whole = std::get_if<AssembledMessage>(&result);
+  ASSERT_NE(whole, nullptr);
+  EXPECT_EQ(whole->bytes, "hello");
+  EXPECT_FALSE(whole->info.notification);
+  EXPECT_TRUE(whole->info.has_info);
+  EXPECT_EQ(whole->info.assoc_id, 42);
+  EXPECT_EQ(whole->info.stream, 3);
+  EXPECT_EQ(whole->info.ssn, 17);
+  EXPECT_EQ(whole->info.tsn, 1000u);
+  EXPECT_EQ(whole->info.ppid, 46u);
+  EXPECT_TRUE(whole->info.unordered);
+  EXPECT_EQ(whole->info.length, 5u);
+  EXPECT_TRUE(whole->info.end_of_record);
+}
+
+TEST(MessageAssemblerTest, WholeMessagesOneAfterAnother) {
+  MessageAssembler assembler(1024);
+  EXPECT_THAT(Deliveries(assembler, {{"one"}, {"two", true, false, 2}, {"three"}}),
+              ElementsAre("message 1: one", "message 2: two", "message 1: three"));
+}
+
+TEST(MessageAssemblerTest, PiecesJoinedUpToTheEndOfRecord) {
+  MessageAssembler assembler(1024);
+  EXPECT_THAT(Deliveries(assembler, {{"ab", false}, {"cd", false}}), IsEmpty());
+  EXPECT_THAT(Deliveries(assembler, {{"ef"}}), ElementsAre("message 1: abcdef"));
+  EXPECT_THAT(Deliveries(assembler, {{"g", false}, {"h"}}), ElementsAre("message 1: gh"));
+}
+
+TEST(MessageAssemblerTest, TheFirstPieceDescribesTheWhole) {
+  MessageAssembler assembler(1024);
+  ReceiveResult first = Describe({"abc", false});
+  first.stream = 4;
+  first.ppid = 60;
+  ReceiveResult last = Describe({"de"});
+  const std::string bytes = "abcde";
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  EXPECT_TRUE(std::holds_alternative<NothingReady>(
+      assembler.Add(first, absl::MakeConstSpan(data, 3))));
+  AssemblyResult result = assembler.Add(last, absl::MakeConstSpan(data + 3, 2));
+  auto* whole = std::get_if<AssembledMessage>(&result);
+  ASSERT_NE(whole, nullptr);
+  EXPECT_EQ(whole->bytes, "abcde");
+  EXPECT_EQ(whole->info.stream, 4);
+  EXPECT_EQ(whole->info.ppid, 60u);
+  EXPECT_EQ(whole->info.length, 5u);
+}
+
+TEST(MessageAssemblerTest, MessageOfExactlyTheMaximumIsDelivered) {
+  MessageAssembler assembler(8);
+  EXPECT_THAT(Deliveries(assembler, {{"1234", false}, {"5678"}}),
+              ElementsAre("message 1: 12345678"));
+}
+
+TEST(MessageAssemblerTest, OversizedMessageDroppedWholeAndReportedOnceThenTheNextIsFine) {
+  MessageAssembler assembler(8);
+  // The second piece crosses the limit: reported there, the third dropped.
+  EXPECT_THAT(Deliveries(assembler, {{"12345", false, false, 5}}), IsEmpty());
+  EXPECT_THAT(Deliveries(assembler, {{"6789", false, false, 5}}), ElementsAre("oversized 5"));
+  EXPECT_THAT(Deliveries(assembler, {{"abc", false, false, 5}, {"def", true, false, 5}}),
+              IsEmpty());
+  EXPECT_THAT(Deliveries(assembler, {{"next", true, false, 5}}), ElementsAre("message 5: next"));
+}
+
+TEST(MessageAssemblerTest, OversizedSinglePieceThenTheNextIsFine) {
+  MessageAssembler assembler(8);
+  EXPECT_THAT(Deliveries(assembler, {{"123456789"}, {"ok"}}),
+              ElementsAre("oversized 1", "message 1: ok"));
+}
+
+TEST(MessageAssemblerTest, NotificationInPieces) {
+  MessageAssembler assembler(1024);
+  EXPECT_THAT(Deliveries(assembler, {{"no", false, true}, {"ti", false, true}, {"fy", true, true},
+                                     {"data"}}),
+              ElementsAre("notification 1: notify", "message 1: data"));
+}
+
+TEST(MessageAssemblerTest, NotificationWhileAnOversizedMessageIsDroppedIsDelivered) {
+  MessageAssembler assembler(4);
+  EXPECT_THAT(Deliveries(assembler, {{"12345", false},
+                                     {"ev", true, true},
+                                     {"678"},  // The oversized message's end: dropped.
+                                     {"ok"}}),
+              ElementsAre("oversized 1", "notification 1: ev", "message 1: ok"));
+}
+
+TEST(MessageAssemblerTest, OversizedNotificationDroppedThenTheNextIsFine) {
+  MessageAssembler assembler(4);
+  EXPECT_THAT(Deliveries(assembler, {{"123", false, true}, {"45", true, true}, {"ok", true, true}}),
+              ElementsAre("oversized 1", "notification 1: ok"));
+}
+
+TEST(MessageAssemblerTest, StopDiscardingStartsANewMessage) {
+  MessageAssembler assembler(4);
+  EXPECT_THAT(Deliveries(assembler, {{"12345", false}}), ElementsAre("oversized 1"));
+  assembler.StopDiscarding();
+  EXPECT_THAT(Deliveries(assembler, {{"67"}}), ElementsAre("message 1: 67"));
+}
+
+}  // namespace
+}  // namespace sctpgw::net

@@ -156,11 +156,10 @@ absl::Status Client::Open() {
 Client::~Client() {
   StopReceiving();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     closing_ = true;
     if (watch_context_ != nullptr) watch_context_->TryCancel();
   }
-  closing_cv_.notify_all();
   if (watcher_.joinable()) watcher_.join();
   if (options_.close_session_on_destroy && !session_id_.empty() && stub_ != nullptr) {
     grpc::ClientContext context;
@@ -173,8 +172,9 @@ Client::~Client() {
 }
 
 bool Client::Backoff(Milliseconds delay) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return !closing_cv_.wait_for(lock, delay, [this] { return closing_; });
+  absl::MutexLock lock(&mu_);
+  auto closing = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_; };
+  return !mu_.AwaitWithTimeout(absl::Condition(&closing), absl::FromChrono(delay));
 }
 
 void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
@@ -188,7 +188,7 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
   while (true) {
     grpc::ClientContext context;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (closing_) break;
       watch_context_ = &context;
     }
@@ -217,7 +217,7 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
     }
     absl::Status status = FromGrpc(reader->Finish());
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       watch_context_ = nullptr;
       if (closing_) break;
     }
@@ -250,7 +250,7 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
 void Client::StartReceiving(uint64_t endpoint_id, uint64_t association_id) {
   StopReceiving();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     receiving_ = true;
   }
   receiver_ = std::thread([this, endpoint_id, association_id] {
@@ -260,11 +260,10 @@ void Client::StartReceiving(uint64_t endpoint_id, uint64_t association_id) {
 
 void Client::StopReceiving() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     receiving_ = false;
     if (receive_context_ != nullptr) receive_context_->TryCancel();
   }
-  closing_cv_.notify_all();
   if (receiver_.joinable()) receiver_.join();
 }
 
@@ -273,7 +272,7 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
   while (true) {
     std::unique_ptr<ReceiveStream> stream;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (!receiving_ || closing_) return;
       stream = OpenReceiveStream(association_id, endpoint_id);
       receive_context_ = &stream->context_;
@@ -284,12 +283,12 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
       for (v1::InboundMessage& message : *messages) Deliver(Item{{}, std::move(message), {}, {}});
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       receive_context_ = nullptr;
     }
     absl::StatusCode code = messages.status().code();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (!receiving_ || closing_) return;  // StopReceiving() or the Client ends.
     }
     bool transient = code == absl::StatusCode::kUnavailable ||
@@ -303,8 +302,9 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
       Deliver(Item{{}, {}, {}, messages.status()});
       return;
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    if (closing_cv_.wait_for(lock, backoff, [this] { return closing_ || !receiving_; })) return;
+    absl::MutexLock lock(&mu_);
+    auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || !receiving_; };
+    if (mu_.AwaitWithTimeout(absl::Condition(&stop), absl::FromChrono(backoff))) return;
     backoff = NextBackoff(backoff);
   }
 }
@@ -312,12 +312,12 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
 void Client::Deliver(Item item) {
   if (handler_ == nullptr) return;
   if (options_.delivery == EventDelivery::kLibraryThread) {
-    std::lock_guard<std::mutex> lock(handler_mu_);
+    absl::MutexLock lock(&handler_mu_);
     Handle(item);
     return;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     pending_.push_back(std::move(item));
   }
   uint64_t one = 1;
@@ -331,10 +331,10 @@ size_t Client::Dispatch() {
   (void)!read(event_fd_->fd.get(), &count, sizeof(count));
   std::deque<Item> items;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     items.swap(pending_);
   }
-  std::lock_guard<std::mutex> lock(handler_mu_);
+  absl::MutexLock lock(&handler_mu_);
   for (const Item& item : items) Handle(item);
   return items.size();
 }

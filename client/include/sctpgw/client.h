@@ -34,7 +34,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <future>
@@ -51,6 +50,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "sctpgw/v1/gateway_service.grpc.pb.h"
 
 namespace sctpgw::client {
@@ -350,14 +350,13 @@ class Client {
   struct EventFd;
   std::unique_ptr<EventFd> event_fd_;
 
-  std::mutex mu_;
-  std::condition_variable closing_cv_;
+  absl::Mutex mu_;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   grpc::ClientContext* receive_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool receiving_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<Item> pending_ ABSL_GUARDED_BY(mu_);
-  std::mutex handler_mu_;  // Handler callbacks one at a time.
+  absl::Mutex handler_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // Handler callbacks one at a time.
   std::thread watcher_;
   std::thread receiver_;
 };

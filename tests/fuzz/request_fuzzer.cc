@@ -13,6 +13,7 @@
 #include <string>
 
 #include "server/core/errors.h"
+#include "server/core/receive_dispatcher.h"
 #include "server/rpc/convert.h"
 #include "server/rpc/status.h"
 
@@ -104,7 +105,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!Parse(data, size, &request)) return 0;
       auto spec = rpc::ToReceiveSpec(request);
       CheckError(spec.status());
-      if (spec.ok() && (spec->association_id == 0) == (spec->endpoint_id == 0)) std::abort();
+      if (!spec.ok()) break;
+      // The core checks the target and the budgets once, for every caller.
+      auto valid = core::ReceiveDispatcher::Validate(*spec, core::Limits{});
+      CheckError(valid.status());
+      if (valid.ok() && (valid->association_id == 0) == (valid->endpoint_id == 0)) std::abort();
       break;
     }
     case 4: {

@@ -7,8 +7,6 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 
 namespace sctpgw::testing {
 namespace {
@@ -67,28 +65,6 @@ absl::Status SctpgwServer::Stop(std::chrono::milliseconds timeout) {
 }
 
 bool SctpgwServer::Running() { return !process_.Wait(0ms).ok(); }
-
-std::map<std::string, std::string> ErrorMetadata(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return {};
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return {info.metadata().begin(), info.metadata().end()};
-  }
-  return {};
-}
-
-std::string ErrorReason(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
-    return "";
-  }
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
-}
 
 void SetTimeout(grpc::ClientContext* context, std::chrono::milliseconds timeout) {
   context->set_deadline(std::chrono::system_clock::now() + timeout);

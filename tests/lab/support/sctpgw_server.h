@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "sctpgw/v1/gateway_service.grpc.pb.h"
 #include "tests/lab/support/process.h"
+#include "tests/support/error_info.h"  // ErrorReason, ErrorMetadata
 
 namespace sctpgw::testing {
 
@@ -47,11 +48,6 @@ class SctpgwServer {
   Subprocess process_;
   std::string target_;
 };
-
-// The reason of the google.rpc.ErrorInfo in a status's details ("" if none).
-std::string ErrorReason(const grpc::Status& status);
-// The metadata of that google.rpc.ErrorInfo (empty if none).
-std::map<std::string, std::string> ErrorMetadata(const grpc::Status& status);
 
 // Sets a deadline `timeout` from now on `context`.
 void SetTimeout(grpc::ClientContext* context, std::chrono::milliseconds timeout);

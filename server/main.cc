@@ -22,7 +22,10 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <atomic>
 #include <future>
+#include <map>
+#include <thread>
 #include <iterator>
 #include <optional>
 
@@ -33,7 +36,11 @@
 #include "absl/strings/str_cat.h"
 
 #include "server/config/settings.h"
+#include "server/core/errors.h"
 #include "server/core/gateway.h"
+#include "server/handover/handover_listener.h"
+#include "server/handover/service_handover.h"
+#include "server/handover/take_over.h"
 #include "server/json_log_formatter.h"
 #include "server/metrics/metrics_server.h"
 #include "server/metrics/prometheus.h"
@@ -45,6 +52,19 @@
 namespace {
 
 constexpr char kUnixPrefix[] = "unix:";
+constexpr char kVersion[] = "0.1.0";
+
+// Where this sctpgw takes handover requests ("" = none).
+std::string HandoverPath(const sctpgw::config::Settings& settings) {
+  if (settings.handover_socket == "off") return "";
+  if (!settings.handover_socket.empty()) return settings.handover_socket;
+  for (const std::string& address : settings.listen) {
+    if (address.rfind(kUnixPrefix, 0) == 0) {
+      return address.substr(std::strlen(kUnixPrefix)) + ".handover";
+    }
+  }
+  return "";
+}
 
 
 // The whole of a file, or an error naming it.
@@ -128,6 +148,10 @@ int main(int argc, char** argv) {
   CLI::App app{"sctpgw: holds kernel SCTP endpoints for applications over gRPC.\n"
                "Settings come from built-in defaults, then --config FILE (TOML), then flags."};
   app.add_option("--config", config_path, "TOML settings file (see deploy/sctpgw.toml)");
+  std::string take_over;
+  app.add_option("--take-over", take_over,
+                 "take everything over from the sctpgw whose handover socket this is "
+                 "(its associations stay up; docs/handover.md)");
   sctpgw::config::AddFlags(app, &settings);
   if (!config_path.empty()) {
     absl::Status loaded = sctpgw::config::LoadFile(config_path, &settings);
@@ -159,6 +183,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR2);  // A handover completed (see below).
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::Status sctp = sctpgw::net::ProbeKernelSctp(sctpgw::net::SysCalls::Real());
@@ -177,6 +202,27 @@ int main(int argc, char** argv) {
   }
   sctpgw::core::Gateway gateway(**stack, limits);
   sctpgw::rpc::GatewayServiceImpl service(gateway);
+  (*stack)->Start();
+  // A new process taking over from a running one: its state and sockets
+  // first, before anything listens.
+  std::optional<sctpgw::handover::TakeOver> handover;
+  std::map<std::string, sctpgw::net::UniqueFd> handed_listeners;
+  if (!take_over.empty()) {
+    auto taken = sctpgw::handover::TakeOver::Start(take_over, kVersion);
+    if (!taken.ok()) {
+      spdlog::critical("cannot take over from {}: {}", take_over, std::string(taken.status().message()));
+      return 1;
+    }
+    handover.emplace(std::move(*taken));
+    auto adopted = sctpgw::handover::AdoptHandedOver(**stack, gateway, std::move(handover->state()),
+                                                     std::move(handover->fds()));
+    if (!adopted.ok()) {
+      spdlog::critical("cannot take over from {}: {}", take_over, std::string(adopted.status().message()));
+      handover->Refuse(std::string(adopted.status().message()));
+      return 1;
+    }
+    handed_listeners = std::move(*adopted);
+  }
   // Once a second: idle event streams send progress messages.
   std::function<void()> tick = [&] {
     service.Tick();
@@ -234,8 +280,13 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<sctpgw::rpc::UnixListener>> unix_listeners;
   for (const std::string& address : settings.listen) {
     if (address.rfind(kUnixPrefix, 0) == 0) {
+      auto handed = handed_listeners.find(address);
       auto listener =
-          sctpgw::rpc::UnixListener::Open(address.substr(std::strlen(kUnixPrefix)), unix_options);
+          handed != handed_listeners.end()
+              ? sctpgw::rpc::UnixListener::Adopt(address.substr(std::strlen(kUnixPrefix)),
+                                                 std::move(handed->second), unix_options)
+              : sctpgw::rpc::UnixListener::Open(address.substr(std::strlen(kUnixPrefix)),
+                                                unix_options);
       if (!listener.ok()) {
         spdlog::critical("{}", std::string(listener.status().message()));
         return 1;
@@ -250,9 +301,23 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot listen on the configured addresses");
     return 1;
   }
+  if (handover.has_value()) {
+    // Everything is adopted: the old process lets go, and this one serves.
+    absl::Status ready = handover->Ready();
+    if (!ready.ok()) {
+      spdlog::critical("the handover from {} did not complete: {}", take_over,
+                       std::string(ready.message()));
+      // The old process serves on: its socket files stay.
+      for (auto& listener : unix_listeners) listener->Detach();
+      return 1;
+    }
+    sctpgw::handover::RunOnStack(**stack, [&] { gateway.Thaw(); });
+    spdlog::warn("took over from {} (sctpgw {})", take_over, handover->holder_version());
+    handover.reset();
+  }
   for (auto& listener : unix_listeners) listener->Start(server.get());
   // Association lifecycle in the log, read from the event log as it grows.
-  uint64_t logged = 0;
+  uint64_t logged = gateway.events().last_sequence();  // Taken over: logged before.
   auto lifecycle = gateway.events().Subscribe([&] {
     std::vector<sctpgw::core::EventPtr> events;
     if (!gateway.events().Read(logged, 256, &events).ok()) logged = gateway.events().last_sequence();
@@ -261,13 +326,12 @@ int main(int argc, char** argv) {
       LogLifecycle(*event);
     }
   });
-  (*stack)->Start();
   server->GetHealthCheckService()->SetServingStatus(sctp.ok());
   // Metrics: each scrape takes a snapshot on the gateway's thread.
   std::unique_ptr<sctpgw::metrics::MetricsServer> metrics;
   if (!settings.metrics_listen.empty()) {
     bool sctp_ok = sctp.ok();
-    auto started = sctpgw::metrics::MetricsServer::Start(settings.metrics_listen, [&, sctp_ok] {
+    auto render = [&, sctp_ok] {
       auto snapshot = std::make_shared<std::promise<sctpgw::core::GatewayStats>>();
       auto stats = snapshot->get_future();
       (*stack)->Post([&gateway, snapshot] { snapshot->set_value(gateway.Stats()); });
@@ -275,7 +339,13 @@ int main(int argc, char** argv) {
         return std::string("# sctpgw is busy; no snapshot in 5 s\n");
       }
       return sctpgw::metrics::RenderPrometheus(stats.get(), sctp_ok);
-    });
+    };
+    auto started = sctpgw::metrics::MetricsServer::Start(settings.metrics_listen, render);
+    // After a handover the old process frees the port as it lets go.
+    for (int attempt = 0; !started.ok() && !take_over.empty() && attempt < 50; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      started = sctpgw::metrics::MetricsServer::Start(settings.metrics_listen, render);
+    }
     if (!started.ok()) {
       spdlog::critical("{}", std::string(started.status().message()));
       return 1;
@@ -287,9 +357,33 @@ int main(int argc, char** argv) {
     spdlog::info("sctpgw serving on {} (kernel SCTP {})", address, sctp.ok() ? "ok" : "missing");
   }
 
+  // Planned handover: a new sctpgw may ask for everything on this socket.
+  std::atomic<bool> handed_over{false};
+  sctpgw::handover::ServiceHandoverHost host(**stack, gateway, service, unix_listeners, [&] {
+    server->GetHealthCheckService()->SetServingStatus(false);
+    metrics.reset();
+  });
+  std::unique_ptr<sctpgw::handover::HandoverListener> handover_listener;
+  if (std::string path = HandoverPath(settings); !path.empty()) {
+    auto opened = sctpgw::handover::HandoverListener::Open(path, host, kVersion);
+    if (!opened.ok()) {
+      spdlog::critical("{}", std::string(opened.status().message()));
+      return 1;
+    }
+    handover_listener = std::move(*opened);
+    handover_listener->Start([&] {
+      handed_over = true;
+      kill(getpid(), SIGUSR2);  // Wakes the main thread's sigwait.
+    });
+  }
+
   int signal_number = 0;
   for (;;) {
     sigwait(&signals, &signal_number);
+    if (signal_number == SIGUSR2) {
+      if (handed_over) break;
+      continue;
+    }
     if (signal_number != SIGHUP) break;
     // SIGHUP re-reads the log level; every other setting needs a restart.
     sctpgw::config::Settings reread = settings;
@@ -305,6 +399,20 @@ int main(int argc, char** argv) {
     spdlog::warn("SIGHUP: log level now {}; other settings take effect on restart",
                  reread.log_level);
   }
+  if (handed_over) {
+    // The new process serves now. Calls still here end with HANDED_OVER
+    // (the core's Release() failed the waiting ones); then this one goes.
+    handover_listener->Stop();
+    service.WaitForCalls(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    server->Shutdown(std::chrono::system_clock::now());
+    server->Wait();
+    (*stack)->Stop();  // Closes this process's references only.
+    gateway.events().Unsubscribe(lifecycle);
+    unix_listeners.clear();  // Detached: their files are the new process's.
+    spdlog::warn("sctpgw handed over; exiting");
+    return 0;
+  }
+  if (handover_listener) handover_listener->Stop();
   spdlog::info("received {}, draining for up to {} s", strsignal(signal_number),
                settings.drain_seconds);
   server->GetHealthCheckService()->SetServingStatus(false);
@@ -317,7 +425,7 @@ int main(int argc, char** argv) {
     closed.set_value();
   });
   closed.get_future().wait();
-  service.StopStreams();
+  service.StopStreams(sctpgw::core::Error(sctpgw::core::Reason::kShuttingDown, "sctpgw is stopping"));
   // Calls already running get up to --drain-seconds to finish; connections
   // left idle do not hold the exit.
   auto drain_deadline =

@@ -62,6 +62,10 @@ const std::vector<Row>& Table() {
       {"server", "metrics_listen",
        "host:port serving Prometheus metrics at /metrics over HTTP (empty: off)",
        &Settings::metrics_listen},
+      {"server", "handover_socket",
+       "unix socket where a new sctpgw started with --take-over asks this one to hand over "
+       "(empty: the first unix listen socket's path + \".handover\"; off: no handover)",
+       &Settings::handover_socket},
       {"tls", "cert_file", "PEM certificate chain for gRPC over TCP (enables TLS)",
        &Settings::tls_cert_file},
       {"tls", "key_file", "PEM private key of cert_file", &Settings::tls_key_file},

@@ -34,6 +34,10 @@ struct Settings {
   std::string log_format = "text";
   int64_t drain_seconds = 5;
   std::string metrics_listen;  // host:port of the Prometheus endpoint; empty = off.
+  // Where a new sctpgw asks this one to hand over (docs/handover.md); empty
+  // = beside the first unix listen socket (its path + ".handover"), "off" =
+  // no handover.
+  std::string handover_socket;
   // [tls]
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -44,6 +44,10 @@ class Association {
   // Received messages, oldest first.
   void Queue(net::InboundMessage message);
   bool has_messages() const { return !queue_.empty(); }
+  // A copy of what is queued, oldest first (a handover's state).
+  std::vector<net::InboundMessage> QueuedMessages() const {
+    return std::vector<net::InboundMessage>(queue_.begin(), queue_.end());
+  }
   size_t queued_messages() const { return queue_.size(); }
   size_t queued_bytes() const { return queued_bytes_; }
   // Moves messages to `out` while it has fewer than `max_messages` and

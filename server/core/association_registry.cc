@@ -186,4 +186,107 @@ bool AssociationRegistry::HasAssociationWith(const Endpoint& endpoint,
   return false;
 }
 
+void AssociationRegistry::ExportTo(GatewayState* state) const {
+  for (const auto& [id, endpoint] : endpoints_) {
+    EndpointRecord record;
+    record.session = endpoint.session;
+    record.closing = endpoint.closing;
+    record.info = endpoint.info;
+    record.socket = endpoint.socket;
+    record.max_send_bytes = endpoint.max_send_bytes;
+    record.next_receive_from = endpoint.next_receive_from;
+    state->endpoints.push_back(std::move(record));
+  }
+  for (const auto& [id, association] : associations_) {
+    AssociationRecord record;
+    record.session = association.session();
+    record.info = association.info();
+    record.socket = association.socket();
+    record.queue = association.QueuedMessages();
+    record.abort_detail = association.abort_detail;
+    state->associations.push_back(std::move(record));
+  }
+  for (const auto& [socket, ids] : draining_) {
+    state->draining.push_back({socket, ids.first, ids.second});
+  }
+  for (uint64_t id : ended_order_) state->ended.emplace_back(id, ended_.at(id));
+  state->next_endpoint_id = next_endpoint_id_;
+  state->next_association_id = next_association_id_;
+}
+
+absl::Status AssociationRegistry::Restore(const GatewayState& state, size_t queue_limit_bytes) {
+  auto invalid = [this](const std::string& why) {
+    *this = AssociationRegistry();
+    return Error(Reason::kInvalidArgument, absl::StrCat("handover state: ", why));
+  };
+  if (!endpoints_.empty() || !associations_.empty()) return invalid("the registry is not empty");
+  next_endpoint_id_ = state.next_endpoint_id;
+  next_association_id_ = state.next_association_id;
+  for (const EndpointRecord& record : state.endpoints) {
+    const uint64_t id = record.info.id;
+    if (id == 0 || id >= next_endpoint_id_ || endpoints_.count(id) != 0) {
+      return invalid(absl::StrCat("endpoint id ", id, " repeated or out of range"));
+    }
+    if (record.socket == 0 || endpoint_sockets_.count(record.socket) != 0) {
+      return invalid(absl::StrCat("endpoint ", id, " has no socket of its own"));
+    }
+    Endpoint endpoint;
+    endpoint.session = record.session;
+    endpoint.closing = record.closing;
+    endpoint.info = record.info;
+    endpoint.socket = record.socket;
+    endpoint.max_send_bytes = record.max_send_bytes;
+    endpoint.next_receive_from = record.next_receive_from;
+    endpoint_sockets_.emplace(record.socket, id);
+    endpoints_by_session_[record.session].insert(id);
+    endpoints_.emplace(id, std::move(endpoint));
+  }
+  for (const AssociationRecord& record : state.associations) {
+    const uint64_t id = record.info.id;
+    if (id == 0 || id >= next_association_id_ || associations_.count(id) != 0) {
+      return invalid(absl::StrCat("association id ", id, " repeated or out of range"));
+    }
+    Endpoint* endpoint = FindEndpoint(record.info.endpoint_id);
+    if (endpoint == nullptr || endpoint->session != record.session) {
+      return invalid(absl::StrCat("association ", id, " names endpoint ", record.info.endpoint_id,
+                                  " of another session or none"));
+    }
+    if (record.socket != 0 &&
+        (association_sockets_.count(record.socket) != 0 ||
+         endpoint_sockets_.count(record.socket) != 0)) {
+      return invalid(absl::StrCat("association ", id, " shares a socket"));
+    }
+    Association& association =
+        associations_.try_emplace(id, record.session, record.info, queue_limit_bytes)
+            .first->second;
+    association.abort_detail = record.abort_detail;
+    for (const net::InboundMessage& message : record.queue) association.Queue(message);
+    endpoint->associations.insert(id);
+    ++associations_by_session_[record.session];
+    if (record.socket != 0) {
+      association.set_socket(record.socket);
+      association_sockets_[record.socket] = id;
+    } else if (record.info.state == AssociationState::kConnecting) {
+      endpoint->by_kernel_id[record.info.kernel_id] = id;
+    }
+  }
+  for (const DrainingRecord& record : state.draining) {
+    if (record.socket == 0 || association_sockets_.count(record.socket) != 0 ||
+        endpoint_sockets_.count(record.socket) != 0 || draining_.count(record.socket) != 0) {
+      return invalid("a draining socket is in use");
+    }
+    draining_[record.socket] = {record.endpoint_id, record.association_id};
+  }
+  for (const auto& [id, session] : state.ended) {
+    if (ended_.count(id) != 0 || associations_.count(id) != 0) continue;
+    ended_[id] = session;
+    ended_order_.push_back(id);
+  }
+  while (ended_order_.size() > kEndedRemembered) {
+    ended_.erase(ended_order_.front());
+    ended_order_.pop_front();
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace sctpgw::core

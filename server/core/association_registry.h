@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "server/core/association.h"
 #include "server/core/endpoint.h"
+#include "server/core/gateway_state.h"
 
 namespace sctpgw::core {
 
@@ -60,6 +61,11 @@ class AssociationRegistry {
   // A detached socket: its endpoint and association.
   std::optional<std::pair<uint64_t, uint64_t>> Draining(net::SocketId socket) const;
   void Drained(net::SocketId socket) { draining_.erase(socket); }
+  std::vector<net::SocketId> DrainingSockets() const {
+    std::vector<net::SocketId> sockets;
+    for (const auto& [socket, ids] : draining_) sockets.push_back(socket);
+    return sockets;
+  }
   // Forgets the association (remembering that it ended). It must be detached.
   void RemoveAssociation(uint64_t id);
   // The session's association `id`: ASSOCIATION_NOT_FOUND for none or
@@ -75,6 +81,15 @@ class AssociationRegistry {
                           const std::vector<net::SocketAddress>& peers) const;
   size_t association_count() const { return associations_.size(); }
   const std::map<uint64_t, Association>& associations() const { return associations_; }
+
+  // What the registry holds, into a GatewayState (its endpoints,
+  // associations with their queues, draining sockets, ended associations and
+  // next ids); and the same put back into a registry that holds nothing yet.
+  // Restore() refuses a state that is not consistent (ids repeated or not
+  // below the next ids, an association whose endpoint or session does not
+  // match) with INVALID_ARGUMENT, and then holds nothing.
+  void ExportTo(GatewayState* state) const;
+  absl::Status Restore(const GatewayState& state, size_t queue_limit_bytes);
 
  private:
   std::map<uint64_t, Endpoint> endpoints_;

@@ -51,6 +51,7 @@ constexpr ReasonRow kReasons[] = {
      absl::StatusCode::kFailedPrecondition},
     {Reason::kSocketError, "SOCKET_ERROR", absl::StatusCode::kInternal},
     {Reason::kShuttingDown, "SHUTTING_DOWN", absl::StatusCode::kUnavailable},
+    {Reason::kHandedOver, "HANDED_OVER", absl::StatusCode::kUnavailable},
 };
 
 const ReasonRow& Row(Reason reason) {

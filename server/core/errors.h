@@ -39,6 +39,7 @@ enum class Reason {
   kReconfigurationUnsupported,  // FAILED_PRECONDITION: no ASCONF on this endpoint or the peer.
   kSocketError,               // INTERNAL (or the errno's code): any other kernel error.
   kShuttingDown,              // UNAVAILABLE: the service is stopping.
+  kHandedOver,                // UNAVAILABLE: a new sctpgw process takes over; retry there.
 };
 
 // "STREAM_OUT_OF_RANGE", ...

@@ -47,10 +47,47 @@ uint64_t EventLog::first_kept_sequence() const {
   return events_.empty() ? last_sequence_ + 1 : events_.front()->sequence;
 }
 
-void EventLog::Close() {
+void EventLog::Close(absl::Status why) {
   {
     absl::MutexLock lock(&mu_);
     closed_ = true;
+    closed_status_ = std::move(why);
+  }
+  WakeAll();
+}
+
+absl::Status EventLog::closed_status() const {
+  absl::MutexLock lock(&mu_);
+  return closed_status_;
+}
+
+EventLogState EventLog::State() const {
+  absl::MutexLock lock(&mu_);
+  EventLogState state;
+  state.events.assign(events_.begin(), events_.end());
+  state.last_sequence = last_sequence_;
+  state.ended_sessions.assign(ended_order_.begin(), ended_order_.end());
+  return state;
+}
+
+void EventLog::Restore(EventLogState state) {
+  {
+    absl::MutexLock lock(&mu_);
+    events_.clear();
+    for (EventPtr& event : state.events) {
+      if (event == nullptr || event->sequence <= (events_.empty() ? 0 : events_.back()->sequence) ||
+          event->sequence > state.last_sequence) {
+        continue;  // Out of order or beyond the last: not a log this one kept.
+      }
+      events_.push_back(std::move(event));
+    }
+    while (events_.size() > capacity_) events_.pop_front();
+    last_sequence_ = state.last_sequence;
+    ended_sessions_.clear();
+    ended_order_.clear();
+    for (std::string& session : state.ended_sessions) {
+      if (ended_sessions_.insert(session).second) ended_order_.push_back(std::move(session));
+    }
   }
   WakeAll();
 }

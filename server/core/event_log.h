@@ -38,6 +38,13 @@ struct Event {
 
 using EventPtr = std::shared_ptr<const Event>;
 
+// What the log holds, for a process that takes over (GatewayState).
+struct EventLogState {
+  std::vector<EventPtr> events;  // Oldest first.
+  uint64_t last_sequence = 0;
+  std::vector<std::string> ended_sessions;  // Oldest first.
+};
+
 class EventLog {
  public:
   using SubscriberId = uint64_t;
@@ -63,10 +70,16 @@ class EventLog {
   void Unsubscribe(SubscriberId id);
   // Wakes every subscriber without a new event: progress ticks.
   void WakeAll();
-  // No more events will come (the service is stopping); subscribers are woken
-  // to end their streams.
-  void Close();
+  // No more events will come (the service is stopping, or has handed over
+  // to a new process): subscribers are woken to end their streams with
+  // `why`.
+  void Close(absl::Status why);
   bool closed() const;
+  absl::Status closed_status() const;
+  // What the log holds, and (in the process taking over, before anyone reads
+  // it) the same put back.
+  EventLogState State() const;
+  void Restore(EventLogState state);
   // `session` has ended: its subscribers are woken to end their streams.
   // The most recent ended sessions are remembered (bounded).
   void EndSession(const std::string& session);
@@ -79,6 +92,7 @@ class EventLog {
   std::deque<EventPtr> events_ ABSL_GUARDED_BY(mu_);
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status closed_status_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> ended_sessions_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> ended_order_ ABSL_GUARDED_BY(mu_);
 

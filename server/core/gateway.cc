@@ -12,8 +12,6 @@
 namespace sctpgw::core {
 namespace {
 
-absl::Status ShuttingDown() { return Error(Reason::kShuttingDown, "sctpgw is shutting down"); }
-
 absl::Status SessionEnded(const char* why) {
   return Error(Reason::kSessionNotFound, absl::StrCat("the session ended: ", why));
 }
@@ -33,7 +31,13 @@ Gateway::Gateway(net::SctpStack& stack, Limits limits)
       limits_(limits),
       events_(limits.event_history),
       sessions_(stack, limits_,
-                [this](const std::string& key) { EndSession(key, "its lease ran out"); }),
+                [this](const std::string& key) {
+                  if (frozen_) {
+                    expired_while_frozen_.push_back(key);  // Thaw() ends it.
+                    return;
+                  }
+                  EndSession(key, "its lease ran out");
+                }),
       pending_(stack, limits.deadline_margin,
                [this](OperationId id) {
                  const Operation* operation = pending_.Find(id);
@@ -64,7 +68,7 @@ absl::StatusOr<SessionInfo> Gateway::OpenSession(std::chrono::milliseconds reque
                                                  const std::string& client_name,
                                                  const std::string& owner) {
   CheckThread();
-  if (closed_) return ShuttingDown();
+  if (closed_ || frozen_) return Unavailable();
   auto session = sessions_.Open(requested_lease, client_name, owner);
   if (session.ok()) ++counters_.sessions_opened;
   return session;
@@ -79,7 +83,7 @@ absl::Status Gateway::CloseSession(const std::string& session) {
 
 absl::Status Gateway::WatchStarted(const std::string& session) {
   CheckThread();
-  if (closed_) return ShuttingDown();
+  if (closed_ || frozen_) return Unavailable();
   return sessions_.Hold(session);
 }
 
@@ -91,8 +95,16 @@ void Gateway::WatchEnded(const std::string& session) {
 absl::Status Gateway::UseSession(const std::string& session) {
   // Close() ended every session; while sctpgw drains, callers are told it is
   // stopping (retryable elsewhere), not that their session is gone.
-  if (closed_) return ShuttingDown();
+  if (closed_ || frozen_) return Unavailable();
   return sessions_.Use(session);
+}
+
+absl::Status Gateway::Unavailable() const {
+  if (frozen_ || released_) {
+    return Error(Reason::kHandedOver,
+                 "sctpgw is handing over to a new process; retry: it answers on the same address");
+  }
+  return Error(Reason::kShuttingDown, "sctpgw is shutting down");
 }
 
 absl::StatusOr<Association*> Gateway::CallersAssociation(const std::string& session,
@@ -119,54 +131,65 @@ absl::StatusOr<Association*> Gateway::LiveAssociation(const std::string& session
 void Gateway::EndSession(const std::string& session, const char* why) {
   if (!sessions_.Remove(session)) return;
   events_.EndSession(session);
-  for (uint64_t endpoint_id : registry_.EndpointsOf(session)) {
-    Endpoint* endpoint = registry_.FindEndpoint(endpoint_id);
-    if (endpoint == nullptr) continue;
-    endpoint->closing = true;
-    for (OperationId op : std::vector<OperationId>(endpoint->receivers)) {
+  for (uint64_t endpoint_id : registry_.EndpointsOf(session)) EndEndpoint(endpoint_id, why);
+}
+
+void Gateway::EndEndpoint(uint64_t endpoint_id, const char* why) {
+  Endpoint* endpoint = registry_.FindEndpoint(endpoint_id);
+  if (endpoint == nullptr) return;
+  endpoint->closing = true;
+  for (OperationId op : std::vector<OperationId>(endpoint->receivers)) {
+    FailOperation(op, SessionEnded(why));
+  }
+  for (uint64_t association_id : std::set<uint64_t>(endpoint->associations)) {
+    Association* association = registry_.FindAssociation(association_id);
+    if (association == nullptr) continue;
+    // Nothing waits for the application any more.
+    for (OperationId op : std::vector<OperationId>(association->receivers())) {
       FailOperation(op, SessionEnded(why));
     }
-    for (uint64_t association_id : std::set<uint64_t>(endpoint->associations)) {
-      Association* association = registry_.FindAssociation(association_id);
-      if (association == nullptr) continue;
-      // Nothing waits for the application any more.
-      for (OperationId op : std::vector<OperationId>(association->receivers())) {
-        FailOperation(op, SessionEnded(why));
-      }
-      association->abort_detail = absl::StrCat("its session ended: ", why);
-      switch (association->state()) {
-        case AssociationState::kEstablished:
-          // Graceful first; ABORT if the peer does not complete in time.
-          StartShutdown(*association,
-                        std::chrono::steady_clock::now() + limits_.session_shutdown_timeout,
-                        [this, association_id](absl::StatusOr<bool> done) {
-                          Association* a = registry_.FindAssociation(association_id);
-                          if (done.ok() || a == nullptr) return;
-                          if (a->socket() == 0) {
-                            Ended(association_id, Error(Reason::kAssociationLost, "session ended"));
-                            return;
-                          }
-                          (void)stack_.Abort(a->socket(), a->kernel_id(), "sctpgw session ended");
-                          a->abort_detail =
-                              "sctpgw aborted the association: its session ended and the peer "
-                              "did not complete the shutdown in time";
-                        });
-          break;
-        case AssociationState::kConnecting:
-          if (association->associate_op != 0) {
-            FailOperation(association->associate_op, SessionEnded(why));
-          }
-          break;
-        case AssociationState::kShuttingDown:
-        case AssociationState::kClosed:
-          // The kernel completes a shutdown under way once the socket is
-          // released; unread messages nobody will read.
+    association->abort_detail = absl::StrCat("its session ended: ", why);
+    switch (association->state()) {
+      case AssociationState::kEstablished:
+        // Graceful first; ABORT if the peer does not complete in time.
+        StartShutdown(*association,
+                      std::chrono::steady_clock::now() + limits_.session_shutdown_timeout,
+                      [this, association_id](absl::StatusOr<bool> done) {
+                        Association* a = registry_.FindAssociation(association_id);
+                        // A handover ended the wait: the shutdown starts
+                        // again when reading resumes (Thaw).
+                        if (done.ok() || a == nullptr ||
+                            HasReason(done.status(), Reason::kHandedOver)) {
+                          return;
+                        }
+                        if (a->socket() == 0) {
+                          Ended(association_id, Error(Reason::kAssociationLost, "session ended"));
+                          return;
+                        }
+                        (void)stack_.Abort(a->socket(), a->kernel_id(), "sctpgw session ended");
+                        a->abort_detail =
+                            "sctpgw aborted the association: its session ended and the peer "
+                            "did not complete the shutdown in time";
+                      });
+        break;
+      case AssociationState::kConnecting:
+        if (association->associate_op != 0) {
+          FailOperation(association->associate_op, SessionEnded(why));
+        } else {
+          // Left half-open by a handover: nobody waits for it.
+          (void)AbortAssociation(*association, "its session ended");
           Forget(association_id);
-          break;
-      }
+        }
+        break;
+      case AssociationState::kShuttingDown:
+      case AssociationState::kClosed:
+        // The kernel completes a shutdown under way once the socket is
+        // released; unread messages nobody will read.
+        Forget(association_id);
+        break;
     }
-    MaybeCloseOrphan(endpoint_id);
   }
+  MaybeCloseOrphan(endpoint_id);
 }
 
 void Gateway::MaybeCloseOrphan(uint64_t endpoint_id) {
@@ -374,7 +397,7 @@ GatewayStats Gateway::Stats() const {
 
 // ---------------------------------------------------------------- operations
 
-void Gateway::FailOperation(OperationId id, const absl::Status& status) {
+void Gateway::FailOperation(OperationId id, const absl::Status& status, bool undo) {
   std::optional<Operation> taken = pending_.Take(id);
   if (!taken.has_value()) return;
   absl::Status result = status;
@@ -387,6 +410,7 @@ void Gateway::FailOperation(OperationId id, const absl::Status& status) {
               return;
             }
             association->associate_op = 0;
+            if (!undo) return;
             (void)AbortAssociation(*association, "associate cancelled");
             Forget(op.association_id);
           },
@@ -460,6 +484,19 @@ OperationId Gateway::Associate(const std::string& session, const AssociateSpec& 
                   Error(Reason::kInvalidAddress, "associate needs at least one peer address",
                         {{"field", "peer_addresses"}}));
   }
+  // The same Associate again after a handover ended the first with
+  // HANDED_OVER: it waits for the association the first one started.
+  for (uint64_t id : endpoint.associations) {
+    Association* started = registry_.FindAssociation(id);
+    if (started != nullptr && started->state() == AssociationState::kConnecting &&
+        !started->info().incoming && started->associate_op == 0 &&
+        started->info().peer_port == spec.peers.front().port() &&
+        registry_.HasAssociationWith(endpoint, spec.peers)) {
+      started->associate_op =
+          pending_.Add(AssociateOperation{started->id(), std::move(done)}, deadline);
+      return started->associate_op;
+    }
+  }
   if (absl::Status limit = AssociationLimit(session); !limit.ok()) {
     return Reject(stack_, std::move(done), limit);
   }
@@ -485,6 +522,7 @@ OperationId Gateway::Associate(const std::string& session, const AssociateSpec& 
   Association& association = registry_.AddAssociation(endpoint, *kernel_id, /*incoming=*/false,
                                                        limits_.association_queue_bytes);
   association.info().peer_port = spec.peers.front().port();
+  association.info().peer_addresses = spec.peers;  // As asked for, until COMM_UP says.
   association.associate_op =
       pending_.Add(AssociateOperation{association.id(), std::move(done)}, deadline);
   return association.associate_op;
@@ -672,6 +710,7 @@ void Gateway::Forget(uint64_t association_id) {
 
 void Gateway::Close() {
   CheckThread();
+  if (released_) return;  // Everything has another owner.
   closed_ = true;
   // Calls still waiting learn why first; then every association is shut
   // down (gracefully, by the kernel, as its socket closes).
@@ -680,7 +719,7 @@ void Gateway::Close() {
   }
   for (uint64_t id : registry_.EndpointIds()) CloseEndpointNow(id, /*abort=*/false);
   sessions_.Clear();
-  events_.Close();
+  events_.Close(Error(Reason::kShuttingDown, "sctpgw is stopping"));
 }
 
 }  // namespace sctpgw::core

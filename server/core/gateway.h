@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "server/core/association_registry.h"
 #include "server/core/event_log.h"
+#include "server/core/gateway_state.h"
 #include "server/core/gateway_types.h"
 #include "server/core/limits.h"
 #include "server/core/path_manager.h"
@@ -136,6 +137,31 @@ class Gateway final : private net::SctpStack::Observer {
   // Aborts everything and closes every socket: the service is stopping.
   void Close();
 
+  // Planned handover to a new process (docs/handover.md;
+  // gateway_handover.cc).
+  //
+  // Freeze: stops reading every socket, ends every waiting operation with
+  // HANDED_OVER (a Send having done only its first accepted_messages, a
+  // half-open association left to come up), refuses calls with HANDED_OVER,
+  // and returns the state. Nothing changes after it until Thaw or Release.
+  absl::StatusOr<GatewayState> Freeze();
+  // The handover failed (or, in the new process, the old one has let go):
+  // reading and calls resume.
+  void Thaw();
+  // The new process holds everything now: sessions, endpoints and
+  // associations are forgotten without a word to the kernel (the sockets
+  // stay open, unread, until the stack stops); event streams end with
+  // HANDED_OVER.
+  void Release();
+  // In the new process, before anything else: puts `state` back around the
+  // sockets adopted for it (`sockets` maps the old process's socket ids to
+  // this stack's). An endpoint or association whose socket is missing or is
+  // not what the state says (another port, no such association, another
+  // peer) is closed and its session gets a COMM_LOST event saying why.
+  // INVALID_ARGUMENT for a state that is not consistent. Stays frozen:
+  // Thaw() starts it.
+  absl::Status Restore(GatewayState state, const std::map<net::SocketId, net::SocketId>& sockets);
+
  private:
   // net::SctpStack::Observer (gateway_notifications.cc).
   void OnMessage(net::SocketId socket, net::InboundMessage message) override;
@@ -151,7 +177,8 @@ class Gateway final : private net::SctpStack::Observer {
 
   // Ends an operation that is still waiting with `status`, undoing what it
   // waited in (the half-open association of an Associate is aborted).
-  void FailOperation(OperationId id, const absl::Status& status);
+  // Without `undo`, a half-open association stays (a handover).
+  void FailOperation(OperationId id, const absl::Status& status, bool undo = true);
   // The association ended: fails what waits on it and forgets it (once its
   // queue has been read).
   void Ended(uint64_t association_id, const absl::Status& why);
@@ -178,6 +205,10 @@ class Gateway final : private net::SctpStack::Observer {
   // Ends a session: graceful shutdowns (aborts after the timeout), endpoints
   // closed when their associations are gone.
   void EndSession(const std::string& session, const char* why);
+  // Ends the associations of an endpoint whose session ended, then closes it.
+  void EndEndpoint(uint64_t endpoint_id, const char* why);
+  // SHUTTING_DOWN, or HANDED_OVER while frozen or released.
+  absl::Status Unavailable() const;
   void CloseEndpointNow(uint64_t endpoint_id, bool abort);
   void MaybeCloseOrphan(uint64_t endpoint_id);
   void CheckThread() const;
@@ -193,6 +224,9 @@ class Gateway final : private net::SctpStack::Observer {
   ReceiveDispatcher receivers_;
   PathManager paths_;
   bool closed_ = false;
+  bool frozen_ = false;    // Handover: Freeze() until Thaw() or Release().
+  bool released_ = false;  // Handover: the new process holds everything.
+  std::vector<std::string> expired_while_frozen_;  // Session keys.
 };
 
 }  // namespace sctpgw::core

@@ -53,6 +53,7 @@ void Gateway::OnMessage(net::SocketId socket, net::InboundMessage message) {
 
 void Gateway::OnWritable(net::SocketId socket) {
   CheckThread();
+  if (frozen_ || released_) return;  // Nothing is queued to send (Freeze).
   if (Association* association = registry_.AssociationOnSocket(socket)) {
     send_pump_.Pump(*association);
   }

@@ -95,6 +95,29 @@ void SessionTable::Clear() {
   sessions_.clear();
 }
 
+std::vector<SessionRecord> SessionTable::Records() const {
+  std::vector<SessionRecord> records;
+  for (const auto& [key, session] : sessions_) records.push_back({session.info, session.client_name});
+  return records;
+}
+
+absl::Status SessionTable::Restore(const SessionRecord& record) {
+  const std::string& key = record.info.key;
+  const std::string& id = record.info.id;
+  // The key is the id, or the id bound to an identity ("id/identity").
+  bool well_formed = !id.empty() && SessionKey(id, "") == id &&
+                     (key == id || (key.size() > id.size() + 1 && key.rfind(id + "/", 0) == 0));
+  if (!well_formed || sessions_.count(key) != 0) {
+    return Error(Reason::kInvalidArgument, "handover state: a session id is malformed or repeated");
+  }
+  Session session;
+  session.info = record.info;
+  session.info.lease = std::clamp(record.info.lease, limits_.min_lease, limits_.max_lease);
+  session.client_name = record.client_name;
+  Renew(sessions_.emplace(key, std::move(session)).first->second);
+  return absl::OkStatus();
+}
+
 void SessionTable::Renew(Session& session) {
   runner_.CancelTimer(session.lease_timer);
   session.lease_timer = 0;

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/core/gateway_state.h"
 #include "server/core/gateway_types.h"
 #include "server/core/limits.h"
 #include "server/net/task_runner.h"
@@ -50,6 +51,13 @@ class SessionTable {
   bool Remove(const std::string& key);
   void Clear();
   size_t size() const { return sessions_.size(); }
+
+  // The sessions as records (a handover's state), and one put back in the
+  // process taking over: held by no stream, with its whole lease to run
+  // from now (its applications are reconnecting). INVALID_ARGUMENT for an
+  // id or key that is not well formed, or one already here.
+  std::vector<SessionRecord> Records() const;
+  absl::Status Restore(const SessionRecord& record);
 
  private:
   struct Session {

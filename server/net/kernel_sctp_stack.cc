@@ -264,6 +264,56 @@ absl::Status KernelSctpStack::SetPathParameters(SocketId socket, sctp_assoc_t as
   return paths->SetParameters(assoc_id, parameters, &peer);
 }
 
+absl::StatusOr<std::pair<int, SocketCarryOver>> KernelSctpStack::Export(SocketId id) {
+  auto entry = Find(id);
+  if (!entry.ok()) return entry.status();
+  Entry& e = **entry;
+  SocketCarryOver carry;
+  carry.one_to_many = e.socket.style() == SctpSocket::Style::kOneToMany;
+  carry.address_reconfiguration = e.address_reconfiguration;
+  carry.partial = e.pieces.Partial();
+  carry.discarding = e.pieces.discarding();
+  carry.send_failed = e.send_failed.Pending();
+  return std::make_pair(e.socket.fd(), std::move(carry));
+}
+
+absl::StatusOr<SocketId> KernelSctpStack::Adopt(UniqueFd fd, const SocketCarryOver& carry) {
+  auto option = [&](int name) -> absl::StatusOr<int> {
+    int value = 0;
+    socklen_t length = sizeof(value);
+    SysCallIntResult result = sys_.GetSockOpt(fd.get(), SOL_SOCKET, name, &value, &length);
+    if (!result.ok()) return ErrnoStatus(result.error, "getsockopt(SOL_SOCKET)");
+    return value;
+  };
+  auto domain = option(SO_DOMAIN);
+  auto protocol = option(SO_PROTOCOL);
+  if (!domain.ok()) return domain.status();
+  if (!protocol.ok()) return protocol.status();
+  if ((*domain != AF_INET && *domain != AF_INET6) || *protocol != IPPROTO_SCTP) {
+    return absl::FailedPreconditionError("the descriptor is not an SCTP socket");
+  }
+  const SctpSocket::Style style =
+      carry.one_to_many ? SctpSocket::Style::kOneToMany : SctpSocket::Style::kOneToOne;
+  SctpSocket socket(sys_, std::move(fd), style);
+  // SCTP_STATUS without an association id names the socket's one
+  // association on a peeled-off socket, and none on a one-to-many socket.
+  if (socket.Status(0).ok() == carry.one_to_many) {
+    return absl::FailedPreconditionError(carry.one_to_many
+                                             ? "the socket is an association's, not an endpoint's"
+                                             : "the socket holds no single association");
+  }
+  auto id = Adopt(std::move(socket));
+  if (!id.ok()) return id.status();
+  Entry& entry = *sockets_[*id];
+  entry.address_reconfiguration = carry.address_reconfiguration;
+  entry.pieces.Restore(carry.partial, carry.discarding);
+  entry.send_failed.Restore(carry.send_failed);
+  // Nothing is read until the owner says so.
+  entry.paused = true;
+  UpdateInterest(*id, entry);
+  return id;
+}
+
 void KernelSctpStack::Close(SocketId socket) {
   auto it = sockets_.find(socket);
   if (it == sockets_.end()) return;

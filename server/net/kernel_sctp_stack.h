@@ -13,6 +13,7 @@
 #include "server/net/sctp_socket.h"
 #include "server/net/sctp_stack.h"
 #include "server/net/send_failed_joiner.h"
+#include "server/net/socket_carry_over.h"
 #include "server/net/sys_calls.h"
 
 namespace sctpgw::net {
@@ -71,6 +72,15 @@ class KernelSctpStack final : public SctpStack {
   TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override;
   void CancelTimer(TimerId id) override { loop_->CancelTimer(id); }
   bool OnRunnerThread() const override { return loop_->InLoopThread(); }
+
+  // Planned handover (docs/handover.md), on the loop thread. Export(): the
+  // socket's fd (still the stack's: pass a copy, e.g. with SCM_RIGHTS) and
+  // what the stack holds of it beyond the kernel. Adopt(): takes a socket
+  // another process exported, after checking that it is an SCTP socket of
+  // the kind `carry` says (FAILED_PRECONDITION otherwise, and the fd is
+  // closed); it is read as if opened here, once PauseReading(id, false).
+  absl::StatusOr<std::pair<int, SocketCarryOver>> Export(SocketId id);
+  absl::StatusOr<SocketId> Adopt(UniqueFd fd, const SocketCarryOver& carry);
 
  private:
   struct Entry {

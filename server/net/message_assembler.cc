@@ -25,4 +25,35 @@ AssemblyResult MessageAssembler::Add(const ReceiveResult& piece,
   return whole;
 }
 
+std::optional<PartialMessage> MessageAssembler::Partial() const {
+  if (partial_.empty()) return std::nullopt;
+  PartialMessage partial;
+  partial.notification = partial_info_.notification;
+  partial.has_info = partial_info_.has_info;
+  partial.assoc_id = partial_info_.assoc_id;
+  partial.stream = partial_info_.stream;
+  partial.ssn = partial_info_.ssn;
+  partial.tsn = partial_info_.tsn;
+  partial.ppid = partial_info_.ppid;
+  partial.unordered = partial_info_.unordered;
+  partial.bytes = partial_;
+  return partial;
+}
+
+void MessageAssembler::Restore(const std::optional<PartialMessage>& partial, bool discarding) {
+  discarding_ = discarding;
+  partial_.clear();
+  partial_info_ = ReceiveResult();
+  if (!partial.has_value() || partial->bytes.size() > max_message_bytes_) return;
+  partial_info_.notification = partial->notification;
+  partial_info_.has_info = partial->has_info;
+  partial_info_.assoc_id = partial->assoc_id;
+  partial_info_.stream = partial->stream;
+  partial_info_.ssn = partial->ssn;
+  partial_info_.tsn = partial->tsn;
+  partial_info_.ppid = partial->ppid;
+  partial_info_.unordered = partial->unordered;
+  partial_ = partial->bytes;
+}
+
 }  // namespace sctpgw::net

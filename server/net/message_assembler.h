@@ -16,11 +16,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
 #include "absl/types/span.h"
 #include "server/net/sctp_socket.h"
+#include "server/net/socket_carry_over.h"
 
 namespace sctpgw::net {
 
@@ -56,6 +58,12 @@ class MessageAssembler {
   // Stops dropping the rest of an oversized message: the next data piece
   // starts a new message.
   void StopDiscarding() { discarding_ = false; }
+
+  // What is held of a message still arriving, and whether the rest of one
+  // is being dropped; and the same put back (a handover, SocketCarryOver).
+  std::optional<PartialMessage> Partial() const;
+  bool discarding() const { return discarding_; }
+  void Restore(const std::optional<PartialMessage>& partial, bool discarding);
 
  private:
   const size_t max_message_bytes_;

@@ -50,4 +50,22 @@ std::vector<Notification> SendFailedJoiner::Add(Notification notification) {
   return ready;
 }
 
+std::vector<Notification> SendFailedJoiner::Pending() const {
+  std::vector<Notification> pending;
+  for (const auto& [assoc_id, notification] : pending_) pending.push_back(notification);
+  return pending;
+}
+
+void SendFailedJoiner::Restore(std::vector<Notification> pending) {
+  pending_.clear();
+  for (Notification& notification : pending) {
+    if (notification.type != NotificationType::kSendFailed ||
+        notification.data.size() > max_message_bytes_) {
+      continue;
+    }
+    AssocId assoc_id = notification.assoc_id;
+    pending_.emplace(assoc_id, std::move(notification));
+  }
+}
+
 }  // namespace sctpgw::net

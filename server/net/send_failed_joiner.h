@@ -29,6 +29,11 @@ class SendFailedJoiner {
   // in order (nothing while more fragments of a message are due).
   std::vector<Notification> Add(Notification notification);
 
+  // The messages joined so far whose last fragment has not come, and the
+  // same put back (a handover, SocketCarryOver).
+  std::vector<Notification> Pending() const;
+  void Restore(std::vector<Notification> pending);
+
  private:
   const size_t max_message_bytes_;
   // Per association: an unsent message coming back in SEND_FAILED

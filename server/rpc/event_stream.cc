@@ -152,8 +152,9 @@ class EventStream final : public grpc::ServerWriteReactor<v1::WatchEventsRespons
       return;
     }
     if (events.empty() && log_.closed()) {
-      // Everything was sent and the service is stopping.
-      FinishLocked(ToGrpcStatus(Error(Reason::kShuttingDown, "sctpgw is stopping")));
+      // Everything was sent and the service is stopping (or has handed
+      // over to a new process, where the stream resumes).
+      FinishLocked(ToGrpcStatus(log_.closed_status()));
       return;
     }
     response_.Clear();

@@ -80,7 +80,7 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   void Tick();
 
   // Ends send streams that wait on their clients; after the core is closed.
-  void StopStreams() { send_streams_.StopAll(); }
+  void StopStreams(const absl::Status& why) { send_streams_.StopAll(why); }
 
   // Waits for the calls in progress to end (see CallCount).
   bool WaitForCalls(std::chrono::system_clock::time_point deadline) {

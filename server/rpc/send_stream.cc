@@ -35,9 +35,9 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
         deadline_(ToDeadline(context->deadline())),
         operation_(std::make_shared<core::OperationId>(0)) {
     absl::MutexLock lock(&mu_);
-    if (!registry_.Add(this)) {
+    if (absl::Status refused = registry_.Add(this); !refused.ok()) {
       finished_ = true;
-      Finish(ToGrpcStatus(Error(Reason::kShuttingDown, "sctpgw is stopping")));
+      Finish(ToGrpcStatus(refused));
       return;
     }
     reading_ = true;
@@ -80,11 +80,11 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
     Release();
   }
 
-  // The service is stopping: an idle stream ends now; a busy one when its
-  // current request ends (the core fails it with SHUTTING_DOWN).
-  void Stop() {
+  // The service is stopping (or handing over): an idle stream ends now; a
+  // busy one when its current request ends (the core fails it likewise).
+  void Stop(const absl::Status& why) {
     mu_.Lock();
-    Fail(Error(Reason::kShuttingDown, "sctpgw is stopping"));
+    Fail(why);
     AdvanceAndUnlock();
   }
 
@@ -270,11 +270,11 @@ grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse>* SendStreams::O
   return new SendStream(gateway, context, calls, *this);
 }
 
-bool SendStreams::Add(SendStream* stream) {
+absl::Status SendStreams::Add(SendStream* stream) {
   absl::MutexLock lock(&mu_);
-  if (stopping_) return false;
+  if (stopping_) return why_;
   live_.insert(stream);
-  return true;
+  return absl::OkStatus();
 }
 
 void SendStreams::Remove(SendStream* stream) {
@@ -299,8 +299,12 @@ void SendStreams::ForEach(bool stop, F f) {
   }
 }
 
-void SendStreams::StopAll() {
-  ForEach(/*stop=*/true, [](SendStream* stream) { stream->Stop(); });
+void SendStreams::StopAll(const absl::Status& why) {
+  {
+    absl::MutexLock lock(&mu_);
+    why_ = why;
+  }
+  ForEach(/*stop=*/true, [&why](SendStream* stream) { stream->Stop(why); });
 }
 
 void SendStreams::Tick() {

@@ -29,14 +29,16 @@ class SendStreams {
   // A new stream, or one refused at once when the service is stopping.
   grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse>* Open(
       core::Gateway& gateway, grpc::CallbackServerContext* context, CallCount& calls);
-  // Ends every stream and refuses new ones: the service is stopping.
-  void StopAll();
+  // Ends every stream and refuses new ones with `why`: the service is
+  // stopping or handing over.
+  void StopAll(const absl::Status& why);
   // Has every stream acknowledge what it has done.
   void Tick();
 
  private:
   friend class SendStream;
-  bool Add(SendStream* stream);
+  // OK, or why new streams are refused.
+  absl::Status Add(SendStream* stream);
   void Remove(SendStream* stream);
   template <typename F>
   void ForEach(bool stop, F f);
@@ -44,6 +46,7 @@ class SendStreams {
   absl::Mutex mu_;
   std::set<SendStream*> live_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status why_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sctpgw::rpc

@@ -1,5 +1,6 @@
 #include "server/rpc/unix_listener.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -86,6 +87,45 @@ absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Open(
   listener->wake_fd_.Reset(eventfd(0, EFD_CLOEXEC));
   if (!listener->wake_fd_.valid()) return Errno("eventfd");
   return listener;
+}
+
+absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Adopt(
+    const std::string& path, net::UniqueFd fd, const UnixListenerOptions& options) {
+  sockaddr_un bound{};
+  socklen_t length = sizeof(bound);
+  int type = 0, listening = 0;
+  socklen_t int_length = sizeof(int);
+  if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length) != 0 ||
+      bound.sun_family != AF_UNIX ||
+      getsockopt(fd.get(), SOL_SOCKET, SO_TYPE, &type, &int_length) != 0 || type != SOCK_STREAM ||
+      getsockopt(fd.get(), SOL_SOCKET, SO_ACCEPTCONN, &listening, &int_length) != 0 ||
+      listening == 0 ||
+      std::string(bound.sun_path, strnlen(bound.sun_path, sizeof(bound.sun_path))) != path) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the socket handed over for unix:", path, " is not one listening there"));
+  }
+  if (fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) | O_NONBLOCK) != 0) {
+    return Errno("fcntl(O_NONBLOCK)");
+  }
+  std::unique_ptr<UnixListener> listener(new UnixListener(path, std::move(fd), options));
+  if (chmod(path.c_str(), options.mode) != 0) return Errno(absl::StrCat("chmod(", path, ")"));
+  if ((options.owner || options.group) &&
+      chown(path.c_str(), options.owner.value_or(static_cast<uid_t>(-1)),
+            options.group.value_or(static_cast<gid_t>(-1))) != 0) {
+    return Errno(absl::StrCat("chown(", path, ")"));
+  }
+  listener->wake_fd_.Reset(eventfd(0, EFD_CLOEXEC));
+  if (!listener->wake_fd_.valid()) return Errno("eventfd");
+  return listener;
+}
+
+void UnixListener::Detach() {
+  if (thread_.joinable()) {
+    uint64_t one = 1;
+    (void)!write(wake_fd_.get(), &one, sizeof(one));
+    thread_.join();
+  }
+  fd_.Reset();  // The file stays: it is the new owner's.
 }
 
 UnixListener::UnixListener(std::string path, net::UniqueFd fd, UnixListenerOptions options)

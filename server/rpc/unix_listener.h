@@ -42,6 +42,12 @@ class UnixListener {
   // one is refused), with the mode, owner and group of `options`.
   static absl::StatusOr<std::unique_ptr<UnixListener>> Open(const std::string& path,
                                                             const UnixListenerOptions& options);
+  // Takes over a listening socket that another sctpgw handed over: it must
+  // be a unix stream socket listening at `path`. The mode, owner and group
+  // of `options` are applied again.
+  static absl::StatusOr<std::unique_ptr<UnixListener>> Adopt(const std::string& path,
+                                                             net::UniqueFd fd,
+                                                             const UnixListenerOptions& options);
   ~UnixListener();
   UnixListener(const UnixListener&) = delete;
   UnixListener& operator=(const UnixListener&) = delete;
@@ -50,6 +56,12 @@ class UnixListener {
   void Start(grpc::Server* server);
   // Stops accepting and removes the socket file.
   void Stop();
+  // Stops accepting and lets go of the socket, leaving the file: another
+  // sctpgw has taken it over (it shares the listening socket, and accepts
+  // what waits in its backlog).
+  void Detach();
+  const std::string& path() const { return path_; }
+  int fd() const { return fd_.get(); }
 
  private:
   UnixListener(std::string path, net::UniqueFd fd, UnixListenerOptions options);

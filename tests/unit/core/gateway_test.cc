@@ -483,5 +483,187 @@ TEST_F(GatewayTest, PerSessionEndpointLimit) {
   EXPECT_EQ(ErrorMetadataOf(second.status())["limit"], "max_endpoints_per_session");
 }
 
+// ---------------------------------------------------------------- handover
+
+// A second gateway, as a new process would have it, on its own stack.
+struct Taker {
+  explicit Taker(const Limits& limits) { gateway.emplace(stack, limits); }
+  StrictMock<net::MockSctpStack> stack;
+  std::optional<Gateway> gateway;
+};
+
+constexpr net::SocketId kTakerEndpointSocket = 1100;
+constexpr net::SocketId kTakerAssociationSocket = 1200;
+
+TEST_F(GatewayTest, FreezeEndsWaitingCallsWithHandedOverAndRefusesNewOnes) {
+  uint64_t id = Establish();
+  ReceiveSpec spec;
+  spec.association_id = id;
+  Result<std::vector<ReceivedMessage>> waiting;
+  gateway_->Receive(session_, spec, In(5000ms), waiting.callback());
+  stack_.RunPosted();
+  ASSERT_FALSE(waiting.value.has_value());
+
+  EXPECT_CALL(stack_, PauseReading(kEndpointSocket, true));
+  EXPECT_CALL(stack_, PauseReading(kAssociationSocket, true));
+  auto state = gateway_->Freeze();
+  ASSERT_TRUE(state.ok()) << state.status();
+  stack_.RunPosted();
+  ASSERT_TRUE(waiting.value.has_value());
+  EXPECT_TRUE(HasReason(waiting.value->status(), Reason::kHandedOver)) << waiting.value->status();
+  EXPECT_EQ(waiting.value->status().code(), absl::StatusCode::kUnavailable);
+
+  Result<size_t> sent;
+  gateway_->Send(session_, id, {Outbound("late")}, In(1000ms), sent.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(sent.value.has_value());
+  EXPECT_TRUE(HasReason(sent.value->status(), Reason::kHandedOver));
+  EXPECT_TRUE(HasReason(gateway_->OpenSession(0ms, "x").status(), Reason::kHandedOver));
+  // A second handover while one is under way is refused.
+  EXPECT_FALSE(gateway_->Freeze().ok());
+}
+
+TEST_F(GatewayTest, ThawAfterAFailedHandoverServesOnWithNothingLost) {
+  uint64_t id = Establish();
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("kept"));
+  EXPECT_CALL(stack_, PauseReading(_, true)).Times(2);
+  ASSERT_TRUE(gateway_->Freeze().ok());
+  EXPECT_CALL(stack_, PauseReading(kEndpointSocket, false));
+  EXPECT_CALL(stack_, PauseReading(kAssociationSocket, false));
+  gateway_->Thaw();
+  ReceiveSpec spec;
+  spec.association_id = id;
+  Result<std::vector<ReceivedMessage>> received;
+  gateway_->Receive(session_, spec, In(1000ms), received.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(received.value.has_value() && received.value->ok());
+  ASSERT_EQ((*received.value)->size(), 1u);
+  EXPECT_EQ((*received.value)->front().message.payload, "kept");
+}
+
+TEST_F(GatewayTest, RestoredGatewayHasTheSessionAssociationQueueAndEvents) {
+  uint64_t id = Establish();
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("first", 1));
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("second", 2));
+  const uint64_t last_event = gateway_->events().last_sequence();
+  ASSERT_GT(last_event, 0u);
+  EXPECT_CALL(stack_, PauseReading(_, true)).Times(2);
+  auto state = gateway_->Freeze();
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->Sockets(), (std::vector<net::SocketId>{kEndpointSocket, kAssociationSocket}));
+
+  Taker taker(limits_);
+  EXPECT_CALL(taker.stack, LocalPort(kTakerEndpointSocket)).WillOnce(Return(uint16_t{38412}));
+  EXPECT_CALL(taker.stack, Status(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(net::AssociationStatus{}));
+  EXPECT_CALL(taker.stack, PeerAddresses(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(std::vector<net::SocketAddress>{Address("198.51.100.9", 2905)}));
+  absl::Status restored = taker.gateway->Restore(
+      *state, {{kEndpointSocket, kTakerEndpointSocket}, {kAssociationSocket, kTakerAssociationSocket}});
+  ASSERT_TRUE(restored.ok()) << restored;
+  // Frozen until the old process lets go.
+  EXPECT_TRUE(HasReason(taker.gateway->GetAssociation(session_, id).status(), Reason::kHandedOver));
+  EXPECT_CALL(taker.stack, PauseReading(kTakerEndpointSocket, false));
+  EXPECT_CALL(taker.stack, PauseReading(kTakerAssociationSocket, false));
+  taker.gateway->Thaw();
+
+  EXPECT_EQ(taker.gateway->events().last_sequence(), last_event);
+  auto association = taker.gateway->GetAssociation(session_, id);
+  ASSERT_TRUE(association.ok()) << association.status();
+  EXPECT_EQ(association->state, AssociationState::kEstablished);
+  EXPECT_EQ(association->queued_messages, 2u);
+  ReceiveSpec spec;
+  spec.association_id = id;
+  Result<std::vector<ReceivedMessage>> received;
+  taker.gateway->Receive(session_, spec, In(1000ms), received.callback());
+  taker.stack.RunPosted();
+  ASSERT_TRUE(received.value.has_value() && received.value->ok()) << received.value->status();
+  ASSERT_EQ((*received.value)->size(), 2u);
+  EXPECT_EQ((*received.value)->at(0).message.payload, "first");
+  EXPECT_EQ((*received.value)->at(1).message.stream, 2);
+  // New messages go to the taker's socket now.
+  EXPECT_CALL(taker.stack, Send(kTakerAssociationSocket, _, _)).WillOnce(Return(absl::OkStatus()));
+  Result<size_t> sent;
+  taker.gateway->Send(session_, id, {Outbound("after")}, In(1000ms), sent.callback());
+  taker.stack.RunPosted();
+  ASSERT_TRUE(sent.value.has_value() && sent.value->ok());
+  // The old one lets go without a word to the kernel (StrictMock).
+  gateway_->Release();
+  gateway_->Close();
+}
+
+TEST_F(GatewayTest, RestoreReportsAnAssociationWhoseSocketIsNotItsOwn) {
+  uint64_t id = Establish();
+  EXPECT_CALL(stack_, PauseReading(_, true)).Times(2);
+  auto state = gateway_->Freeze();
+  ASSERT_TRUE(state.ok());
+  Taker taker(limits_);
+  EXPECT_CALL(taker.stack, LocalPort(kTakerEndpointSocket)).WillOnce(Return(uint16_t{38412}));
+  EXPECT_CALL(taker.stack, Status(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(absl::InvalidArgumentError("no such association")));
+  EXPECT_CALL(taker.stack, PeerAddresses(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(absl::InvalidArgumentError("no such association")));
+  EXPECT_CALL(taker.stack, Close(kTakerAssociationSocket));
+  const uint64_t before = state->events.last_sequence;
+  ASSERT_TRUE(taker.gateway
+                  ->Restore(*state, {{kEndpointSocket, kTakerEndpointSocket},
+                                     {kAssociationSocket, kTakerAssociationSocket}})
+                  .ok());
+  std::vector<EventPtr> events;
+  ASSERT_TRUE(taker.gateway->events().Read(before, 10, &events).ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]->session, gateway_->events().State().events.back()->session);
+  EXPECT_EQ(events[0]->association_id, id);
+  EXPECT_EQ(events[0]->notification.association_change, net::AssociationChange::kCommLost);
+  EXPECT_THAT(events[0]->detail, ::testing::HasSubstr("no such association"));
+  EXPECT_CALL(taker.stack, PauseReading(kTakerEndpointSocket, false));
+  taker.gateway->Thaw();
+  EXPECT_EQ(taker.gateway->GetAssociation(session_, id).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(GatewayTest, RestoreRefusesAnInconsistentState) {
+  Establish();
+  EXPECT_CALL(stack_, PauseReading(_, true)).Times(2);
+  auto state = gateway_->Freeze();
+  ASSERT_TRUE(state.ok());
+  state->associations.front().info.endpoint_id = 99;  // No such endpoint.
+  Taker taker(limits_);
+  EXPECT_CALL(taker.stack, LocalPort(kTakerEndpointSocket)).WillOnce(Return(uint16_t{38412}));
+  EXPECT_CALL(taker.stack, Status(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(net::AssociationStatus{}));
+  EXPECT_CALL(taker.stack, PeerAddresses(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(std::vector<net::SocketAddress>{Address("198.51.100.9", 2905)}));
+  absl::Status restored = taker.gateway->Restore(
+      *state, {{kEndpointSocket, kTakerEndpointSocket}, {kAssociationSocket, kTakerAssociationSocket}});
+  EXPECT_EQ(restored.code(), absl::StatusCode::kInvalidArgument) << restored;
+  EXPECT_EQ(taker.gateway->session_count(), 0u);
+}
+
+TEST_F(GatewayTest, AssociateAgainAfterAHandoverWaitsForTheHalfOpenAssociation) {
+  Result<AssociationInfo> first;
+  StartAssociate(&first, 5000ms);
+  EXPECT_CALL(stack_, PauseReading(kEndpointSocket, true));
+  auto state = gateway_->Freeze();
+  ASSERT_TRUE(state.ok());
+  stack_.RunPosted();
+  ASSERT_TRUE(first.value.has_value());
+  EXPECT_TRUE(HasReason(first.value->status(), Reason::kHandedOver));
+  EXPECT_CALL(stack_, PauseReading(kEndpointSocket, false));
+  gateway_->Thaw();  // No ABORT was sent (StrictMock): the INIT goes on.
+
+  AssociateSpec spec;
+  spec.endpoint_id = state->endpoints.front().info.id;
+  spec.peers = {Address("198.51.100.9", 2905)};
+  Result<AssociationInfo> again;
+  gateway_->Associate(session_, spec, In(5000ms), again.callback());  // No second connect.
+  ExpectPeelOff();
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(net::AssociationChange::kCommUp));
+  stack_.RunPosted();
+  ASSERT_TRUE(again.value.has_value());
+  ASSERT_TRUE(again.value->ok()) << again.value->status();
+  EXPECT_EQ((*again.value)->id, state->associations.front().info.id);
+}
+
 }  // namespace
 }  // namespace sctpgw::core

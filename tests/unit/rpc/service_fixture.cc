@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "server/core/errors.h"
 #include "server/net/errno_status.h"
 
 namespace sctpgw::rpc {
@@ -133,7 +134,7 @@ void ServiceTest::StopService() {
   EXPECT_CALL(*stack_, Close(_)).Times(AnyNumber());
   EXPECT_CALL(*stack_, CloseWhenDrained(_)).Times(AnyNumber());
   RunOnLoop([this] { gateway_->Close(); });
-  service_->StopStreams();
+  service_->StopStreams(core::Error(core::Reason::kShuttingDown, "sctpgw is stopping"));
   EXPECT_TRUE(service_->WaitForCalls(std::chrono::system_clock::now() + kTimeout))
       << "calls were still running after the core closed";
 }

@@ -897,7 +897,10 @@ struct Client {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+    // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also takes it as the time
+    // a connection attempt may take to its SETTINGS frame, and under a
+    // loaded emulator 100 ms is not enough (the first call then fails with
+    // "timed out before receiving SETTINGS frame").
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
     channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
     stub = v1::GatewayService::NewStub(channel);

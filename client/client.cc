@@ -3,10 +3,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -22,6 +24,9 @@ constexpr absl::string_view kMetadataUrlPrefix = "type.sctpgw.dev/metadata/";
 // Reconnect backoff of the event stream and the receive pump.
 constexpr Milliseconds kFirstBackoff{100};
 constexpr Milliseconds kMaxBackoff{5000};
+// Retries of a call refused with HANDED_OVER, within its deadline.
+constexpr Milliseconds kFirstHandoverRetry{20};
+constexpr Milliseconds kMaxHandoverRetry{200};
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            std::shared_ptr<grpc::ChannelCredentials> credentials,
                                            Milliseconds keepalive_time,
@@ -114,6 +119,10 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options,
   absl::Status status = client->Open();
   if (!status.ok()) return status;
   return client;
+}
+
+bool IsHandedOver(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable && ErrorReason(status) == "HANDED_OVER";
 }
 
 void Client::Prepare(grpc::ClientContext* context, std::optional<Milliseconds> timeout) const {
@@ -269,12 +278,17 @@ void Client::StopReceiving() {
 
 void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
   Milliseconds backoff = kFirstBackoff;
+  bool retried = false;
+  bool handing_over = false;
   while (true) {
     std::unique_ptr<ReceiveStream> stream;
     {
       absl::MutexLock lock(&mu_);
       if (!receiving_ || closing_) return;
-      stream = OpenReceiveStream(association_id, endpoint_id);
+      // After a failure the next stream waits for the service to answer
+      // again (a restart, a handover) instead of failing at once.
+      stream = OpenReceiveStream(association_id, endpoint_id, 0, {},
+                                 /*wait_for_ready=*/retried);
       receive_context_ = &stream->context_;
     }
     absl::StatusOr<std::vector<v1::InboundMessage>> messages;
@@ -291,7 +305,10 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
       absl::MutexLock lock(&mu_);
       if (!receiving_ || closing_) return;  // StopReceiving() or the Client ends.
     }
+    // CANCELLED here is the service's doing (this client's own cancels
+    // were ruled out above): a service stopping or handing over.
     bool transient = code == absl::StatusCode::kUnavailable ||
+                     code == absl::StatusCode::kCancelled ||
                      code == absl::StatusCode::kDeadlineExceeded ||
                      code == absl::StatusCode::kResourceExhausted ||
                      code == absl::StatusCode::kAborted || code == absl::StatusCode::kInternal ||
@@ -302,10 +319,17 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
       Deliver(Item{{}, {}, {}, messages.status()});
       return;
     }
+    retried = true;
+    // A handover is brief: the new process answers within moments, and
+    // retries meanwhile do not grow the backoff. A CANCELLED right after
+    // HANDED_OVER is the old process closing its connections.
+    handing_over = IsHandedOver(messages.status()) ||
+                   (handing_over && code == absl::StatusCode::kCancelled);
+    const Milliseconds delay = handing_over ? kFirstHandoverRetry : backoff;
+    if (!handing_over) backoff = NextBackoff(backoff);
     absl::MutexLock lock(&mu_);
     auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || !receiving_; };
-    if (mu_.AwaitWithTimeout(absl::Condition(&stop), absl::FromChrono(backoff))) return;
-    backoff = NextBackoff(backoff);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stop), absl::FromChrono(delay))) return;
   }
 }
 
@@ -377,11 +401,32 @@ void Client::Handle(const Item& item) {
 
 // ---------------------------------------------------------------- calls
 
+template <typename Rpc>
+absl::Status Client::Call(std::optional<Milliseconds> timeout, Rpc rpc) {
+  const auto deadline = std::chrono::system_clock::now() + timeout.value_or(options_.call_timeout);
+  Milliseconds backoff = kFirstHandoverRetry;
+  for (bool retry = false;; retry = true) {
+    grpc::ClientContext context;
+    context.set_deadline(deadline);
+    // A retry waits for the connection to the new process instead of
+    // failing while the channel reconnects.
+    context.set_wait_for_ready(retry);
+    absl::Status status = rpc(context);
+    // After HANDED_OVER, CANCELLED is the old process closing its
+    // connections: gRPC cancels the calls that reach a server shutting
+    // down before they run, and that process does nothing any more.
+    const bool again =
+        IsHandedOver(status) || (retry && status.code() == absl::StatusCode::kCancelled);
+    if (!again || std::chrono::system_clock::now() + backoff >= deadline || !Backoff(backoff)) {
+      return status;
+    }
+    backoff = std::min(backoff * 2, kMaxHandoverRetry);
+  }
+}
+
 absl::StatusOr<v1::Endpoint> Client::OpenEndpoint(const EndpointOptions& options,
                                                   std::optional<Milliseconds> timeout) {
-  grpc::ClientContext context;
-  Prepare(&context, timeout);
-  v1::OpenEndpointRequest request;
+    v1::OpenEndpointRequest request;
   request.set_session_id(session_id_);
   for (const std::string& address : options.addresses) request.add_local_addresses(address);
   request.set_port(options.port);
@@ -395,21 +440,23 @@ absl::StatusOr<v1::Endpoint> Client::OpenEndpoint(const EndpointOptions& options
     *request.mutable_path_parameters() = *options.path_parameters;
   }
   v1::OpenEndpointResponse response;
-  absl::Status status = FromGrpc(stub_->OpenEndpoint(&context, request, &response));
+  absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
+    return FromGrpc(stub_->OpenEndpoint(&context, request, &response));
+  });
   if (!status.ok()) return status;
   return response.endpoint();
 }
 
 absl::Status Client::CloseEndpoint(uint64_t endpoint_id, bool abort,
                                    std::optional<Milliseconds> timeout) {
-  grpc::ClientContext context;
-  Prepare(&context, timeout);
-  v1::CloseEndpointRequest request;
+    v1::CloseEndpointRequest request;
   request.set_session_id(session_id_);
   request.set_endpoint_id(endpoint_id);
   request.set_abort(abort);
   v1::CloseEndpointResponse response;
-  return FromGrpc(stub_->CloseEndpoint(&context, request, &response));
+  return Call(timeout, [&](grpc::ClientContext& context) {
+    return FromGrpc(stub_->CloseEndpoint(&context, request, &response));
+  });
 }
 
 absl::StatusOr<std::vector<v1::Endpoint>> Client::ListEndpoints(
@@ -417,13 +464,13 @@ absl::StatusOr<std::vector<v1::Endpoint>> Client::ListEndpoints(
   std::vector<v1::Endpoint> endpoints;
   std::string token;
   do {
-    grpc::ClientContext context;
-    Prepare(&context, timeout);
-    v1::ListEndpointsRequest request;
+        v1::ListEndpointsRequest request;
     request.set_session_id(session_id_);
     request.set_page_token(token);
     v1::ListEndpointsResponse response;
-    absl::Status status = FromGrpc(stub_->ListEndpoints(&context, request, &response));
+    absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
+      return FromGrpc(stub_->ListEndpoints(&context, request, &response));
+    });
     if (!status.ok()) return status;
     endpoints.insert(endpoints.end(), response.endpoints().begin(), response.endpoints().end());
     token = response.next_page_token();
@@ -435,9 +482,7 @@ absl::StatusOr<v1::Association> Client::Associate(uint64_t endpoint_id,
                                                   const std::vector<std::string>& peer_addresses,
                                                   uint16_t peer_port, uint16_t streams,
                                                   std::optional<Milliseconds> timeout) {
-  grpc::ClientContext context;
-  Prepare(&context, timeout);
-  v1::AssociateRequest request;
+    v1::AssociateRequest request;
   request.set_session_id(session_id_);
   request.set_endpoint_id(endpoint_id);
   for (const std::string& address : peer_addresses) request.add_peer_addresses(address);
@@ -447,7 +492,9 @@ absl::StatusOr<v1::Association> Client::Associate(uint64_t endpoint_id,
     request.mutable_init()->set_max_inbound_streams(streams);
   }
   v1::AssociateResponse response;
-  absl::Status status = FromGrpc(stub_->Associate(&context, request, &response));
+  absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
+    return FromGrpc(stub_->Associate(&context, request, &response));
+  });
   if (!status.ok()) return status;
   return response.association();
 }
@@ -466,16 +513,30 @@ absl::Status Client::Send(uint64_t association_id, std::string payload,
 absl::StatusOr<size_t> Client::SendBatch(uint64_t association_id,
                                          const std::vector<v1::OutboundMessage>& messages,
                                          std::optional<Milliseconds> timeout) {
-  grpc::ClientContext context;
-  Prepare(&context, timeout);
-  v1::SendRequest request;
-  request.set_session_id(session_id_);
-  request.set_association_id(association_id);
-  for (const v1::OutboundMessage& message : messages) *request.add_messages() = message;
-  v1::SendResponse response;
-  absl::Status status = FromGrpc(stub_->Send(&context, request, &response));
+  // After HANDED_OVER, what the old process did not hand to the kernel goes
+  // again, to the new one: every message once, in order.
+  size_t accepted = 0;
+  absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
+    v1::SendRequest request;
+    request.set_session_id(session_id_);
+    request.set_association_id(association_id);
+    for (size_t i = accepted; i < messages.size(); ++i) *request.add_messages() = messages[i];
+    v1::SendResponse response;
+    absl::Status sent = FromGrpc(stub_->Send(&context, request, &response));
+    if (sent.ok()) {
+      accepted += response.accepted_messages();
+    } else if (IsHandedOver(sent)) {
+      auto metadata = ErrorMetadata(sent);
+      auto taken = metadata.find("accepted_messages");
+      uint64_t count = 0;
+      if (taken != metadata.end() && absl::SimpleAtoi(taken->second, &count)) {
+        accepted += std::min<size_t>(count, messages.size() - accepted);
+      }
+    }
+    return sent;
+  });
   if (!status.ok()) return status;
-  return static_cast<size_t>(response.accepted_messages());
+  return accepted;
 }
 
 std::unique_ptr<SendStream> Client::OpenSendStream(std::optional<Milliseconds> timeout) {
@@ -513,9 +574,11 @@ absl::StatusOr<v1::SendStreamResponse> SendStream::Finish() {
 std::unique_ptr<ReceiveStream> Client::OpenReceiveStream(uint64_t association_id,
                                                          uint64_t endpoint_id,
                                                          uint32_t max_messages,
-                                                         std::optional<Milliseconds> timeout) {
+                                                         std::optional<Milliseconds> timeout,
+                                                         bool wait_for_ready) {
   std::unique_ptr<ReceiveStream> stream(new ReceiveStream());
   if (timeout.has_value()) Prepare(&stream->context_, timeout);
+  stream->context_.set_wait_for_ready(wait_for_ready);
   v1::ReceiveRequest request;
   request.set_session_id(session_id_);
   if (association_id != 0) {
@@ -571,15 +634,13 @@ absl::StatusOr<std::vector<v1::InboundMessage>> Client::ReceiveFromEndpoint(
 
 absl::StatusOr<std::vector<v1::InboundMessage>> Client::ReceiveWith(v1::ReceiveRequest request,
                                                                     Milliseconds timeout) {
-  grpc::ClientContext context;
-  Prepare(&context, timeout);
   request.set_session_id(session_id_);
   v1::ReceiveResponse response;
-  grpc::Status status = stub_->Receive(&context, request, &response);
+  absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
+    return FromGrpc(stub_->Receive(&context, request, &response));
+  });
   // Nothing arrived in time is an empty result, not an error.
-  if (!status.ok() && status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return FromGrpc(status);
-  }
+  if (!status.ok() && status.code() != absl::StatusCode::kDeadlineExceeded) return status;
   return std::vector<v1::InboundMessage>(response.messages().begin(), response.messages().end());
 }
 
@@ -594,15 +655,15 @@ absl::Status Client::Abort(uint64_t association_id, const std::string& reason,
 
 absl::Status Client::End(uint64_t association_id, v1::ShutdownMode mode,
                          const std::string& reason, std::optional<Milliseconds> timeout) {
-  grpc::ClientContext context;
-  Prepare(&context, timeout);
-  v1::ShutdownRequest request;
+    v1::ShutdownRequest request;
   request.set_session_id(session_id_);
   request.set_association_id(association_id);
   request.set_mode(mode);
   request.set_abort_reason(reason);
   v1::ShutdownResponse response;
-  return FromGrpc(stub_->Shutdown(&context, request, &response));
+  return Call(timeout, [&](grpc::ClientContext& context) {
+    return FromGrpc(stub_->Shutdown(&context, request, &response));
+  });
 }
 
 absl::StatusOr<std::vector<v1::Association>> Client::ListAssociations(
@@ -610,14 +671,14 @@ absl::StatusOr<std::vector<v1::Association>> Client::ListAssociations(
   std::vector<v1::Association> associations;
   std::string token;
   do {
-    grpc::ClientContext context;
-    Prepare(&context, timeout);
-    v1::ListAssociationsRequest request;
+        v1::ListAssociationsRequest request;
     request.set_session_id(session_id_);
     request.set_endpoint_id(endpoint_id);
     request.set_page_token(token);
     v1::ListAssociationsResponse response;
-    absl::Status status = FromGrpc(stub_->ListAssociations(&context, request, &response));
+    absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
+      return FromGrpc(stub_->ListAssociations(&context, request, &response));
+    });
     if (!status.ok()) return status;
     associations.insert(associations.end(), response.associations().begin(),
                         response.associations().end());
@@ -628,27 +689,27 @@ absl::StatusOr<std::vector<v1::Association>> Client::ListAssociations(
 
 absl::StatusOr<v1::GetAssociationResponse> Client::GetAssociation(
     uint64_t association_id, std::optional<Milliseconds> timeout) {
-  grpc::ClientContext context;
-  Prepare(&context, timeout);
-  v1::GetAssociationRequest request;
+    v1::GetAssociationRequest request;
   request.set_session_id(session_id_);
   request.set_association_id(association_id);
   v1::GetAssociationResponse response;
-  absl::Status status = FromGrpc(stub_->GetAssociation(&context, request, &response));
+  absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
+    return FromGrpc(stub_->GetAssociation(&context, request, &response));
+  });
   if (!status.ok()) return status;
   return response;
 }
 
 absl::Status Client::SetPrimaryPath(uint64_t association_id, const std::string& peer_address,
                                     std::optional<Milliseconds> timeout) {
-  grpc::ClientContext context;
-  Prepare(&context, timeout);
-  v1::SetPrimaryPathRequest request;
+    v1::SetPrimaryPathRequest request;
   request.set_session_id(session_id_);
   request.set_association_id(association_id);
   request.set_peer_address(peer_address);
   v1::SetPrimaryPathResponse response;
-  return FromGrpc(stub_->SetPrimaryPath(&context, request, &response));
+  return Call(timeout, [&](grpc::ClientContext& context) {
+    return FromGrpc(stub_->SetPrimaryPath(&context, request, &response));
+  });
 }
 
 }  // namespace sctpgw::client

@@ -402,9 +402,11 @@ int main(int argc, char** argv) {
   if (handed_over) {
     // The new process serves now. Calls still here end with HANDED_OVER
     // (the core's Release() failed the waiting ones); then this one goes.
+    // Shutdown() sends GOAWAY on every connection at once, so that clients
+    // make their next calls (their retries) on new connections, which the
+    // new process accepts; calls in progress get 2 s to be answered.
     handover_listener->Stop();
-    service.WaitForCalls(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    server->Shutdown(std::chrono::system_clock::now());
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server->Wait();
     (*stack)->Stop();  // Closes this process's references only.
     gateway.events().Unsubscribe(lifecycle);

@@ -292,11 +292,14 @@ class Client {
   // the whole stream.
   std::unique_ptr<SendStream> OpenSendStream(std::optional<Milliseconds> timeout = {});
   // One association, or with association_id 0 any association of
-  // endpoint_id; max_messages per read as in Receive (0 = 64).
+  // endpoint_id; max_messages per read as in Receive (0 = 64). With
+  // wait_for_ready the stream waits for sctpgw to be reachable (e.g. while a
+  // new process takes over) instead of failing at once.
   std::unique_ptr<ReceiveStream> OpenReceiveStream(uint64_t association_id,
                                                    uint64_t endpoint_id = 0,
                                                    uint32_t max_messages = 0,
-                                                   std::optional<Milliseconds> timeout = {});
+                                                   std::optional<Milliseconds> timeout = {},
+                                                   bool wait_for_ready = false);
 
   // Delivers the messages of an endpoint's associations (or of one
   // association, with association_id) to EventHandler::OnMessage as they
@@ -325,6 +328,12 @@ class Client {
                                                               Milliseconds timeout);
   absl::Status End(uint64_t association_id, v1::ShutdownMode mode, const std::string& reason,
                    std::optional<Milliseconds> timeout);
+  // Makes a unary call, `rpc(context)`, and makes it again while sctpgw
+  // answers HANDED_OVER (a new sctpgw process took over; the call did
+  // nothing more than its error says), each retry waiting for the
+  // connection to the new process, all within one deadline.
+  template <typename Rpc>
+  absl::Status Call(std::optional<Milliseconds> timeout, Rpc rpc);
   // Hands an item to the handler now (library thread) or queues it for
   // Dispatch().
   struct Item {
@@ -367,6 +376,11 @@ std::string ErrorReason(const absl::Status& status);
 std::map<std::string, std::string> ErrorMetadata(const absl::Status& status);
 // A gRPC status as an absl::Status with sctpgw's reason and metadata kept.
 absl::Status FromGrpc(const grpc::Status& status);
+// UNAVAILABLE / HANDED_OVER: a new sctpgw process has taken over from the
+// one that answered; the call did nothing more than its error says (a Send:
+// its first "accepted_messages"), so it is safe to make again. The calls of
+// Client do so by themselves within their deadline.
+bool IsHandedOver(const absl::Status& status);
 
 // The standard gRPC health service of the sctpgw at `target`: OK if it
 // answers SERVING, UNAVAILABLE if it cannot be reached (at once, or with

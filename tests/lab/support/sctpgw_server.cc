@@ -56,6 +56,10 @@ std::unique_ptr<v1::GatewayService::Stub> SctpgwServer::NewStub() const {
 
 absl::Status SctpgwServer::Stop(std::chrono::milliseconds timeout) {
   process_.Signal(SIGTERM);
+  return WaitForExit(timeout);
+}
+
+absl::Status SctpgwServer::WaitForExit(std::chrono::milliseconds timeout) {
   auto status = process_.Wait(timeout);
   if (!status.ok()) return status.status();
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {

@@ -40,6 +40,9 @@ class SctpgwServer {
   const std::string& target() const { return target_; }
   // SIGTERM, then the exit status must be 0 within `timeout`.
   absl::Status Stop(std::chrono::milliseconds timeout);
+  // Waits for sctpgw to exit by itself (e.g. after handing over to a new
+  // process): OK if it exited 0 within `timeout`.
+  absl::Status WaitForExit(std::chrono::milliseconds timeout);
   bool Running();
 
  private:

@@ -1,0 +1,535 @@
+// Planned handover (docs/handover.md) under real kernel SCTP: a new sctpgw
+// process takes over from a running one while a peer written with Python's
+// kernel socket sends numbered messages on three streams and an application
+// reads and sends through the C++ client library. What is checked is what
+// the peer and the application see: every message exactly once and in
+// order per stream, the peer never told of a restart, shutdown or abort, and
+// the application's event stream without a gap or a duplicate. Handovers
+// that are refused or fail halfway leave the old process serving, with
+// nothing lost.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "sctpgw/client.h"
+#include "server/handover/handover_channel.h"
+#include "server/handover/handover_state.h"
+#include "tests/lab/support/gateway_app.h"
+
+namespace sctpgw {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::kCallTimeout;
+using testing::kTimeout;
+using testing::SctpgwServer;
+using testing::Subprocess;
+
+long long Ms(Clock::duration duration) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+}
+
+std::string StreamPeerScript() {
+  return std::string(SCTPGW_SOURCE_DIR) + "/tests/lab/tools/sctp_stream_peer.py";
+}
+
+// The application's side: what the client library hands its handler.
+class Recorder final : public client::EventHandler {
+ public:
+  struct Received {
+    uint32_t stream;
+    uint32_t ppid;
+    std::string text;
+    Clock::time_point at;
+  };
+
+  void OnMessage(const v1::InboundMessage& message) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.push_back({message.stream(), message.ppid(), message.payload(), Clock::now()});
+    changed_.notify_all();
+  }
+  void OnAssociationChange(const v1::Event& event, const v1::AssociationChange&) override {
+    Record(event);
+  }
+  void OnShutdown(const v1::Event& event, const v1::ShutdownEvent&) override { Record(event); }
+  void OnPeerAddressChange(const v1::Event& event, const v1::PeerAddressChange&) override {
+    Record(event);
+  }
+  void OnSendFailed(const v1::Event& event, const v1::SendFailed&) override { Record(event); }
+  void OnRemoteError(const v1::Event& event, const v1::RemoteError&) override { Record(event); }
+  void OnOtherEvent(const v1::Event& event) override { Record(event); }
+  void OnReceivingStopped(const absl::Status& status) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    receiving_stopped_ = status.ToString();
+    changed_.notify_all();
+  }
+
+  // Waits until at least `count` messages have arrived.
+  bool WaitForMessages(size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, timeout, [&] { return messages_.size() >= count; });
+  }
+  // Waits for an event of `association_id` matching `type`.
+  bool WaitForChange(uint64_t association_id, v1::AssociationChangeType type,
+                     std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, timeout, [&] {
+      return std::any_of(events_.begin(), events_.end(), [&](const v1::Event& event) {
+        return event.association_id() == association_id && event.has_association_change() &&
+               event.association_change().type() == type;
+      });
+    });
+  }
+  size_t message_count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_.size();
+  }
+  std::vector<Received> messages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
+  }
+  std::vector<v1::Event> events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  std::string receiving_stopped() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return receiving_stopped_;
+  }
+
+ private:
+  void Record(const v1::Event& event) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(event);
+    changed_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<Received> messages_;
+  std::vector<v1::Event> events_;
+  std::string receiving_stopped_;
+};
+
+// The Python peer listening on 127.0.0.1, sending a message every
+// `interval_ms` on streams 0, 1 and 2 in turn once told to start.
+struct StreamPeer {
+  explicit StreamPeer(int interval_ms) {
+    auto started = Subprocess::Start(
+        {"/usr/bin/python3", StreamPeerScript(), "listen", "127.0.0.1", std::to_string(interval_ms)},
+        /*keep_stdin=*/true);
+    EXPECT_TRUE(started.ok()) << started.status();
+    process.emplace(std::move(*started));
+    auto banner = process->ReadStdoutUntil("\n", kCallTimeout);
+    EXPECT_TRUE(banner.ok()) << banner.status();
+    port = static_cast<uint16_t>(std::stoul(banner->substr(5)));
+  }
+  // "stop": the messages it sent on each stream.
+  std::vector<uint64_t> Stop() {
+    EXPECT_TRUE(process->WriteStdin("stop\n").ok());
+    const auto deadline = Clock::now() + kTimeout;
+    std::string all;
+    size_t at = std::string::npos, end = std::string::npos;
+    while (at == std::string::npos || end == std::string::npos) {
+      if (Clock::now() > deadline) {
+        ADD_FAILURE() << "the peer did not say what it sent: " << all;
+        return {0, 0, 0};
+      }
+      all = process->ReadStdout(200ms);  // What comes within 200 ms.
+      at = all.find("\nsent ");
+      if (at != std::string::npos) end = all.find('\n', at + 1);
+    }
+    std::string line = all.substr(at + 6, end - at - 6);
+    std::vector<uint64_t> counts;
+    for (absl::string_view word : absl::StrSplit(line, ' ')) {
+      uint64_t count = 0;
+      EXPECT_TRUE(absl::SimpleAtoi(word, &count)) << line;
+      counts.push_back(count);
+    }
+    if (counts.size() != 3) {
+      ADD_FAILURE() << "not three counts: " << line;
+      return {0, 0, 0};
+    }
+    return counts;
+  }
+  // The association notifications the peer was given, in order.
+  std::vector<std::string> Notes() {
+    std::vector<std::string> notes;
+    for (absl::string_view line : absl::StrSplit(process->ReadStdout(0ms), '\n')) {
+      if (absl::StartsWith(line, "note ") || line == "eof" || line == "reset") {
+        notes.emplace_back(line);
+      }
+    }
+    return notes;
+  }
+  std::optional<Subprocess> process;
+  uint16_t port = 0;
+};
+
+// Every stream's messages are "STREAM:0" .. "STREAM:N-1", in order, once.
+void ExpectEachOnceInOrder(const std::vector<Recorder::Received>& received,
+                           const std::vector<uint64_t>& sent) {
+  std::map<uint32_t, uint64_t> next;
+  for (const auto& message : received) {
+    ASSERT_LT(message.stream, 3u) << message.text;
+    EXPECT_EQ(message.ppid, 40 + message.stream);
+    uint64_t& expected = next[message.stream];
+    ASSERT_EQ(message.text, absl::StrCat(message.stream, ":", expected))
+        << "stream " << message.stream << ": a message lost, repeated or out of order";
+    ++expected;
+  }
+  for (uint32_t stream = 0; stream < 3; ++stream) {
+    EXPECT_EQ(next[stream], sent[stream]) << "stream " << stream;
+  }
+}
+
+// The longest pause between two messages reaching the application within
+// [from, to]: the gap in delivery a handover causes, and where it began
+// (after `from`).
+struct Pause {
+  Clock::duration length{0};
+  Clock::duration began{0};
+};
+Pause LongestPause(const std::vector<Recorder::Received>& received, Clock::time_point from,
+                   Clock::time_point to) {
+  Pause longest;
+  for (size_t i = 1; i < received.size(); ++i) {
+    if (received[i].at < from || received[i - 1].at > to) continue;
+    if (received[i].at - received[i - 1].at > longest.length) {
+      longest.length = received[i].at - received[i - 1].at;
+      longest.began = received[i - 1].at - from;
+    }
+  }
+  return longest;
+}
+
+// The session's whole event history, as the service keeps it.
+std::vector<uint64_t> HistoryOf(SctpgwServer& server, const std::string& session,
+                                uint64_t last_sequence) {
+  auto stub = server.NewStub();
+  v1::WatchEventsRequest request;
+  request.set_session_id(session);
+  request.set_after_sequence(0);
+  testing::EventWatch watch(*stub, request);
+  auto last = watch.WaitFor(
+      [last_sequence](const v1::Event& event) { return event.sequence() >= last_sequence; },
+      kCallTimeout);
+  EXPECT_TRUE(last.ok()) << last.status();
+  std::vector<uint64_t> sequences;
+  for (const v1::Event& event : watch.events()) sequences.push_back(event.sequence());
+  return sequences;
+}
+
+std::string HandoverPath(const std::string& path) { return path + ".handover"; }
+
+class HandoverLabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = absl::StrCat("/tmp/sctpgw-handover-", getpid(), "-", counter_++, ".sock");
+    unlink(path_.c_str());
+    auto server = SctpgwServer::Start({}, {}, path_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    stop_sending_ = true;
+    if (sender_.joinable()) sender_.join();
+    if (client_ != nullptr) client_->StopReceiving();
+    if (server_ != nullptr) EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+  }
+
+  // An application on the client library with an association to `peer`,
+  // receiving through StartReceiving().
+  void Connect(const StreamPeer& peer) {
+    client::ClientOptions options;
+    options.target = "unix:" + path_;
+    auto connected = client::Client::Connect(options, &recorder_);
+    ASSERT_TRUE(connected.ok()) << connected.status();
+    client_ = std::move(*connected);
+    auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
+    ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+    endpoint_ = endpoint->endpoint_id();
+    auto association = client_->Associate(endpoint_, {"127.0.0.1"}, peer.port, 10);
+    ASSERT_TRUE(association.ok()) << association.status();
+    association_ = association->association_id();
+    client_->StartReceiving(endpoint_, association_);
+  }
+
+  // Sends "a:N" on stream 5 (PPID 7) through the library until stopped;
+  // every Send must succeed (HANDED_OVER is retried inside the library).
+  void StartSending() {
+    sender_ = std::thread([this] {
+      while (!stop_sending_) {
+        client::SendOptions options;
+        options.stream = 5;
+        options.ppid = 7;
+        absl::Status sent = client_->Send(association_, absl::StrCat("a:", acknowledged_.load()),
+                                          options, kCallTimeout);
+        if (!sent.ok()) {
+          send_error_ = sent.ToString();
+          return;
+        }
+        ++acknowledged_;
+      }
+    });
+  }
+  uint64_t StopSending() {
+    stop_sending_ = true;
+    if (sender_.joinable()) sender_.join();
+    EXPECT_EQ(send_error_, "") << "a Send failed";
+    return acknowledged_;
+  }
+
+  // Starts a new sctpgw that takes over from server_, waits for the old one
+  // to exit 0, and makes the new one server_.
+  void HandOver() {
+    auto taker = SctpgwServer::Start({"--take-over", HandoverPath(path_)}, {}, path_);
+    ASSERT_TRUE(taker.ok()) << taker.status();
+    absl::Status exited = server_->WaitForExit(kCallTimeout);
+    ASSERT_TRUE(exited.ok()) << "the old sctpgw did not hand over and exit 0: " << exited;
+    server_ = std::move(*taker);
+  }
+
+  static inline int counter_ = 0;
+  std::string path_;
+  std::unique_ptr<SctpgwServer> server_;
+  Recorder recorder_;
+  std::unique_ptr<client::Client> client_;
+  uint64_t endpoint_ = 0;
+  uint64_t association_ = 0;
+  std::thread sender_;
+  std::atomic<bool> stop_sending_{false};
+  std::atomic<uint64_t> acknowledged_{0};
+  std::string send_error_;
+};
+
+// The acceptance case: two handovers in a row under traffic both ways.
+TEST_F(HandoverLabTest, NothingLostOrRepeatedWhileANewProcessTakesOver) {
+  StreamPeer peer(/*interval_ms=*/5);
+  ASSERT_NO_FATAL_FAILURE(Connect(peer));
+  ASSERT_TRUE(peer.process->WriteStdin("start\n").ok());
+  StartSending();
+  ASSERT_TRUE(recorder_.WaitForMessages(60, kCallTimeout));
+
+  std::vector<std::pair<Clock::time_point, Clock::time_point>> handovers;
+  for (int round = 0; round < 2; ++round) {
+    const auto started = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(HandOver());
+    handovers.emplace_back(started, Clock::now());
+    // Traffic flows through the new process before anything is checked.
+    size_t seen = recorder_.message_count();
+    ASSERT_TRUE(recorder_.WaitForMessages(seen + 60, kCallTimeout))
+        << "no traffic after handover " << round + 1 << "; the library's receiving: "
+        << recorder_.receiving_stopped();
+  }
+  std::vector<uint64_t> sent = peer.Stop();
+  uint64_t acknowledged = StopSending();
+  uint64_t total = sent[0] + sent[1] + sent[2];
+  ASSERT_TRUE(recorder_.WaitForMessages(total, kCallTimeout))
+      << recorder_.message_count() << " of " << total << " messages reached the application";
+  auto received = recorder_.messages();
+  EXPECT_EQ(received.size(), total) << "messages repeated";
+  ExpectEachOnceInOrder(received, sent);
+
+  // Every Send acknowledged reached the peer, once, in order.
+  ASSERT_GT(acknowledged, 0u);
+  ASSERT_TRUE(peer.process->ReadStdoutUntil(absl::StrCat("got 5 7 a:", acknowledged - 1, "\n"),
+                                            kCallTimeout)
+                  .ok());
+  uint64_t next = 0;
+  for (absl::string_view line : absl::StrSplit(peer.process->ReadStdout(0ms), '\n')) {
+    if (!absl::StartsWith(line, "got 5 7 ")) continue;
+    EXPECT_EQ(line, absl::StrCat("got 5 7 a:", next)) << "the peer got a message twice or late";
+    ++next;
+  }
+  EXPECT_EQ(next, acknowledged);
+
+  // The same kernel association throughout: the peer was told of it once
+  // (COMM_UP) and of nothing else, no RESTART, SHUTDOWN or ABORT.
+  EXPECT_EQ(peer.Notes(), std::vector<std::string>{"note assoc_change 0"});
+  EXPECT_EQ(recorder_.receiving_stopped(), "");
+
+  // The events: the association's end comes from the second taker, and the
+  // application's stream gave every event of the session's history once.
+  ASSERT_TRUE(client_->Shutdown(association_).ok());
+  ASSERT_TRUE(recorder_.WaitForChange(association_, v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP,
+                                      kCallTimeout));
+  std::vector<uint64_t> delivered;
+  for (const v1::Event& event : recorder_.events()) delivered.push_back(event.sequence());
+  ASSERT_FALSE(delivered.empty());
+  EXPECT_EQ(HistoryOf(*server_, client_->session_id(), delivered.back()), delivered)
+      << "the application's event stream has a gap or a duplicate";
+  int comm_up = 0;
+  for (const v1::Event& event : recorder_.events()) {
+    comm_up += event.has_association_change() &&
+               event.association_change().type() == v1::ASSOCIATION_CHANGE_TYPE_COMM_UP;
+  }
+  EXPECT_EQ(comm_up, 1);
+
+  for (size_t i = 0; i < handovers.size(); ++i) {
+    Pause pause = LongestPause(received, handovers[i].first, handovers[i].second);
+    std::printf("  handover %zu: the old process exited %lld ms after the new one started; "
+                "longest pause in delivery %lld ms, from %lld ms after the start\n",
+                i + 1, Ms(handovers[i].second - handovers[i].first), Ms(pause.length),
+                Ms(pause.began));
+  }
+  std::printf("  %llu messages from the peer on 3 streams, %llu from the application, each "
+              "once and in order; %zu events\n",
+              static_cast<unsigned long long>(total), static_cast<unsigned long long>(acknowledged),
+              delivered.size());
+}
+
+// A listening endpoint is handed over too: a peer associating after the
+// handover is accepted by the new process, on the same port.
+TEST_F(HandoverLabTest, AListeningEndpointAcceptsAfterTheHandover) {
+  client::ClientOptions options;
+  options.target = "unix:" + path_;
+  auto connected = client::Client::Connect(options, &recorder_);
+  ASSERT_TRUE(connected.ok()) << connected.status();
+  client_ = std::move(*connected);
+  auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Listening({"127.0.0.1"}, 0));
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  const uint32_t port = endpoint->port();
+  ASSERT_NE(port, 0u);
+  ASSERT_NO_FATAL_FAILURE(HandOver());
+
+  auto peer = Subprocess::Start({"/usr/bin/python3", testing::PeerScript(), "connect",
+                                 "127.0.0.1", std::to_string(port)},
+                                /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("3 9 after the handover\n").ok());
+  auto up = std::chrono::steady_clock::now() + kTimeout;
+  uint64_t association = 0;
+  while (association == 0 && Clock::now() < up) {
+    for (const v1::Event& event : recorder_.events()) {
+      if (event.endpoint_id() == endpoint->endpoint_id() && event.has_association_change() &&
+          event.association_change().type() == v1::ASSOCIATION_CHANGE_TYPE_COMM_UP) {
+        association = event.association_id();
+      }
+    }
+    if (association == 0) recorder_.WaitForMessages(1, 100ms);
+  }
+  ASSERT_NE(association, 0u) << "the new process did not accept on the handed-over endpoint";
+  auto messages = client_->Receive(association, kCallTimeout);
+  ASSERT_TRUE(messages.ok()) << messages.status();
+  ASSERT_EQ(messages->size(), 1u);
+  EXPECT_EQ((*messages)[0].payload(), "after the handover");
+  EXPECT_EQ((*messages)[0].stream(), 3u);
+  EXPECT_EQ((*messages)[0].ppid(), 9u);
+  peer->CloseStdin();
+}
+
+// Handovers that do not happen: garbage on the handover socket, another
+// protocol version, a taker that goes away after it was offered everything
+// (as a crashed new process would), a taker pointed at nothing. Each time
+// the old process serves on, and the traffic through it loses nothing.
+TEST_F(HandoverLabTest, RefusedOrFailedHandoversLeaveTheOldProcessServing) {
+  StreamPeer peer(/*interval_ms=*/5);
+  ASSERT_NO_FATAL_FAILURE(Connect(peer));
+  ASSERT_TRUE(peer.process->WriteStdin("start\n").ok());
+  StartSending();
+  ASSERT_TRUE(recorder_.WaitForMessages(30, kCallTimeout));
+  auto deadline = [] { return Clock::now() + kTimeout; };
+  auto traffic_goes_on = [&](const char* after) {
+    size_t seen = recorder_.message_count();
+    EXPECT_TRUE(recorder_.WaitForMessages(seen + 30, kCallTimeout))
+        << "no traffic after " << after;
+  };
+
+  {  // Not the protocol at all.
+    auto channel = handover::HandoverChannel::Connect(HandoverPath(path_));
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    const char garbage[] = "\xff\xff\xff\xff not a frame";
+    ASSERT_EQ(send(channel->fd(), garbage, sizeof(garbage), 0),
+              static_cast<ssize_t>(sizeof(garbage)));
+    auto answer = channel->Receive(deadline());
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    EXPECT_TRUE(answer->has_refusal()) << answer->DebugString();
+  }
+  traffic_goes_on("garbage on the handover socket");
+
+  {  // Another protocol version.
+    auto channel = handover::HandoverChannel::Connect(HandoverPath(path_));
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    handover::v1::Frame hello;
+    hello.mutable_hello()->set_protocol_version(handover::kProtocolVersion + 1);
+    hello.mutable_hello()->set_sctpgw_version("99.0.0");
+    ASSERT_TRUE(channel->Send(hello).ok());
+    auto answer = channel->Receive(deadline());
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    ASSERT_TRUE(answer->has_refusal()) << answer->DebugString();
+    EXPECT_NE(answer->refusal().reason().find("protocol"), std::string::npos)
+        << answer->refusal().reason();
+  }
+  traffic_goes_on("a taker of another version");
+
+  {  // A taker that is offered everything, then goes away without a word.
+    auto channel = handover::HandoverChannel::Connect(HandoverPath(path_));
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    handover::v1::Frame hello;
+    hello.mutable_hello()->set_protocol_version(handover::kProtocolVersion);
+    hello.mutable_hello()->set_sctpgw_version("test");
+    hello.mutable_hello()->set_pid(static_cast<uint32_t>(getpid()));
+    ASSERT_TRUE(channel->Send(hello).ok());
+    auto offer = channel->ReceiveOffer(handover::kProtocolVersion, deadline());
+    ASSERT_TRUE(offer.ok()) << offer.status();
+    // The endpoint, the association and the unix listening socket.
+    EXPECT_GE(offer->fds.size(), 3u);
+    EXPECT_FALSE(offer->state.empty());
+  }  // The channel and every descriptor it brought close here.
+  traffic_goes_on("a taker that went away");
+
+  {  // A taker pointed at a path where nothing listens fails by itself.
+    auto lost = Subprocess::Start({SCTPGW_BINARY, "--listen", "unix:" + path_ + ".other",
+                                   "--take-over", path_ + ".nothing-here"});
+    ASSERT_TRUE(lost.ok()) << lost.status();
+    auto status = lost->Wait(kCallTimeout);
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status;
+  }
+  traffic_goes_on("a taker that could not connect");
+
+  std::vector<uint64_t> sent = peer.Stop();
+  uint64_t acknowledged = StopSending();
+  uint64_t total = sent[0] + sent[1] + sent[2];
+  ASSERT_TRUE(recorder_.WaitForMessages(total, kCallTimeout))
+      << recorder_.message_count() << " of " << total << " messages reached the application";
+  auto received = recorder_.messages();
+  EXPECT_EQ(received.size(), total);
+  ExpectEachOnceInOrder(received, sent);
+  ASSERT_GT(acknowledged, 0u);
+  EXPECT_TRUE(peer.process->ReadStdoutUntil(absl::StrCat("got 5 7 a:", acknowledged - 1, "\n"),
+                                            kCallTimeout)
+                  .ok());
+  EXPECT_EQ(peer.Notes(), std::vector<std::string>{"note assoc_change 0"});
+  // Still the one that serves: a handover to a real new process works.
+  ASSERT_NO_FATAL_FAILURE(HandOver());
+  auto listed = client_->ListAssociations(endpoint_);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].association_id(), association_);
+  std::printf("  %llu messages from the peer, %llu from the application, each once and in "
+              "order, through three handovers that did not happen and one that did\n",
+              static_cast<unsigned long long>(total), static_cast<unsigned long long>(acknowledged));
+}
+
+}  // namespace
+}  // namespace sctpgw

@@ -132,10 +132,11 @@ class Recorder final : public client::EventHandler {
 // The Python peer listening on 127.0.0.1, sending a message every
 // `interval_ms` on streams 0, 1 and 2 in turn once told to start.
 struct StreamPeer {
-  explicit StreamPeer(int interval_ms) {
-    auto started = Subprocess::Start(
-        {"/usr/bin/python3", StreamPeerScript(), "listen", "127.0.0.1", std::to_string(interval_ms)},
-        /*keep_stdin=*/true);
+  explicit StreamPeer(int interval_ms, int pad = 0) {
+    std::vector<std::string> argv = {"/usr/bin/python3", StreamPeerScript(), "listen",
+                                      "127.0.0.1", std::to_string(interval_ms)};
+    if (pad > 0) argv.push_back(std::to_string(pad));
+    auto started = Subprocess::Start(argv, /*keep_stdin=*/true);
     EXPECT_TRUE(started.ok()) << started.status();
     process.emplace(std::move(*started));
     auto banner = process->ReadStdoutUntil("\n", kCallTimeout);
@@ -192,7 +193,8 @@ void ExpectEachOnceInOrder(const std::vector<Recorder::Received>& received,
     ASSERT_LT(message.stream, 3u) << message.text;
     EXPECT_EQ(message.ppid, 40 + message.stream);
     uint64_t& expected = next[message.stream];
-    ASSERT_EQ(message.text, absl::StrCat(message.stream, ":", expected))
+    const std::string number = message.text.substr(0, message.text.find('|'));
+    ASSERT_EQ(number, absl::StrCat(message.stream, ":", expected))
         << "stream " << message.stream << ": a message lost, repeated or out of order";
     ++expected;
   }
@@ -242,10 +244,13 @@ std::string HandoverPath(const std::string& path) { return path + ".handover"; }
 
 class HandoverLabTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartServer({})); }
+  // sctpgw with `args` on a fresh socket path.
+  void StartServer(const std::vector<std::string>& args) {
+    if (server_ != nullptr) EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
     path_ = absl::StrCat("/tmp/sctpgw-handover-", getpid(), "-", counter_++, ".sock");
     unlink(path_.c_str());
-    auto server = SctpgwServer::Start({}, {}, path_);
+    auto server = SctpgwServer::Start(args, {}, path_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
   }
@@ -257,8 +262,8 @@ class HandoverLabTest : public ::testing::Test {
   }
 
   // An application on the client library with an association to `peer`,
-  // receiving through StartReceiving().
-  void Connect(const StreamPeer& peer) {
+  // receiving through StartReceiving() if `receive`.
+  void Connect(const StreamPeer& peer, bool receive = true) {
     client::ClientOptions options;
     options.target = "unix:" + path_;
     auto connected = client::Client::Connect(options, &recorder_);
@@ -270,7 +275,7 @@ class HandoverLabTest : public ::testing::Test {
     auto association = client_->Associate(endpoint_, {"127.0.0.1"}, peer.port, 10);
     ASSERT_TRUE(association.ok()) << association.status();
     association_ = association->association_id();
-    client_->StartReceiving(endpoint_, association_);
+    if (receive) client_->StartReceiving(endpoint_, association_);
   }
 
   // Sends "a:N" on stream 5 (PPID 7) through the library until stopped;
@@ -395,6 +400,100 @@ TEST_F(HandoverLabTest, NothingLostOrRepeatedWhileANewProcessTakesOver) {
               "once and in order; %zu events\n",
               static_cast<unsigned long long>(total), static_cast<unsigned long long>(acknowledged),
               delivered.size());
+}
+
+// A full receive queue is handed over whole: sctpgw has stopped reading
+// the association (its queue at the limit) and the kernel's receive window
+// holds the peer back. The new process has the queued messages, reads the
+// rest from the kernel once the application reads, and nothing is lost,
+// repeated or reordered.
+TEST_F(HandoverLabTest, AFullQueueWithThePeerHeldBackIsHandedOverWhole) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--association-queue-bytes", "65536",
+                                       "--socket-buffer-bytes", "65536",
+                                       "--max-message-bytes", "16384"}));
+  StreamPeer peer(/*interval_ms=*/0, /*pad=*/1000);
+  ASSERT_NO_FATAL_FAILURE(Connect(peer, /*receive=*/false));
+  ASSERT_TRUE(peer.process->WriteStdin("start\n").ok());
+  // The queue fills: the service's view of it, polled with a deadline.
+  uint64_t queued = 0;
+  for (auto until = Clock::now() + kTimeout; queued < 60000 && Clock::now() < until;) {
+    auto got = client_->GetAssociation(association_);
+    ASSERT_TRUE(got.ok()) << got.status();
+    queued = got->association().queued_bytes();
+  }
+  ASSERT_GE(queued, 60000u) << "the queue never filled";
+  ASSERT_NO_FATAL_FAILURE(HandOver());
+  auto after = client_->GetAssociation(association_);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_GE(after->association().queued_bytes(), queued) << "queued messages were not handed over";
+  client_->StartReceiving(endpoint_, association_);
+  ASSERT_TRUE(recorder_.WaitForMessages(recorder_.message_count() + 200, kCallTimeout));
+  std::vector<uint64_t> sent = peer.Stop();
+  uint64_t total = sent[0] + sent[1] + sent[2];
+  ASSERT_TRUE(recorder_.WaitForMessages(total, kCallTimeout))
+      << recorder_.message_count() << " of " << total << " messages reached the application";
+  auto received = recorder_.messages();
+  EXPECT_EQ(received.size(), total);
+  ExpectEachOnceInOrder(received, sent);
+  EXPECT_EQ(peer.Notes(), std::vector<std::string>{"note assoc_change 0"});
+  std::printf("  %llu bytes queued at the handover; %llu messages of 1 KiB, each once and in "
+              "order\n",
+              static_cast<unsigned long long>(queued), static_cast<unsigned long long>(total));
+}
+
+// Two new processes asking at once: the running one serves the first, the
+// second waits and is refused when the first has everything; it exits 1 and
+// the first serves on, nothing lost.
+TEST_F(HandoverLabTest, OfTwoTakersAtOnceOneTakesOverAndTheOtherIsRefused) {
+  StreamPeer peer(/*interval_ms=*/5);
+  ASSERT_NO_FATAL_FAILURE(Connect(peer));
+  ASSERT_TRUE(peer.process->WriteStdin("start\n").ok());
+  StartSending();
+  ASSERT_TRUE(recorder_.WaitForMessages(30, kCallTimeout));
+  std::vector<std::string> argv = {SCTPGW_BINARY, "--listen", "unix:" + path_, "--log-level",
+                                   "warn", "--take-over", HandoverPath(path_)};
+  auto first = Subprocess::Start(argv);
+  auto second = Subprocess::Start(argv);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  absl::Status exited = server_->WaitForExit(kCallTimeout);
+  ASSERT_TRUE(exited.ok()) << "the old sctpgw did not hand over and exit 0: " << exited;
+  // One of the two exits 1 by itself; the other serves.
+  std::optional<int> refused;
+  Subprocess* winner = nullptr;
+  for (auto until = Clock::now() + kTimeout; !refused.has_value() && Clock::now() < until;) {
+    for (auto [taker, other] : {std::pair{&*first, &*second}, std::pair{&*second, &*first}}) {
+      auto status = taker->Wait(100ms);
+      if (status.ok()) {
+        refused = *status;
+        winner = other;
+        break;
+      }
+    }
+  }
+  ASSERT_TRUE(refused.has_value()) << "neither taker was refused";
+  EXPECT_TRUE(WIFEXITED(*refused) && WEXITSTATUS(*refused) == 1) << *refused;
+  size_t seen = recorder_.message_count();
+  ASSERT_TRUE(recorder_.WaitForMessages(seen + 60, kCallTimeout)) << "no traffic after the handover";
+  std::vector<uint64_t> sent = peer.Stop();
+  uint64_t acknowledged = StopSending();
+  uint64_t total = sent[0] + sent[1] + sent[2];
+  ASSERT_TRUE(recorder_.WaitForMessages(total, kCallTimeout));
+  auto received = recorder_.messages();
+  EXPECT_EQ(received.size(), total);
+  ExpectEachOnceInOrder(received, sent);
+  EXPECT_TRUE(peer.process->ReadStdoutUntil(absl::StrCat("got 5 7 a:", acknowledged - 1, "\n"),
+                                            kCallTimeout)
+                  .ok());
+  EXPECT_EQ(peer.Notes(), std::vector<std::string>{"note assoc_change 0"});
+  client_->StopReceiving();
+  client_.reset();
+  // The winner stops cleanly; the fixture has no server left to stop.
+  winner->Signal(SIGTERM);
+  auto stopped = winner->Wait(kCallTimeout);
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_TRUE(WIFEXITED(*stopped) && WEXITSTATUS(*stopped) == 0) << *stopped;
+  server_.reset();
 }
 
 // A listening endpoint is handed over too: a peer associating after the

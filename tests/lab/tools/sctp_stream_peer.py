@@ -4,8 +4,10 @@ sends numbered messages continuously on three streams and reports every
 message and association notification it receives, so that a test can check
 what crossed an association while the other side changed hands.
 
-  sctp_stream_peer.py listen HOST INTERVAL_MS   listen on HOST, print
-                                                "port N", accept one
+  sctp_stream_peer.py listen HOST INTERVAL_MS [PAD]
+      listen on HOST, print "port N", accept one association; messages are
+      sent every INTERVAL_MS (0: as fast as the association takes them),
+      padded with "|" and PAD bytes when PAD is given
 
 Commands on stdin, one per line:
   start   send "STREAM:N" on streams 0, 1 and 2 in turn (PPID 40 + STREAM,
@@ -81,14 +83,14 @@ def receive_loop(sock):
             data = b""
 
 
-def send_loop(sock, interval, sending, stopped, counts):
+def send_loop(sock, interval, pad, sending, stopped, counts):
     stream = 0
     while True:
         sending.wait()
         if stopped.is_set():
             return
         info = SNDINFO.pack(stream, 0, socket.htonl(40 + stream), 0, 0)
-        payload = f"{stream}:{counts[stream]}".encode()
+        payload = f"{stream}:{counts[stream]}".encode() + pad
         try:
             sock.sendmsg([payload], [(IPPROTO_SCTP, SCTP_SNDINFO, info)])
         except OSError as error:
@@ -96,12 +98,13 @@ def send_loop(sock, interval, sending, stopped, counts):
             return
         counts[stream] += 1
         stream = (stream + 1) % 3
-        # Pacing of the traffic, not a synchronisation.
-        time.sleep(interval)
+        if interval > 0:
+            time.sleep(interval)  # Pacing of the traffic, not a synchronisation.
 
 
 def main():
     host, interval = sys.argv[2], int(sys.argv[3]) / 1000.0
+    pad = b"|" + b"x" * int(sys.argv[4]) if len(sys.argv) > 4 else b""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     server = socket.socket(family, socket.SOCK_STREAM, IPPROTO_SCTP)
     server.setsockopt(IPPROTO_SCTP, SCTP_RECVRCVINFO, 1)
@@ -116,7 +119,7 @@ def main():
     receiver.start()
     sending, stopped = threading.Event(), threading.Event()
     counts = [0, 0, 0]
-    sender = threading.Thread(target=send_loop, args=(sock, interval, sending, stopped, counts))
+    sender = threading.Thread(target=send_loop, args=(sock, interval, pad, sending, stopped, counts))
     sender.start()
     for line in sys.stdin:
         command = line.strip()

@@ -525,7 +525,7 @@ absl::StatusOr<size_t> Client::SendBatch(uint64_t association_id,
     absl::Status sent = FromGrpc(stub_->Send(&context, request, &response));
     if (sent.ok()) {
       accepted += response.accepted_messages();
-    } else if (IsHandedOver(sent)) {
+    } else {  // HANDED_OVER, DEADLINE_EXCEEDED: what went before the end.
       auto metadata = ErrorMetadata(sent);
       auto taken = metadata.find("accepted_messages");
       uint64_t count = 0;
@@ -535,7 +535,15 @@ absl::StatusOr<size_t> Client::SendBatch(uint64_t association_id,
     }
     return sent;
   });
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    // What the caller may not send again: every attempt's accepted count,
+    // not the last one's alone.
+    if (accepted > 0 || ErrorMetadata(status).count("accepted_messages") != 0) {
+      status.SetPayload(absl::StrCat(kMetadataUrlPrefix, "accepted_messages"),
+                        absl::Cord(absl::StrCat(accepted)));
+    }
+    return status;
+  }
   return accepted;
 }
 

@@ -346,12 +346,17 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       started = sctpgw::metrics::MetricsServer::Start(settings.metrics_listen, render);
     }
-    if (!started.ok()) {
+    if (!started.ok() && !take_over.empty()) {
+      // Every association is this process's now: it serves on without
+      // metrics rather than exit and end them all.
+      spdlog::error("no metrics after the handover: {}", std::string(started.status().message()));
+    } else if (!started.ok()) {
       spdlog::critical("{}", std::string(started.status().message()));
       return 1;
+    } else {
+      metrics = std::move(*started);
+      spdlog::info("metrics on http://{}/metrics", settings.metrics_listen);
     }
-    metrics = std::move(*started);
-    spdlog::info("metrics on http://{}/metrics", settings.metrics_listen);
   }
   for (const std::string& address : settings.listen) {
     spdlog::info("sctpgw serving on {} (kernel SCTP {})", address, sctp.ok() ? "ok" : "missing");
@@ -366,15 +371,19 @@ int main(int argc, char** argv) {
   std::unique_ptr<sctpgw::handover::HandoverListener> handover_listener;
   if (std::string path = HandoverPath(settings); !path.empty()) {
     auto opened = sctpgw::handover::HandoverListener::Open(path, host, kVersion);
-    if (!opened.ok()) {
+    if (!opened.ok() && !take_over.empty()) {
+      // As above: after a handover, serving on beats ending everything.
+      spdlog::error("no further handover possible: {}", std::string(opened.status().message()));
+    } else if (!opened.ok()) {
       spdlog::critical("{}", std::string(opened.status().message()));
       return 1;
+    } else {
+      handover_listener = std::move(*opened);
+      handover_listener->Start([&] {
+        handed_over = true;
+        kill(getpid(), SIGUSR2);  // Wakes the main thread's sigwait.
+      });
     }
-    handover_listener = std::move(*opened);
-    handover_listener->Start([&] {
-      handed_over = true;
-      kill(getpid(), SIGUSR2);  // Wakes the main thread's sigwait.
-    });
   }
 
   int signal_number = 0;

@@ -70,6 +70,9 @@ class Association {
   OperationId associate_op = 0;
   // Set when sctpgw aborts it: reported with the COMM_LOST that follows.
   std::string abort_detail;
+  // Its Associate call was ended with HANDED_OVER: the same call made again
+  // (to the new process) gets this association, up or coming up.
+  bool associate_interrupted = false;
 
  private:
   const std::string session_;

@@ -58,6 +58,12 @@ std::vector<uint64_t> AssociationRegistry::EndpointIds() const {
   return ids;
 }
 
+std::vector<uint64_t> AssociationRegistry::AssociationIds() const {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, association] : associations_) ids.push_back(id);
+  return ids;
+}
+
 std::vector<uint64_t> AssociationRegistry::EndpointsOf(const std::string& session) const {
   auto it = endpoints_by_session_.find(session);
   if (it == endpoints_by_session_.end()) return {};
@@ -204,6 +210,7 @@ void AssociationRegistry::ExportTo(GatewayState* state) const {
     record.socket = association.socket();
     record.queue = association.QueuedMessages();
     record.abort_detail = association.abort_detail;
+    record.associate_interrupted = association.associate_interrupted;
     state->associations.push_back(std::move(record));
   }
   for (const auto& [socket, ids] : draining_) {
@@ -260,6 +267,7 @@ absl::Status AssociationRegistry::Restore(const GatewayState& state, size_t queu
         associations_.try_emplace(id, record.session, record.info, queue_limit_bytes)
             .first->second;
     association.abort_detail = record.abort_detail;
+    association.associate_interrupted = record.associate_interrupted;
     for (const net::InboundMessage& message : record.queue) association.Queue(message);
     endpoint->associations.insert(id);
     ++associations_by_session_[record.session];

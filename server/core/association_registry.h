@@ -41,6 +41,7 @@ class AssociationRegistry {
   absl::StatusOr<Endpoint*> OwnedEndpoint(const std::string& session, uint64_t id);
   void RemoveEndpoint(uint64_t id);
   std::vector<uint64_t> EndpointIds() const;
+  std::vector<uint64_t> AssociationIds() const;
   std::vector<uint64_t> EndpointsOf(const std::string& session) const;
   size_t endpoint_count() const { return endpoints_.size(); }
 

@@ -485,16 +485,24 @@ OperationId Gateway::Associate(const std::string& session, const AssociateSpec& 
                         {{"field", "peer_addresses"}}));
   }
   // The same Associate again after a handover ended the first with
-  // HANDED_OVER: it waits for the association the first one started.
+  // HANDED_OVER: it gets the association the first one started, waiting
+  // for it if it is still coming up.
   for (uint64_t id : endpoint.associations) {
     Association* started = registry_.FindAssociation(id);
-    if (started != nullptr && started->state() == AssociationState::kConnecting &&
-        !started->info().incoming && started->associate_op == 0 &&
-        started->info().peer_port == spec.peers.front().port() &&
-        registry_.HasAssociationWith(endpoint, spec.peers)) {
+    if (started == nullptr || !started->associate_interrupted || started->associate_op != 0 ||
+        started->info().peer_port != spec.peers.front().port() ||
+        !registry_.HasAssociationWith(endpoint, spec.peers)) {
+      continue;
+    }
+    started->associate_interrupted = false;
+    if (started->state() == AssociationState::kConnecting) {
       started->associate_op =
           pending_.Add(AssociateOperation{started->id(), std::move(done)}, deadline);
       return started->associate_op;
+    }
+    if (started->state() == AssociationState::kEstablished) {
+      Deliver(stack_, std::move(done), started->Snapshot());
+      return 0;
     }
   }
   if (absl::Status limit = AssociationLimit(session); !limit.ok()) {

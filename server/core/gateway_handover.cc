@@ -48,7 +48,12 @@ absl::StatusOr<GatewayState> Gateway::Freeze() {
   for (net::SocketId socket : registry_.DrainingSockets()) stack_.PauseReading(socket, true);
   // Calls that wait end now, having done nothing more than they say (a
   // Send: its first accepted_messages); their callers retry with the taker.
-  // A half-open association stays: the taker sees it come up.
+  // A half-open association stays: the taker sees it come up, and the
+  // Associate made again gets it (also if it is up by then).
+  for (uint64_t id : registry_.AssociationIds()) {
+    Association* association = registry_.FindAssociation(id);
+    if (association->associate_op != 0) association->associate_interrupted = true;
+  }
   for (OperationId id : pending_.ids()) FailOperation(id, HandedOver(), /*undo=*/false);
   GatewayState state;
   registry_.ExportTo(&state);

@@ -40,6 +40,7 @@ struct AssociationRecord {
   net::SocketId socket = 0;  // 0 while it is on its endpoint's socket (not yet up).
   std::vector<net::InboundMessage> queue;  // Received, not yet read, oldest first.
   std::string abort_detail;
+  bool associate_interrupted = false;
 };
 
 // The socket of an association that ended, still being read out.

@@ -20,7 +20,9 @@ absl::Status Errno(absl::string_view what) {
 
 // The largest state accepted: every queued message of every association
 // fits, with room to spare (the default queue limit is 1 MiB each).
-constexpr uint64_t kMaxStateBytes = 8ull << 30;
+// Below 2 GiB: protobuf parses at most INT_MAX bytes. (Queued messages are
+// bounded per association, so a real state stays far below.)
+constexpr uint64_t kMaxStateBytes = (2ull << 30) - (1ull << 20);
 
 }  // namespace
 
@@ -162,7 +164,7 @@ absl::StatusOr<HandoverChannel::Offer> HandoverChannel::ReceiveOffer(uint32_t pr
   }
   Offer out;
   out.sctpgw_version = offer.sctpgw_version();
-  out.state.reserve(offer.state_bytes());
+  // Grown as chunks come, not reserved from the offer's word.
   for (uint32_t i = 0; i < offer.state_chunks(); ++i) {
     auto chunk = Receive(deadline);
     if (!chunk.ok()) return chunk.status();

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@ namespace {
 // How long a taker may take to say hello, and then to adopt everything.
 constexpr std::chrono::seconds kHelloTimeout{5};
 constexpr std::chrono::seconds kReadyTimeout{60};
+// How long one packet to the taker may wait for room in its socket.
+constexpr std::chrono::seconds kSendTimeout{10};
 
 absl::Status Errno(absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
@@ -111,6 +114,10 @@ void HandoverListener::AcceptLoop() {
 bool HandoverListener::Serve(net::UniqueFd connection) {
   ucred peer{};
   socklen_t length = sizeof(peer);
+  // A taker that stops reading cannot hold this process frozen: a send
+  // that waits longer than this fails, and the handover with it.
+  timeval send_timeout{static_cast<time_t>(kSendTimeout.count()), 0};
+  (void)setsockopt(connection.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
   HandoverChannel channel(std::move(connection));
   if (getsockopt(channel.fd(), SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 ||
       (peer.uid != 0 && peer.uid != geteuid())) {
@@ -151,10 +158,17 @@ bool HandoverListener::Serve(net::UniqueFd connection) {
     // From here this process never serves again: the taker reads the
     // sockets as soon as it hears this, and listens on this path for the
     // next handover (the file is left for it to replace).
-    fd_.Reset();
     v1::Frame released;
     released.mutable_released();
-    (void)channel.Send(released);
+    if (absl::Status told = channel.Send(released); !told.ok()) {
+      // The taker is gone after all: it will not read a socket, so this
+      // process keeps everything and serves on.
+      spdlog::error("handover {}: pid {} went away after it was ready ({}); serving on", path_,
+                    peer.pid, told.ToString());
+      host_.Thaw(told);
+      return false;
+    }
+    fd_.Reset();
     host_.Release();
     spdlog::warn("handover {}: handed over to pid {} ({} bytes of state, {} sockets, {} ms)",
                  path_, peer.pid, frozen->state.size(), frozen->fds.size(),

@@ -216,6 +216,7 @@ std::string EncodeState(const HandoverState& state) {
     association->set_socket(a.socket);
     for (const net::InboundMessage& m : a.queue) Put(m, association->add_queue());
     association->set_abort_detail(a.abort_detail);
+    association->set_associate_interrupted(a.associate_interrupted);
   }
   for (const core::DrainingRecord& d : g.draining) {
     pb::Draining* draining = out.add_draining();
@@ -371,6 +372,7 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
       record.queue.push_back(std::move(*message));
     }
     record.abort_detail = a.abort_detail();
+    record.associate_interrupted = a.associate_interrupted();
     g.associations.push_back(std::move(record));
   }
   for (const pb::Draining& d : in.draining()) {

@@ -44,7 +44,11 @@ void MessageAssembler::Restore(const std::optional<PartialMessage>& partial, boo
   discarding_ = discarding;
   partial_.clear();
   partial_info_ = ReceiveResult();
-  if (!partial.has_value() || partial->bytes.size() > max_message_bytes_) return;
+  // A partial message larger than this process's maximum (a taker with a
+  // smaller max_message_bytes) is kept: its next piece overflows it and it
+  // is reported oversized, as it would have been here from the start,
+  // rather than its tail delivered as a message of its own.
+  if (!partial.has_value()) return;
   partial_info_.notification = partial->notification;
   partial_info_.has_info = partial->has_info;
   partial_info_.assoc_id = partial->assoc_id;

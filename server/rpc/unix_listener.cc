@@ -108,6 +108,9 @@ absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Adopt(
     return Errno("fcntl(O_NONBLOCK)");
   }
   std::unique_ptr<UnixListener> listener(new UnixListener(path, std::move(fd), options));
+  // The file is the running sctpgw's until this one serves (Start()): a
+  // taker that gives up must not remove it.
+  listener->owns_file_ = false;
   if (chmod(path.c_str(), options.mode) != 0) return Errno(absl::StrCat("chmod(", path, ")"));
   if ((options.owner || options.group) &&
       chown(path.c_str(), options.owner.value_or(static_cast<uid_t>(-1)),
@@ -134,6 +137,7 @@ UnixListener::UnixListener(std::string path, net::UniqueFd fd, UnixListenerOptio
 UnixListener::~UnixListener() { Stop(); }
 
 void UnixListener::Start(grpc::Server* server) {
+  owns_file_ = true;
   thread_ = std::thread([this, server] { AcceptLoop(server); });
 }
 
@@ -145,7 +149,7 @@ void UnixListener::Stop() {
   }
   if (fd_.valid()) {
     fd_.Reset();
-    unlink(path_.c_str());
+    if (owns_file_) unlink(path_.c_str());
   }
 }
 

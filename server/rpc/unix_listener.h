@@ -68,6 +68,7 @@ class UnixListener {
   void AcceptLoop(grpc::Server* server);
 
   const std::string path_;
+  bool owns_file_ = true;  // Stop() removes the socket file.
   net::UniqueFd fd_;       // The listening socket; closed (and the file removed) by Stop().
   net::UniqueFd wake_fd_;  // eventfd: ends the accept loop.
   const UnixListenerOptions options_;

@@ -496,6 +496,136 @@ TEST_F(HandoverLabTest, OfTwoTakersAtOnceOneTakesOverAndTheOtherIsRefused) {
   server_.reset();
 }
 
+// An Associate still waiting (its INITs dropped) when the new process takes
+// over: the call is refused HANDED_OVER inside the library and made again to
+// the new process, which waits for the same half-open association; once the
+// INITs get through it comes up there, once, and carries messages.
+TEST_F(HandoverLabTest, AnAssociateWaitingForItsPeerCompletesInTheNewProcess) {
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev lo root netem loss 100%").ok());
+  struct Unblock {
+    ~Unblock() { (void)testing::RunCommand("tc qdisc del dev lo root"); }
+  } unblock;
+  auto peer = Subprocess::Start({"/usr/bin/python3", testing::PeerScript(), "listen", "127.0.0.1"},
+                                /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  auto banner = peer->ReadStdoutUntil("\n", kCallTimeout);
+  ASSERT_TRUE(banner.ok()) << banner.status();
+  const uint16_t port = static_cast<uint16_t>(std::stoul(banner->substr(5)));
+  client::ClientOptions options;
+  options.target = "unix:" + path_;
+  auto connected = client::Client::Connect(options, &recorder_);
+  ASSERT_TRUE(connected.ok()) << connected.status();
+  client_ = std::move(*connected);
+  auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  absl::StatusOr<v1::Association> associated = absl::UnknownError("not done");
+  std::thread associate([&] {
+    associated = client_->Associate(endpoint->endpoint_id(), {"127.0.0.1"}, port, 10,
+                                    std::chrono::milliseconds(90s));
+  });
+  // The association exists, half-open, before the handover.
+  uint64_t half_open = 0;
+  for (auto until = Clock::now() + kTimeout; half_open == 0 && Clock::now() < until;) {
+    auto listed = client_->ListAssociations(endpoint->endpoint_id());
+    ASSERT_TRUE(listed.ok()) << listed.status();
+    if (!listed->empty()) half_open = (*listed)[0].association_id();
+  }
+  ASSERT_NE(half_open, 0u);
+  ASSERT_NO_FATAL_FAILURE(HandOver());
+  ASSERT_TRUE(testing::RunCommand("tc qdisc del dev lo root").ok());
+  associate.join();
+  ASSERT_TRUE(associated.ok()) << associated.status();
+  EXPECT_EQ(associated->association_id(), half_open);
+  auto listed = client_->ListAssociations(endpoint->endpoint_id());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->size(), 1u) << "the retried Associate set up a second association";
+  ASSERT_TRUE(peer->WriteStdin("4 11 up after the handover\nrecv 1\n").ok());
+  auto messages = client_->Receive(half_open, kCallTimeout);
+  ASSERT_TRUE(messages.ok()) << messages.status();
+  ASSERT_EQ(messages->size(), 1u);
+  EXPECT_EQ((*messages)[0].payload(), "up after the handover");
+  client::SendOptions reply;
+  reply.stream = 4;
+  reply.ppid = 12;
+  ASSERT_TRUE(client_->Send(half_open, "and back", reply).ok());
+  EXPECT_TRUE(peer->ReadStdoutUntil("got 4 12 and back\n", kCallTimeout).ok());
+  int comm_up = 0;
+  for (const v1::Event& event : recorder_.events()) {
+    comm_up += event.association_id() == half_open && event.has_association_change() &&
+               event.association_change().type() == v1::ASSOCIATION_CHANGE_TYPE_COMM_UP;
+  }
+  EXPECT_EQ(comm_up, 1);
+  peer->CloseStdin();
+}
+
+// A graceful shutdown under way (every packet on the loopback held back 1 s
+// each way, so the SHUTDOWN exchange outlasts the handover) when the new
+// process takes over: the Shutdown call is made again to the new process,
+// which finishes it; the peer gets every message, in order, then a graceful
+// end, and the application SHUTDOWN_COMP once.
+TEST_F(HandoverLabTest, AGracefulShutdownUnderWayFinishesInTheNewProcess) {
+  auto peer = Subprocess::Start({"/usr/bin/python3", testing::PeerScript(), "listen", "127.0.0.1"},
+                                /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  auto banner = peer->ReadStdoutUntil("\n", kCallTimeout);
+  ASSERT_TRUE(banner.ok()) << banner.status();
+  const uint16_t port = static_cast<uint16_t>(std::stoul(banner->substr(5)));
+  client::ClientOptions options;
+  options.target = "unix:" + path_;
+  auto connected = client::Client::Connect(options, &recorder_);
+  ASSERT_TRUE(connected.ok()) << connected.status();
+  client_ = std::move(*connected);
+  auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  auto association = client_->Associate(endpoint->endpoint_id(), {"127.0.0.1"}, port, 10);
+  ASSERT_TRUE(association.ok()) << association.status();
+  const uint64_t id = association->association_id();
+  ASSERT_TRUE(peer->WriteStdin("recv 1000000000\n").ok());
+  constexpr int kMessages = 50;
+  for (int i = 0; i < kMessages; ++i) {
+    client::SendOptions send;
+    send.stream = 1;
+    send.ppid = 3;
+    ASSERT_TRUE(client_->Send(id, absl::StrCat("m", i), send).ok());
+  }
+  ASSERT_TRUE(peer->ReadStdoutUntil(absl::StrCat("got 1 3 m", kMessages - 1, "\n"), kCallTimeout)
+                  .ok());
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev lo root netem delay 1000ms").ok());
+  struct Undelay {
+    ~Undelay() { (void)testing::RunCommand("tc qdisc del dev lo root"); }
+  } undelay;
+  absl::Status shut = absl::UnknownError("not done");
+  std::thread shutdown([&] { shut = client_->Shutdown(id, std::chrono::milliseconds(90s)); });
+  for (auto until = Clock::now() + kTimeout; Clock::now() < until;) {
+    auto got = client_->GetAssociation(id);
+    ASSERT_TRUE(got.ok()) << got.status();
+    if (got->association().state() == v1::ASSOCIATION_STATE_SHUTTING_DOWN) break;
+  }
+  auto before = client_->GetAssociation(id);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->association().state(), v1::ASSOCIATION_STATE_SHUTTING_DOWN);
+  ASSERT_NO_FATAL_FAILURE(HandOver());
+  shutdown.join();
+  EXPECT_TRUE(shut.ok()) << shut;
+  EXPECT_TRUE(recorder_.WaitForChange(id, v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP, kCallTimeout));
+  auto out = peer->ReadStdoutUntil("\neof\n", kCallTimeout);
+  ASSERT_TRUE(out.ok()) << out.status();
+  int next = 0;
+  for (absl::string_view line : absl::StrSplit(*out, '\n')) {
+    if (!absl::StartsWith(line, "got ")) continue;
+    EXPECT_EQ(line, absl::StrCat("got 1 3 m", next)) << "a message lost or repeated";
+    ++next;
+  }
+  EXPECT_EQ(next, kMessages);
+  int ends = 0;
+  for (const v1::Event& event : recorder_.events()) {
+    ends += event.association_id() == id && event.has_association_change() &&
+            event.association_change().type() != v1::ASSOCIATION_CHANGE_TYPE_COMM_UP;
+  }
+  EXPECT_EQ(ends, 1) << "one end: SHUTDOWN_COMP, nothing else";
+  peer->CloseStdin();
+}
+
 // A listening endpoint is handed over too: a peer associating after the
 // handover is accepted by the new process, on the same port.
 TEST_F(HandoverLabTest, AListeningEndpointAcceptsAfterTheHandover) {

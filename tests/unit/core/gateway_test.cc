@@ -665,5 +665,37 @@ TEST_F(GatewayTest, AssociateAgainAfterAHandoverWaitsForTheHalfOpenAssociation) 
   EXPECT_EQ((*again.value)->id, state->associations.front().info.id);
 }
 
+// The association came up while the handover was under way (COMM_UP read
+// by the taker before any call reached it): the Associate made again gets
+// it at once instead of ASSOCIATION_EXISTS; a later Associate to the same
+// peer is refused as before.
+TEST_F(GatewayTest, AssociateAgainAfterAHandoverGetsTheAssociationThatCameUpMeanwhile) {
+  Result<AssociationInfo> first;
+  StartAssociate(&first, 5000ms);
+  EXPECT_CALL(stack_, PauseReading(kEndpointSocket, true));
+  auto state = gateway_->Freeze();
+  ASSERT_TRUE(state.ok());
+  ASSERT_EQ(state->associations.size(), 1u);
+  EXPECT_TRUE(state->associations.front().associate_interrupted);
+  stack_.RunPosted();
+  EXPECT_CALL(stack_, PauseReading(kEndpointSocket, false));
+  gateway_->Thaw();
+  ExpectPeelOff();
+  stack_.observer()->OnNotification(kEndpointSocket, AssocChange(net::AssociationChange::kCommUp));
+  stack_.RunPosted();
+
+  AssociateSpec spec;
+  spec.endpoint_id = state->endpoints.front().info.id;
+  spec.peers = {Address("198.51.100.9", 2905)};
+  Result<AssociationInfo> again;
+  gateway_->Associate(session_, spec, In(5000ms), again.callback());  // No second connect.
+  EXPECT_FALSE(again.value.has_value()) << "completed inside the call";
+  stack_.RunPosted();
+  ASSERT_TRUE(again.value.has_value());
+  ASSERT_TRUE(again.value->ok()) << again.value->status();
+  EXPECT_EQ((*again.value)->id, state->associations.front().info.id);
+  EXPECT_EQ((*again.value)->state, AssociationState::kEstablished);
+}
+
 }  // namespace
 }  // namespace sctpgw::core

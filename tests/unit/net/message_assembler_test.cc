@@ -163,5 +163,20 @@ TEST(MessageAssemblerTest, StopDiscardingStartsANewMessage) {
   EXPECT_THAT(Deliveries(assembler, {{"67"}}), ElementsAre("message 1: 67"));
 }
 
+// A partial message handed over by a process with a larger maximum than
+// this one's: its next piece reports it oversized and the rest is dropped;
+// its tail is never delivered as a message of its own.
+TEST(MessageAssemblerTest, RestoredPartialOverTheMaximumIsReportedOversized) {
+  MessageAssembler assembler(8);
+  PartialMessage partial;
+  partial.assoc_id = 4;
+  partial.has_info = true;
+  partial.bytes = "0123456789";
+  assembler.Restore(partial, /*discarding=*/false);
+  EXPECT_THAT(Deliveries(assembler, {{"ab", false, false, 4}, {"cd", true, false, 4},
+                                     {"next", true, false, 4}}),
+              ElementsAre("oversized 4", "message 4: next"));
+}
+
 }  // namespace
 }  // namespace sctpgw::net

@@ -78,8 +78,10 @@ int ExitFor(const absl::Status& status) {
     case absl::StatusCode::kOutOfRange: return kUsage;
     case absl::StatusCode::kUnavailable:
       // The association failing is sctpgw answering; the service being away
-      // is not.
-      return ErrorReason(status).empty() || ErrorReason(status) == "SHUTTING_DOWN"
+      // (stopping, or handing over to a new process for longer than the
+      // call's deadline) is not.
+      return ErrorReason(status).empty() || ErrorReason(status) == "SHUTTING_DOWN" ||
+                     ErrorReason(status) == "HANDED_OVER"
                  ? kUnavailable
                  : kFailed;
     case absl::StatusCode::kNotFound: return kNotFound;

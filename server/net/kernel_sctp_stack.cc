@@ -184,6 +184,11 @@ void KernelSctpStack::UpdateInterest(SocketId id, Entry& entry) {
   uint32_t events = 0;
   if (!entry.paused && !entry.failed) events |= EPOLLIN;
   if (entry.want_write) events |= EPOLLOUT;
+  // epoll reports EPOLLERR and EPOLLHUP whatever the interest: on a socket
+  // not being read (paused, e.g. for a handover or flow control), level-
+  // triggered they would wake the loop on every wait. Edge-triggered they
+  // wake it once; resuming re-arms the socket level-triggered.
+  if ((events & EPOLLIN) == 0) events |= EPOLLET;
   absl::Status status = loop_->Modify(entry.socket.fd(), events);
   if (!status.ok()) {
     // Only ENOMEM can get here; reading could stay paused (or writing
@@ -297,10 +302,12 @@ absl::StatusOr<SocketId> KernelSctpStack::Adopt(UniqueFd fd, const SocketCarryOv
   SctpSocket socket(sys_, std::move(fd), style);
   // SCTP_STATUS without an association id names the socket's one
   // association on a peeled-off socket, and none on a one-to-many socket.
-  if (socket.Status(0).ok() == carry.one_to_many) {
-    return absl::FailedPreconditionError(carry.one_to_many
-                                             ? "the socket is an association's, not an endpoint's"
-                                             : "the socket holds no single association");
+  // A peeled-off socket whose association has ended (while the holder was
+  // frozen) names none either, and is taken all the same: what it still
+  // holds, data and the notification of the end, is read by the new owner.
+  // (Linux shows no other difference between the two kinds of socket.)
+  if (carry.one_to_many && socket.Status(0).ok()) {
+    return absl::FailedPreconditionError("the socket is an association's, not an endpoint's");
   }
   auto id = Adopt(std::move(socket));
   if (!id.ok()) return id.status();

@@ -600,9 +600,9 @@ TEST_F(GatewayTest, RestoreReportsAnAssociationWhoseSocketIsNotItsOwn) {
   Taker taker(limits_);
   EXPECT_CALL(taker.stack, LocalPort(kTakerEndpointSocket)).WillOnce(Return(uint16_t{38412}));
   EXPECT_CALL(taker.stack, Status(kTakerAssociationSocket, kKernelAssoc))
-      .WillOnce(Return(absl::InvalidArgumentError("no such association")));
+      .WillOnce(Return(net::AssociationStatus{}));
   EXPECT_CALL(taker.stack, PeerAddresses(kTakerAssociationSocket, kKernelAssoc))
-      .WillOnce(Return(absl::InvalidArgumentError("no such association")));
+      .WillOnce(Return(std::vector<net::SocketAddress>{Address("198.51.100.77", 9)}));
   EXPECT_CALL(taker.stack, Close(kTakerAssociationSocket));
   const uint64_t before = state->events.last_sequence;
   ASSERT_TRUE(taker.gateway
@@ -615,11 +615,40 @@ TEST_F(GatewayTest, RestoreReportsAnAssociationWhoseSocketIsNotItsOwn) {
   EXPECT_EQ(events[0]->session, gateway_->events().State().events.back()->session);
   EXPECT_EQ(events[0]->association_id, id);
   EXPECT_EQ(events[0]->notification.association_change, net::AssociationChange::kCommLost);
-  EXPECT_THAT(events[0]->detail, ::testing::HasSubstr("no such association"));
+  EXPECT_THAT(events[0]->detail, ::testing::HasSubstr("not connected to the association's peer"));
   EXPECT_CALL(taker.stack, PauseReading(kTakerEndpointSocket, false));
   taker.gateway->Thaw();
   EXPECT_EQ(taker.gateway->GetAssociation(session_, id).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// The peer ended the association while the holder was frozen: the kernel
+// has no status for it any more, but its socket still holds the end (and
+// any data before it). The taker keeps it and reads it; nothing is
+// reported lost.
+TEST_F(GatewayTest, RestoreKeepsAnAssociationThatEndedWhileFrozen) {
+  uint64_t id = Establish();
+  EXPECT_CALL(stack_, PauseReading(_, true)).Times(2);
+  auto state = gateway_->Freeze();
+  ASSERT_TRUE(state.ok());
+  Taker taker(limits_);
+  EXPECT_CALL(taker.stack, LocalPort(kTakerEndpointSocket)).WillOnce(Return(uint16_t{38412}));
+  EXPECT_CALL(taker.stack, Status(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(absl::InvalidArgumentError("no such association")));
+  EXPECT_CALL(taker.stack, PeerAddresses(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(absl::InvalidArgumentError("no such association")));
+  const uint64_t before = state->events.last_sequence;
+  ASSERT_TRUE(taker.gateway
+                  ->Restore(*state, {{kEndpointSocket, kTakerEndpointSocket},
+                                     {kAssociationSocket, kTakerAssociationSocket}})
+                  .ok());
+  std::vector<EventPtr> events;
+  ASSERT_TRUE(taker.gateway->events().Read(before, 10, &events).ok());
+  EXPECT_TRUE(events.empty()) << "reported lost";
+  EXPECT_CALL(taker.stack, PauseReading(kTakerEndpointSocket, false));
+  EXPECT_CALL(taker.stack, PauseReading(kTakerAssociationSocket, false));
+  taker.gateway->Thaw();
+  EXPECT_TRUE(taker.gateway->GetAssociation(session_, id).ok());
 }
 
 TEST_F(GatewayTest, RestoreRefusesAnInconsistentState) {

@@ -73,6 +73,9 @@ class Association {
   // Its Associate call was ended with HANDED_OVER: the same call made again
   // (to the new process) gets this association, up or coming up.
   bool associate_interrupted = false;
+  // A graceful Shutdown under way was ended with HANDED_OVER: the same call
+  // made again succeeds once the association has ended by SHUTDOWN_COMP.
+  bool shutdown_interrupted = false;
 
  private:
   const std::string session_;

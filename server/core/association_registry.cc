@@ -211,6 +211,7 @@ void AssociationRegistry::ExportTo(GatewayState* state) const {
     record.queue = association.QueuedMessages();
     record.abort_detail = association.abort_detail;
     record.associate_interrupted = association.associate_interrupted;
+    record.shutdown_interrupted = association.shutdown_interrupted;
     state->associations.push_back(std::move(record));
   }
   for (const auto& [socket, ids] : draining_) {
@@ -268,6 +269,7 @@ absl::Status AssociationRegistry::Restore(const GatewayState& state, size_t queu
             .first->second;
     association.abort_detail = record.abort_detail;
     association.associate_interrupted = record.associate_interrupted;
+    association.shutdown_interrupted = record.shutdown_interrupted;
     for (const net::InboundMessage& message : record.queue) association.Queue(message);
     endpoint->associations.insert(id);
     ++associations_by_session_[record.session];

@@ -603,11 +603,18 @@ OperationId Gateway::Shutdown(const std::string& session, uint64_t association_i
                               const std::string& reason, Deadline deadline, Done<bool> done) {
   CheckThread();
   auto owned = CallersAssociation(session, association_id);
-  if (!owned.ok()) return Reject(stack_, std::move(done), owned.status());
-  Association& association = **owned;
-  if (association.closed()) {
-    return Reject(stack_, std::move(done), registry_.NotFound(session, association_id));
+  if (!owned.ok() || (*owned)->closed()) {
+    // A graceful Shutdown made again after a handover ended the first: the
+    // association has since ended by SHUTDOWN_COMP, which is what it asked.
+    if (!abort && (owned.ok() || !HasReason(owned.status(), Reason::kSessionNotFound)) &&
+        shut_down_for_retry_.Take(association_id, session)) {
+      Deliver(stack_, std::move(done), true);
+      return 0;
+    }
+    return Reject(stack_, std::move(done),
+                  owned.ok() ? registry_.NotFound(session, association_id) : owned.status());
   }
+  Association& association = **owned;
   if (abort) {
     absl::Status status = AbortAssociation(association, reason);
     if (!status.ok()) return Reject(stack_, std::move(done), FromKernel(status, "sending ABORT"));
@@ -653,6 +660,10 @@ void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
   Association* association = registry_.FindAssociation(association_id);
   if (association == nullptr) return;
   association->set_state(AssociationState::kClosed);
+  if (why.ok() && association->shutdown_interrupted) {
+    // Its Shutdown call, ended by a handover, is made again: it succeeds.
+    shut_down_for_retry_.Add(association_id, association->session());
+  }
   // Graceful shutdowns under way: done if the association ended by
   // SHUTDOWN_COMP (`why` is OK), failed otherwise.
   std::vector<OperationId> shutdowns;

@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "server/core/association_registry.h"
+#include "server/core/completed_shutdowns.h"
 #include "server/core/event_log.h"
 #include "server/core/gateway_state.h"
 #include "server/core/gateway_types.h"
@@ -227,6 +228,7 @@ class Gateway final : private net::SctpStack::Observer {
   bool frozen_ = false;    // Handover: Freeze() until Thaw() or Release().
   bool released_ = false;  // Handover: the new process holds everything.
   std::vector<std::string> expired_while_frozen_;  // Session keys.
+  CompletedShutdowns shut_down_for_retry_;
 };
 
 }  // namespace sctpgw::core

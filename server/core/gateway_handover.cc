@@ -53,6 +53,7 @@ absl::StatusOr<GatewayState> Gateway::Freeze() {
   for (uint64_t id : registry_.AssociationIds()) {
     Association* association = registry_.FindAssociation(id);
     if (association->associate_op != 0) association->associate_interrupted = true;
+    if (!association->shutdowns().empty()) association->shutdown_interrupted = true;
   }
   for (OperationId id : pending_.ids()) FailOperation(id, HandedOver(), /*undo=*/false);
   GatewayState state;

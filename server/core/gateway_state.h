@@ -41,6 +41,7 @@ struct AssociationRecord {
   std::vector<net::InboundMessage> queue;  // Received, not yet read, oldest first.
   std::string abort_detail;
   bool associate_interrupted = false;
+  bool shutdown_interrupted = false;
 };
 
 // The socket of an association that ended, still being read out.

@@ -217,6 +217,7 @@ std::string EncodeState(const HandoverState& state) {
     for (const net::InboundMessage& m : a.queue) Put(m, association->add_queue());
     association->set_abort_detail(a.abort_detail);
     association->set_associate_interrupted(a.associate_interrupted);
+    association->set_shutdown_interrupted(a.shutdown_interrupted);
   }
   for (const core::DrainingRecord& d : g.draining) {
     pb::Draining* draining = out.add_draining();
@@ -373,6 +374,7 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     }
     record.abort_detail = a.abort_detail();
     record.associate_interrupted = a.associate_interrupted();
+    record.shutdown_interrupted = a.shutdown_interrupted();
     g.associations.push_back(std::move(record));
   }
   for (const pb::Draining& d : in.draining()) {

@@ -52,6 +52,18 @@ std::string StreamPeerScript() {
   return std::string(SCTPGW_SOURCE_DIR) + "/tests/lab/tools/sctp_stream_peer.py";
 }
 
+// tests/lab/tools/sctp_peer.py listening on 127.0.0.1, and its port.
+std::pair<std::optional<Subprocess>, uint16_t> ListeningPeer() {
+  auto peer = Subprocess::Start({"/usr/bin/python3", testing::PeerScript(), "listen", "127.0.0.1"},
+                                /*keep_stdin=*/true);
+  EXPECT_TRUE(peer.ok()) << peer.status();
+  if (!peer.ok()) return {std::nullopt, 0};
+  auto banner = peer->ReadStdoutUntil("\n", kCallTimeout);
+  EXPECT_TRUE(banner.ok()) << banner.status();
+  if (!banner.ok()) return {std::move(*peer), 0};
+  return {std::move(*peer), static_cast<uint16_t>(std::stoul(banner->substr(5)))};
+}
+
 // The application's side: what the client library hands its handler.
 class Recorder final : public client::EventHandler {
  public:
@@ -261,14 +273,19 @@ class HandoverLabTest : public ::testing::Test {
     if (server_ != nullptr) EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
   }
 
-  // An application on the client library with an association to `peer`,
-  // receiving through StartReceiving() if `receive`.
-  void Connect(const StreamPeer& peer, bool receive = true) {
+  // An application on the client library: client_, its handler recorder_.
+  void ConnectClient() {
     client::ClientOptions options;
     options.target = "unix:" + path_;
     auto connected = client::Client::Connect(options, &recorder_);
     ASSERT_TRUE(connected.ok()) << connected.status();
     client_ = std::move(*connected);
+  }
+
+  // An application on the client library with an association to `peer`,
+  // receiving through StartReceiving() if `receive`.
+  void Connect(const StreamPeer& peer, bool receive = true) {
+    ASSERT_NO_FATAL_FAILURE(ConnectClient());
     auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
     ASSERT_TRUE(endpoint.ok()) << endpoint.status();
     endpoint_ = endpoint->endpoint_id();
@@ -505,17 +522,11 @@ TEST_F(HandoverLabTest, AnAssociateWaitingForItsPeerCompletesInTheNewProcess) {
   struct Unblock {
     ~Unblock() { (void)testing::RunCommand("tc qdisc del dev lo root"); }
   } unblock;
-  auto peer = Subprocess::Start({"/usr/bin/python3", testing::PeerScript(), "listen", "127.0.0.1"},
-                                /*keep_stdin=*/true);
-  ASSERT_TRUE(peer.ok()) << peer.status();
-  auto banner = peer->ReadStdoutUntil("\n", kCallTimeout);
-  ASSERT_TRUE(banner.ok()) << banner.status();
-  const uint16_t port = static_cast<uint16_t>(std::stoul(banner->substr(5)));
-  client::ClientOptions options;
-  options.target = "unix:" + path_;
-  auto connected = client::Client::Connect(options, &recorder_);
-  ASSERT_TRUE(connected.ok()) << connected.status();
-  client_ = std::move(*connected);
+  auto listening = ListeningPeer();
+  std::optional<Subprocess>& peer = listening.first;
+  const uint16_t port = listening.second;
+  ASSERT_NE(port, 0);
+  ASSERT_NO_FATAL_FAILURE(ConnectClient());
   auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
   ASSERT_TRUE(endpoint.ok()) << endpoint.status();
   absl::StatusOr<v1::Association> associated = absl::UnknownError("not done");
@@ -564,17 +575,11 @@ TEST_F(HandoverLabTest, AnAssociateWaitingForItsPeerCompletesInTheNewProcess) {
 // which finishes it; the peer gets every message, in order, then a graceful
 // end, and the application SHUTDOWN_COMP once.
 TEST_F(HandoverLabTest, AGracefulShutdownUnderWayFinishesInTheNewProcess) {
-  auto peer = Subprocess::Start({"/usr/bin/python3", testing::PeerScript(), "listen", "127.0.0.1"},
-                                /*keep_stdin=*/true);
-  ASSERT_TRUE(peer.ok()) << peer.status();
-  auto banner = peer->ReadStdoutUntil("\n", kCallTimeout);
-  ASSERT_TRUE(banner.ok()) << banner.status();
-  const uint16_t port = static_cast<uint16_t>(std::stoul(banner->substr(5)));
-  client::ClientOptions options;
-  options.target = "unix:" + path_;
-  auto connected = client::Client::Connect(options, &recorder_);
-  ASSERT_TRUE(connected.ok()) << connected.status();
-  client_ = std::move(*connected);
+  auto listening = ListeningPeer();
+  std::optional<Subprocess>& peer = listening.first;
+  const uint16_t port = listening.second;
+  ASSERT_NE(port, 0);
+  ASSERT_NO_FATAL_FAILURE(ConnectClient());
   auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
   ASSERT_TRUE(endpoint.ok()) << endpoint.status();
   auto association = client_->Associate(endpoint->endpoint_id(), {"127.0.0.1"}, port, 10);
@@ -629,11 +634,7 @@ TEST_F(HandoverLabTest, AGracefulShutdownUnderWayFinishesInTheNewProcess) {
 // A listening endpoint is handed over too: a peer associating after the
 // handover is accepted by the new process, on the same port.
 TEST_F(HandoverLabTest, AListeningEndpointAcceptsAfterTheHandover) {
-  client::ClientOptions options;
-  options.target = "unix:" + path_;
-  auto connected = client::Client::Connect(options, &recorder_);
-  ASSERT_TRUE(connected.ok()) << connected.status();
-  client_ = std::move(*connected);
+  ASSERT_NO_FATAL_FAILURE(ConnectClient());
   auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Listening({"127.0.0.1"}, 0));
   ASSERT_TRUE(endpoint.ok()) << endpoint.status();
   const uint32_t port = endpoint->port();

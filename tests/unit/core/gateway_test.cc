@@ -726,5 +726,43 @@ TEST_F(GatewayTest, AssociateAgainAfterAHandoverGetsTheAssociationThatCameUpMean
   EXPECT_EQ((*again.value)->state, AssociationState::kEstablished);
 }
 
+// A graceful Shutdown under way when the handover froze everything ends
+// HANDED_OVER; the association then ends by SHUTDOWN_COMP before the same
+// call is made again: that call succeeds (once) instead of finding the
+// association gone.
+TEST_F(GatewayTest, ShutdownAgainAfterAHandoverSucceedsIfTheAssociationShutDownMeanwhile) {
+  uint64_t id = Establish();
+  EXPECT_CALL(stack_, Shutdown(kAssociationSocket, _)).WillOnce(Return(absl::OkStatus()));
+  Result<bool> first;
+  gateway_->Shutdown(session_, id, /*abort=*/false, "", In(5000ms), first.callback());
+  stack_.RunPosted();
+  EXPECT_CALL(stack_, PauseReading(_, true)).Times(2);
+  auto state = gateway_->Freeze();
+  ASSERT_TRUE(state.ok());
+  stack_.RunPosted();
+  ASSERT_TRUE(first.value.has_value());
+  EXPECT_TRUE(HasReason(first.value->status(), Reason::kHandedOver));
+  ASSERT_EQ(state->associations.size(), 1u);
+  EXPECT_TRUE(state->associations.front().shutdown_interrupted);
+  EXPECT_CALL(stack_, PauseReading(_, false)).Times(2);
+  gateway_->Thaw();
+  EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
+  stack_.observer()->OnNotification(kAssociationSocket,
+                                    AssocChange(net::AssociationChange::kShutdownComplete));
+  stack_.RunPosted();
+
+  Result<bool> again;
+  gateway_->Shutdown(session_, id, /*abort=*/false, "", In(5000ms), again.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(again.value.has_value());
+  EXPECT_TRUE(again.value->ok()) << again.value->status();
+  Result<bool> third;
+  gateway_->Shutdown(session_, id, /*abort=*/false, "", In(5000ms), third.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(third.value.has_value());
+  EXPECT_TRUE(HasReason(third.value->status(), Reason::kAssociationClosed))
+      << third.value->status();
+}
+
 }  // namespace
 }  // namespace sctpgw::core

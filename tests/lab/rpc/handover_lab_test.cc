@@ -68,6 +68,7 @@ std::pair<std::optional<Subprocess>, uint16_t> ListeningPeer() {
 class Recorder final : public client::EventHandler {
  public:
   struct Received {
+    uint64_t association_id;
     uint32_t stream;
     uint32_t ppid;
     std::string text;
@@ -76,7 +77,8 @@ class Recorder final : public client::EventHandler {
 
   void OnMessage(const v1::InboundMessage& message) override {
     std::lock_guard<std::mutex> lock(mu_);
-    messages_.push_back({message.stream(), message.ppid(), message.payload(), Clock::now()});
+    messages_.push_back({message.association_id(), message.stream(), message.ppid(),
+                         message.payload(), Clock::now()});
     changed_.notify_all();
   }
   void OnAssociationChange(const v1::Event& event, const v1::AssociationChange&) override {
@@ -110,6 +112,20 @@ class Recorder final : public client::EventHandler {
                event.association_change().type() == type;
       });
     });
+  }
+  // Waits until the messages of `association_id`, joined, are `bytes` long.
+  std::string WaitForBytes(uint64_t association_id, size_t bytes,
+                           std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    std::string joined;
+    changed_.wait_for(lock, timeout, [&] {
+      joined.clear();
+      for (const Received& message : messages_) {
+        if (message.association_id == association_id) joined += message.text;
+      }
+      return joined.size() >= bytes;
+    });
+    return joined;
   }
   size_t message_count() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -196,6 +212,16 @@ struct StreamPeer {
   std::optional<Subprocess> process;
   uint16_t port = 0;
 };
+
+// The messages of one association, in order of arrival.
+std::vector<Recorder::Received> Of(const std::vector<Recorder::Received>& received,
+                                   uint64_t association_id) {
+  std::vector<Recorder::Received> of;
+  for (const auto& message : received) {
+    if (message.association_id == association_id) of.push_back(message);
+  }
+  return of;
+}
 
 // Every stream's messages are "STREAM:0" .. "STREAM:N-1", in order, once.
 void ExpectEachOnceInOrder(const std::vector<Recorder::Received>& received,
@@ -310,6 +336,14 @@ class HandoverLabTest : public ::testing::Test {
           return;
         }
         ++acknowledged_;
+        if (echo_association_ == 0) continue;
+        sent = client_->Send(echo_association_, absl::StrCat("b:", echoed_.load(), "\n"), {},
+                             kCallTimeout);
+        if (!sent.ok()) {
+          send_error_ = sent.ToString();
+          return;
+        }
+        ++echoed_;
       }
     });
   }
@@ -340,6 +374,9 @@ class HandoverLabTest : public ::testing::Test {
   std::thread sender_;
   std::atomic<bool> stop_sending_{false};
   std::atomic<uint64_t> acknowledged_{0};
+  // A second association, to socat echoing with cat, sent "b:N\n" beside.
+  uint64_t echo_association_ = 0;
+  std::atomic<uint64_t> echoed_{0};
   std::string send_error_;
 };
 
@@ -347,6 +384,17 @@ class HandoverLabTest : public ::testing::Test {
 TEST_F(HandoverLabTest, NothingLostOrRepeatedWhileANewProcessTakesOver) {
   StreamPeer peer(/*interval_ms=*/5);
   ASSERT_NO_FATAL_FAILURE(Connect(peer));
+  // A second peer on the same endpoint: socat, echoing what it gets with cat.
+  auto socat = Subprocess::Start({"socat", "SCTP-LISTEN:5999,bind=127.0.0.1,reuseaddr",
+                                  "EXEC:cat"});
+  ASSERT_TRUE(socat.ok()) << socat.status();
+  absl::StatusOr<v1::Association> echo = absl::UnavailableError("socat is not listening yet");
+  for (auto until = Clock::now() + kTimeout; !echo.ok() && Clock::now() < until;) {
+    echo = client_->Associate(endpoint_, {"127.0.0.1"}, 5999, 10);
+  }
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  echo_association_ = echo->association_id();
+  client_->StartReceiving(endpoint_);  // Both associations (no traffic yet).
   ASSERT_TRUE(peer.process->WriteStdin("start\n").ok());
   StartSending();
   ASSERT_TRUE(recorder_.WaitForMessages(60, kCallTimeout));
@@ -365,9 +413,16 @@ TEST_F(HandoverLabTest, NothingLostOrRepeatedWhileANewProcessTakesOver) {
   std::vector<uint64_t> sent = peer.Stop();
   uint64_t acknowledged = StopSending();
   uint64_t total = sent[0] + sent[1] + sent[2];
-  ASSERT_TRUE(recorder_.WaitForMessages(total, kCallTimeout))
+  // What socat echoed: every "b:N\n" acknowledged, once, in order (as a
+  // byte stream: cat may join or split messages on the way back).
+  std::string echoed_expected;
+  for (uint64_t i = 0; i < echoed_; ++i) absl::StrAppend(&echoed_expected, "b:", i, "\n");
+  EXPECT_EQ(recorder_.WaitForBytes(echo_association_, echoed_expected.size(), kCallTimeout),
+            echoed_expected);
+  const size_t echo_messages = Of(recorder_.messages(), echo_association_).size();
+  ASSERT_TRUE(recorder_.WaitForMessages(total + echo_messages, kCallTimeout))
       << recorder_.message_count() << " of " << total << " messages reached the application";
-  auto received = recorder_.messages();
+  auto received = Of(recorder_.messages(), association_);
   EXPECT_EQ(received.size(), total) << "messages repeated";
   ExpectEachOnceInOrder(received, sent);
 
@@ -401,7 +456,7 @@ TEST_F(HandoverLabTest, NothingLostOrRepeatedWhileANewProcessTakesOver) {
       << "the application's event stream has a gap or a duplicate";
   int comm_up = 0;
   for (const v1::Event& event : recorder_.events()) {
-    comm_up += event.has_association_change() &&
+    comm_up += event.association_id() == association_ && event.has_association_change() &&
                event.association_change().type() == v1::ASSOCIATION_CHANGE_TYPE_COMM_UP;
   }
   EXPECT_EQ(comm_up, 1);
@@ -414,9 +469,9 @@ TEST_F(HandoverLabTest, NothingLostOrRepeatedWhileANewProcessTakesOver) {
                 Ms(pause.began));
   }
   std::printf("  %llu messages from the peer on 3 streams, %llu from the application, each "
-              "once and in order; %zu events\n",
+              "once and in order; %llu echoed by socat, once and in order; %zu events\n",
               static_cast<unsigned long long>(total), static_cast<unsigned long long>(acknowledged),
-              delivered.size());
+              static_cast<unsigned long long>(echoed_.load()), delivered.size());
 }
 
 // A full receive queue is handed over whole: sctpgw has stopped reading

@@ -213,16 +213,6 @@ struct StreamPeer {
   uint16_t port = 0;
 };
 
-// The messages of one association, in order of arrival.
-std::vector<Recorder::Received> Of(const std::vector<Recorder::Received>& received,
-                                   uint64_t association_id) {
-  std::vector<Recorder::Received> of;
-  for (const auto& message : received) {
-    if (message.association_id == association_id) of.push_back(message);
-  }
-  return of;
-}
-
 // Every stream's messages are "STREAM:0" .. "STREAM:N-1", in order, once.
 void ExpectEachOnceInOrder(const std::vector<Recorder::Received>& received,
                            const std::vector<uint64_t>& sent) {
@@ -278,6 +268,19 @@ std::vector<uint64_t> HistoryOf(SctpgwServer& server, const std::string& session
   return sequences;
 }
 
+// The newest event sequence the service has (its acknowledgement says).
+uint64_t LastSequence(SctpgwServer& server, const std::string& session) {
+  auto stub = server.NewStub();
+  v1::WatchEventsRequest request;
+  request.set_session_id(session);
+  request.set_only_new(true);
+  testing::EventWatch watch(*stub, request);
+  auto ack = watch.WaitForResponse(
+      [](const v1::WatchEventsResponse& response) { return response.has_ack(); }, kCallTimeout);
+  EXPECT_TRUE(ack.ok()) << ack.status();
+  return ack.ok() ? ack->ack().last_sequence() : 0;
+}
+
 std::string HandoverPath(const std::string& path) { return path + ".handover"; }
 
 class HandoverLabTest : public ::testing::Test {
@@ -296,6 +299,7 @@ class HandoverLabTest : public ::testing::Test {
     stop_sending_ = true;
     if (sender_.joinable()) sender_.join();
     if (client_ != nullptr) client_->StopReceiving();
+    if (echo_client_ != nullptr) echo_client_->StopReceiving();
     if (server_ != nullptr) EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
   }
 
@@ -337,8 +341,8 @@ class HandoverLabTest : public ::testing::Test {
         }
         ++acknowledged_;
         if (echo_association_ == 0) continue;
-        sent = client_->Send(echo_association_, absl::StrCat("b:", echoed_.load(), "\n"), {},
-                             kCallTimeout);
+        sent = echo_client_->Send(echo_association_, absl::StrCat("b:", echoed_.load(), "\n"),
+                                  {}, kCallTimeout);
         if (!sent.ok()) {
           send_error_ = sent.ToString();
           return;
@@ -374,7 +378,10 @@ class HandoverLabTest : public ::testing::Test {
   std::thread sender_;
   std::atomic<bool> stop_sending_{false};
   std::atomic<uint64_t> acknowledged_{0};
-  // A second association, to socat echoing with cat, sent "b:N\n" beside.
+  // A second application's association, to socat echoing with cat: it
+  // sends "b:N\n" beside the first's messages.
+  Recorder echo_recorder_;
+  std::unique_ptr<client::Client> echo_client_;
   uint64_t echo_association_ = 0;
   std::atomic<uint64_t> echoed_{0};
   std::string send_error_;
@@ -384,17 +391,25 @@ class HandoverLabTest : public ::testing::Test {
 TEST_F(HandoverLabTest, NothingLostOrRepeatedWhileANewProcessTakesOver) {
   StreamPeer peer(/*interval_ms=*/5);
   ASSERT_NO_FATAL_FAILURE(Connect(peer));
-  // A second peer on the same endpoint: socat, echoing what it gets with cat.
+  // A second application, with its own session, endpoint and association
+  // to a second peer: socat, echoing what it gets with cat.
   auto socat = Subprocess::Start({"socat", "SCTP-LISTEN:5999,bind=127.0.0.1,reuseaddr",
                                   "EXEC:cat"});
   ASSERT_TRUE(socat.ok()) << socat.status();
+  client::ClientOptions options;
+  options.target = "unix:" + path_;
+  auto echo_client = client::Client::Connect(options, &echo_recorder_);
+  ASSERT_TRUE(echo_client.ok()) << echo_client.status();
+  echo_client_ = std::move(*echo_client);
+  auto echo_endpoint = echo_client_->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
+  ASSERT_TRUE(echo_endpoint.ok()) << echo_endpoint.status();
   absl::StatusOr<v1::Association> echo = absl::UnavailableError("socat is not listening yet");
   for (auto until = Clock::now() + kTimeout; !echo.ok() && Clock::now() < until;) {
-    echo = client_->Associate(endpoint_, {"127.0.0.1"}, 5999, 10);
+    echo = echo_client_->Associate(echo_endpoint->endpoint_id(), {"127.0.0.1"}, 5999, 10);
   }
   ASSERT_TRUE(echo.ok()) << echo.status();
   echo_association_ = echo->association_id();
-  client_->StartReceiving(endpoint_);  // Both associations (no traffic yet).
+  echo_client_->StartReceiving(echo_endpoint->endpoint_id(), echo_association_);
   ASSERT_TRUE(peer.process->WriteStdin("start\n").ok());
   StartSending();
   ASSERT_TRUE(recorder_.WaitForMessages(60, kCallTimeout));
@@ -417,12 +432,11 @@ TEST_F(HandoverLabTest, NothingLostOrRepeatedWhileANewProcessTakesOver) {
   // byte stream: cat may join or split messages on the way back).
   std::string echoed_expected;
   for (uint64_t i = 0; i < echoed_; ++i) absl::StrAppend(&echoed_expected, "b:", i, "\n");
-  EXPECT_EQ(recorder_.WaitForBytes(echo_association_, echoed_expected.size(), kCallTimeout),
+  EXPECT_EQ(echo_recorder_.WaitForBytes(echo_association_, echoed_expected.size(), kCallTimeout),
             echoed_expected);
-  const size_t echo_messages = Of(recorder_.messages(), echo_association_).size();
-  ASSERT_TRUE(recorder_.WaitForMessages(total + echo_messages, kCallTimeout))
+  ASSERT_TRUE(recorder_.WaitForMessages(total, kCallTimeout))
       << recorder_.message_count() << " of " << total << " messages reached the application";
-  auto received = Of(recorder_.messages(), association_);
+  auto received = recorder_.messages();
   EXPECT_EQ(received.size(), total) << "messages repeated";
   ExpectEachOnceInOrder(received, sent);
 
@@ -684,6 +698,58 @@ TEST_F(HandoverLabTest, AGracefulShutdownUnderWayFinishesInTheNewProcess) {
   }
   EXPECT_EQ(ends, 1) << "one end: SHUTDOWN_COMP, nothing else";
   peer->CloseStdin();
+}
+
+// A subscriber that reads nothing while events pile up and a new process
+// takes over: it gets what the old process had for it, then the stream ends
+// HANDED_OVER; resuming after the last event it read, from the new process,
+// gives the rest. Together: the session's history, each event once.
+TEST_F(HandoverLabTest, ASlowEventSubscriberResumesWithNothingMissedOrRepeated) {
+  ASSERT_NO_FATAL_FAILURE(ConnectClient());
+  auto endpoint = client_->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  auto stub = server_->NewStub();  // Reconnects to the same path: the new process.
+  v1::WatchEventsRequest request;
+  request.set_session_id(client_->session_id());
+  request.set_after_sequence(0);
+  grpc::ClientContext slow_context;
+  auto slow = stub->WatchEvents(&slow_context, request);
+  // Events: associations refused, no one listening on the port.
+  auto refuse = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      EXPECT_FALSE(client_->Associate(endpoint->endpoint_id(), {"127.0.0.1"}, 9, 10).ok());
+    }
+  };
+  refuse(20);
+  ASSERT_NO_FATAL_FAILURE(HandOver());
+  refuse(5);
+  std::vector<uint64_t> got;
+  v1::WatchEventsResponse response;
+  while (slow->Read(&response)) {
+    for (const v1::Event& event : response.events().events()) got.push_back(event.sequence());
+  }
+  grpc::Status ended = slow->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  EXPECT_EQ(testing::ErrorReason(ended), "HANDED_OVER") << ended.error_message();
+  ASSERT_FALSE(got.empty()) << "the old process gave the slow subscriber nothing";
+  const size_t from_old = got.size();
+  // The library's own stream has every event by now: the last sequence.
+  auto history = HistoryOf(*server_, client_->session_id(),
+                           LastSequence(*server_, client_->session_id()));
+  ASSERT_FALSE(history.empty());
+  grpc::ClientContext resumed_context;
+  resumed_context.set_wait_for_ready(true);
+  testing::SetTimeout(&resumed_context, kCallTimeout);
+  request.set_after_sequence(got.back());
+  auto resumed = stub->WatchEvents(&resumed_context, request);
+  while (got.back() < history.back() && resumed->Read(&response)) {
+    for (const v1::Event& event : response.events().events()) got.push_back(event.sequence());
+  }
+  resumed_context.TryCancel();
+  (void)resumed->Finish();
+  EXPECT_EQ(got, history) << "the slow subscriber missed or repeated events";
+  std::printf("  %zu events: %zu from the old process, the rest after resuming\n", got.size(),
+              from_old);
 }
 
 // A listening endpoint is handed over too: a peer associating after the

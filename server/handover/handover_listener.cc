@@ -117,8 +117,15 @@ bool HandoverListener::Serve(net::UniqueFd connection) {
   // A taker that stops reading cannot hold this process frozen: a send
   // that waits longer than this fails, and the handover with it.
   timeval send_timeout{static_cast<time_t>(kSendTimeout.count()), 0};
-  (void)setsockopt(connection.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
+  const bool bounded = setsockopt(connection.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout,
+                                  sizeof(send_timeout)) == 0;
   HandoverChannel channel(std::move(connection));
+  if (!bounded) {
+    spdlog::error("handover {}: cannot bound sends to the taker: {}; refused", path_,
+                  std::strerror(errno));
+    Refuse(channel, "the running sctpgw cannot bound its sends to this connection");
+    return false;
+  }
   if (getsockopt(channel.fd(), SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 ||
       (peer.uid != 0 && peer.uid != geteuid())) {
     spdlog::warn("handover {}: refused a process of uid {} (pid {}): only root or uid {} may "

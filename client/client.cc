@@ -393,6 +393,9 @@ void Client::Handle(const Item& item) {
     case v1::Event::kRemoteError:
       handler_->OnRemoteError(event, event.remote_error());
       break;
+    case v1::Event::kMessagesLost:
+      handler_->OnMessagesLost(event, event.messages_lost());
+      break;
     default:
       handler_->OnOtherEvent(event);
       break;

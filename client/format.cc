@@ -94,6 +94,11 @@ std::string DescribeEvent(const v1::Event& event) {
                           event.stream_change().inbound_streams(), " out ",
                           event.stream_change().outbound_streams());
       break;
+    case v1::Event::kMessagesLost:
+      text = absl::StrCat("MESSAGES_LOST ", where, " ", event.messages_lost().messages(),
+                          " messages, ", event.messages_lost().unconfirmed_messages(),
+                          " unconfirmed");
+      break;
     case v1::Event::KIND_NOT_SET:
       text = absl::StrCat("EVENT ", where);
       break;

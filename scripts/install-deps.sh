@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libsctp-dev libspdlog-dev libfmt-dev libabsl-dev libcli11-dev libtomlplusplus-dev libcivetweb-dev
+  libsctp-dev libspdlog-dev libfmt-dev libabsl-dev libcli11-dev libtomlplusplus-dev libcivetweb-dev libsystemd-dev
   libgtest-dev libgmock-dev
   # the test build: clang's AddressSanitizer/UBSan/ThreadSanitizer and libFuzzer
   clang libclang-rt-dev

@@ -48,6 +48,9 @@
 #include "server/net/kernel_sctp_stack.h"
 #include "server/rpc/gateway_service.h"
 #include "server/rpc/unix_listener.h"
+#include "server/survival/fd_store.h"
+#include "server/survival/recovery.h"
+#include "server/survival/survival_keeper.h"
 
 namespace {
 
@@ -203,6 +206,28 @@ int main(int argc, char** argv) {
   sctpgw::core::Gateway gateway(**stack, limits);
   sctpgw::rpc::GatewayServiceImpl service(gateway);
   (*stack)->Start();
+  // The service manager (systemd, or any that speaks its protocol), and
+  // after a crash what its file descriptor store kept (docs/handover.md).
+  std::unique_ptr<sctpgw::survival::FdStore> manager = sctpgw::survival::FdStore::FromEnvironment();
+  std::optional<sctpgw::survival::Recovered> recovered;
+  if (settings.fd_store && manager == nullptr) {
+    spdlog::warn("server.fd_store: no service manager ($NOTIFY_SOCKET unset): associations "
+                 "will not survive a crash");
+  } else if (settings.fd_store && take_over.empty()) {
+    auto recovery = sctpgw::survival::Recover(*manager, **stack, gateway,
+                                              sctpgw::survival::FdStore::TakeHandedBack());
+    if (!recovery.ok()) {
+      spdlog::critical("crash recovery: {}", std::string(recovery.status().message()));
+      return 1;
+    }
+    recovered = std::move(*recovery);
+    if (recovered->restored) {
+      spdlog::warn("restarted after a crash: {} associations kept, {} received messages lost "
+                   "and {} more perhaps",
+                   recovered->associations, recovered->messages_lost,
+                   recovered->messages_unconfirmed);
+    }
+  }
   // A new process taking over from a running one: its state and sockets
   // first, before anything listens.
   std::optional<sctpgw::handover::TakeOver> handover;
@@ -223,9 +248,11 @@ int main(int argc, char** argv) {
     }
     handed_listeners = std::move(*adopted);
   }
+  std::unique_ptr<sctpgw::survival::SurvivalKeeper> keeper;  // Used on the stack's thread.
   // Once a second: idle event streams send progress messages.
   std::function<void()> tick = [&] {
     service.Tick();
+    if (keeper != nullptr) keeper->Tick();
     (*stack)->StartTimer(std::chrono::seconds(1), tick);
   };
   (*stack)->Post([&] { (*stack)->StartTimer(std::chrono::seconds(1), tick); });
@@ -312,8 +339,26 @@ int main(int argc, char** argv) {
       return 1;
     }
     sctpgw::handover::RunOnStack(**stack, [&] { gateway.Thaw(); });
+    // Under a service manager this process is the service now (the unit
+    // needs NotifyAccess=all for the manager to hear it).
+    if (manager != nullptr) (void)manager->Notify(absl::StrCat("MAINPID=", getpid()));
     spdlog::warn("took over from {} (sctpgw {})", take_over, handover->holder_version());
     handover.reset();
+  }
+  if (settings.fd_store && manager != nullptr) {
+    // From here on every socket is in the store as it is taken.
+    absl::Status kept;
+    sctpgw::handover::RunOnStack(**stack, [&] {
+      auto started = sctpgw::survival::SurvivalKeeper::Start(
+          *manager, **stack, gateway,
+          recovered.has_value() ? std::move(recovered->kept) : sctpgw::survival::KeptState{});
+      if (started.ok()) keeper = std::move(*started);
+      kept = started.status();
+      if (recovered.has_value() && recovered->restored) gateway.Thaw();
+    });
+    if (!kept.ok()) {
+      spdlog::error("server.fd_store: associations will not survive a crash: {}", kept.ToString());
+    }
   }
   for (auto& listener : unix_listeners) listener->Start(server.get());
   // Association lifecycle in the log, read from the event log as it grows.
@@ -367,6 +412,10 @@ int main(int argc, char** argv) {
   sctpgw::handover::ServiceHandoverHost host(**stack, gateway, service, unix_listeners, [&] {
     server->GetHealthCheckService()->SetServingStatus(false);
     metrics.reset();
+    // The new process holds the sockets, and stores them itself.
+    sctpgw::handover::RunOnStack(**stack, [&] {
+      if (keeper != nullptr) keeper->Stop(/*clear=*/true);
+    });
   });
   std::unique_ptr<sctpgw::handover::HandoverListener> handover_listener;
   if (std::string path = HandoverPath(settings); !path.empty()) {
@@ -385,6 +434,8 @@ int main(int argc, char** argv) {
       });
     }
   }
+
+  if (manager != nullptr) (void)manager->Notify("READY=1");
 
   int signal_number = 0;
   for (;;) {
@@ -430,9 +481,12 @@ int main(int argc, char** argv) {
   for (auto& listener : unix_listeners) listener->Stop();  // No new unix clients.
   // Calls still waiting end with UNAVAILABLE (SHUTTING_DOWN); associations
   // are shut down gracefully by the kernel as their sockets close.
+  if (manager != nullptr) (void)manager->Notify("STOPPING=1");
   std::promise<void> closed;
   (*stack)->Post([&] {
     gateway.Close();
+    // A clean stop: nothing is left in the store to restore.
+    if (keeper != nullptr) keeper->Stop(/*clear=*/true);
     closed.set_value();
   });
   closed.get_future().wait();

@@ -66,6 +66,10 @@ const std::vector<Row>& Table() {
        "unix socket where a new sctpgw started with --take-over asks this one to hand over "
        "(empty: the first unix listen socket's path + \".handover\"; off: no handover)",
        &Settings::handover_socket},
+      {"server", "fd_store",
+       "keep SCTP sockets and a state record in systemd's file descriptor store, so that "
+       "associations survive a crash of sctpgw (needs FileDescriptorStoreMax=, NotifyAccess=)",
+       &Settings::fd_store},
       {"tls", "cert_file", "PEM certificate chain for gRPC over TCP (enables TLS)",
        &Settings::tls_cert_file},
       {"tls", "key_file", "PEM private key of cert_file", &Settings::tls_key_file},

@@ -38,6 +38,9 @@ struct Settings {
   // = beside the first unix listen socket (its path + ".handover"), "off" =
   // no handover.
   std::string handover_socket;
+  // Keep every SCTP socket and a state record in the service manager's file
+  // descriptor store, so that associations outlive a crash (docs/handover.md).
+  bool fd_store = false;
   // [tls]
   std::string tls_cert_file;
   std::string tls_key_file;

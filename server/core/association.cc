@@ -1,5 +1,7 @@
 #include "server/core/association.h"
 
+#include <algorithm>
+
 namespace sctpgw::core {
 
 const char* AssociationStateName(AssociationState state) {
@@ -23,6 +25,23 @@ AssociationInfo Association::Snapshot() const {
 void Association::Queue(net::InboundMessage message) {
   queued_bytes_ += message.payload.size();
   queue_.push_back(std::move(message));
+  Mirror();
+}
+
+void Association::Mirror() {
+  if (mirror_ == nullptr) return;
+  constexpr uint64_t kMax = 0xffffffffu;
+  *mirror_ = std::min<uint64_t>(unsettled_, kMax) << 32 | std::min<uint64_t>(queue_.size(), kMax);
+}
+
+void Association::Settle(size_t messages) {
+  unsettled_ -= std::min(messages, unsettled_);
+  Mirror();
+}
+
+void Association::MirrorQueueLength(uint64_t* counter) {
+  mirror_ = counter;
+  Mirror();
 }
 
 void Association::TakeMessages(size_t max_messages, size_t max_bytes,
@@ -38,7 +57,9 @@ void Association::TakeMessages(size_t max_messages, size_t max_bytes,
     queued_bytes_ -= size;
     *bytes += size;
     out->push_back(std::move(received));
+    ++unsettled_;
   }
+  Mirror();
 }
 
 Association::Reading Association::UpdateReading() {

@@ -50,6 +50,15 @@ class Association {
   }
   size_t queued_messages() const { return queue_.size(); }
   size_t queued_bytes() const { return queued_bytes_; }
+  // Messages taken by receives and not yet written to their callers
+  // (Settle() says when they are).
+  size_t unsettled_messages() const { return unsettled_; }
+  void Settle(size_t messages);
+  // Keeps `*counter` equal to unsettled_messages() << 32 |
+  // queued_messages() (each at most 2^32 - 1) from now on (QueueTally):
+  // what a crash would lose. nullptr stops it.
+  void MirrorQueueLength(uint64_t* counter);
+  bool queue_mirrored() const { return mirror_ != nullptr; }
   // Moves messages to `out` while it has fewer than `max_messages` and
   // their payloads stay within `max_bytes` (`bytes` counts what `out`
   // holds; one message always goes when `out` is empty).
@@ -64,6 +73,7 @@ class Association {
   std::deque<OperationId>& outbound() { return outbound_; }
   // Graceful shutdowns started, completed by SHUTDOWN_COMP.
   std::vector<OperationId>& shutdowns() { return shutdowns_; }
+  bool has_shutdowns() const { return !shutdowns_.empty(); }
   // Receives waiting for a message of this association, oldest first.
   std::vector<OperationId>& receivers() { return receivers_; }
   // The Associate call waiting for COMM_UP (0 when none).
@@ -84,6 +94,10 @@ class Association {
   const size_t queue_limit_bytes_;
   std::deque<net::InboundMessage> queue_;
   size_t queued_bytes_ = 0;
+  void Mirror();
+
+  size_t unsettled_ = 0;
+  uint64_t* mirror_ = nullptr;
   bool reading_paused_ = false;
   std::deque<OperationId> outbound_;
   std::vector<OperationId> shutdowns_;

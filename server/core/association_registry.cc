@@ -192,7 +192,7 @@ bool AssociationRegistry::HasAssociationWith(const Endpoint& endpoint,
   return false;
 }
 
-void AssociationRegistry::ExportTo(GatewayState* state) const {
+void AssociationRegistry::ExportTo(GatewayState* state, bool messages) const {
   for (const auto& [id, endpoint] : endpoints_) {
     EndpointRecord record;
     record.session = endpoint.session;
@@ -208,7 +208,7 @@ void AssociationRegistry::ExportTo(GatewayState* state) const {
     record.session = association.session();
     record.info = association.info();
     record.socket = association.socket();
-    record.queue = association.QueuedMessages();
+    if (messages) record.queue = association.QueuedMessages();
     record.abort_detail = association.abort_detail;
     record.associate_interrupted = association.associate_interrupted;
     record.shutdown_interrupted = association.shutdown_interrupted;

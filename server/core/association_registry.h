@@ -44,6 +44,9 @@ class AssociationRegistry {
   std::vector<uint64_t> AssociationIds() const;
   std::vector<uint64_t> EndpointsOf(const std::string& session) const;
   size_t endpoint_count() const { return endpoints_.size(); }
+  // The ids the next endpoint and association will get.
+  uint64_t next_endpoint_id() const { return next_endpoint_id_; }
+  uint64_t next_association_id() const { return next_association_id_; }
 
   // Associations. Ids are never reused. A new association is known on its
   // endpoint by its kernel id until Attach() gives it its own socket.
@@ -89,7 +92,8 @@ class AssociationRegistry {
   // Restore() refuses a state that is not consistent (ids repeated or not
   // below the next ids, an association whose endpoint or session does not
   // match) with INVALID_ARGUMENT, and then holds nothing.
-  void ExportTo(GatewayState* state) const;
+  // With `messages`, what each association has queued too.
+  void ExportTo(GatewayState* state, bool messages = true) const;
   absl::Status Restore(const GatewayState& state, size_t queue_limit_bytes);
 
  private:

@@ -12,6 +12,7 @@ uint64_t EventLog::Append(Event event) {
   {
     absl::MutexLock lock(&mu_);
     sequence = ++last_sequence_;
+    if (sequence_mirror_ != nullptr) *sequence_mirror_ = sequence;
     event.sequence = sequence;
     event.time = std::chrono::system_clock::now();
     events_.push_back(std::make_shared<const Event>(std::move(event)));
@@ -19,6 +20,12 @@ uint64_t EventLog::Append(Event event) {
   }
   WakeAll();
   return sequence;
+}
+
+void EventLog::MirrorLastSequence(uint64_t* counter) {
+  absl::MutexLock lock(&mu_);
+  sequence_mirror_ = counter;
+  if (counter != nullptr) *counter = last_sequence_;
 }
 
 absl::Status EventLog::Read(uint64_t after, size_t max, std::vector<EventPtr>* out) const {

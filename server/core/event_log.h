@@ -34,6 +34,12 @@ struct Event {
   std::string detail;
   // The association's primary peer address ("198.51.100.7:2905"), if known.
   std::string peer;
+  // Not a notification but sctpgw's own report: this many messages it had
+  // read from the association and not yet delivered were lost when it died
+  // (crash survival), and `messages_unconfirmed` more that it was writing
+  // to the application may have been. `notification` is then unused.
+  uint64_t messages_lost = 0;
+  uint64_t messages_unconfirmed = 0;
 };
 
 using EventPtr = std::shared_ptr<const Event>;
@@ -64,6 +70,11 @@ class EventLog {
   uint64_t last_sequence() const;
   uint64_t first_kept_sequence() const;
 
+  // Keeps `*counter` equal to last_sequence(), written before any reader
+  // can see a new event (crash survival: shared memory that outlives the
+  // process); nullptr stops it.
+  void MirrorLastSequence(uint64_t* counter);
+
   // `wake` runs (on the appending thread, without the log's lock held for
   // reading) after every Append() and every WakeAll(); it must not block.
   SubscriberId Subscribe(std::function<void()> wake);
@@ -91,6 +102,7 @@ class EventLog {
   mutable absl::Mutex mu_;
   std::deque<EventPtr> events_ ABSL_GUARDED_BY(mu_);
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t* sequence_mirror_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status closed_status_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> ended_sessions_ ABSL_GUARDED_BY(mu_);

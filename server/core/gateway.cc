@@ -722,6 +722,10 @@ void Gateway::Forget(uint64_t association_id) {
     FailOperation(id, Error(Reason::kAssociationClosed,
                             absl::StrCat("association ", association_id, " has ended")));
   }
+  if (association->queue_mirrored()) {
+    association->MirrorQueueLength(nullptr);
+    tally_->Untrack(association_id);
+  }
   uint64_t endpoint_id = association->endpoint_id();
   registry_.RemoveAssociation(association_id);
   MaybeCloseOrphan(endpoint_id);

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@
 #include "server/core/limits.h"
 #include "server/core/path_manager.h"
 #include "server/core/pending_operations.h"
+#include "server/core/queue_tally.h"
 #include "server/core/receive_dispatcher.h"
 #include "server/core/send_pump.h"
 #include "server/core/session_table.h"
@@ -134,6 +136,10 @@ class Gateway final : private net::SctpStack::Observer {
                        const std::string& reason, Deadline deadline, Done<bool> done);
   // Cancelling an operation that has ended is harmless.
   void Cancel(OperationId id);
+  // The messages a Receive returned have been written to its caller (or
+  // never will be): `messages` per association id. Until then they count
+  // as what a crash would lose (SetQueueTally).
+  void Settle(const std::map<uint64_t, size_t>& messages);
 
   // Aborts everything and closes every socket: the service is stopping.
   void Close();
@@ -162,6 +168,25 @@ class Gateway final : private net::SctpStack::Observer {
   // INVALID_ARGUMENT for a state that is not consistent. Stays frozen:
   // Thaw() starts it.
   absl::Status Restore(GatewayState state, const std::map<net::SocketId, net::SocketId>& sockets);
+
+  // Crash survival (docs/handover.md; gateway_handover.cc).
+  //
+  // What must outlive a crash: sessions, endpoints, associations and ids,
+  // without queued messages or events (the event log gives only its last
+  // sequence). Changes nothing.
+  GatewayState Snapshot() const;
+  // Mirrors each association's queue length into `tally` from now on
+  // (nullptr: stops). What the counters hold when the process dies is what
+  // a crash lost.
+  void SetQueueTally(QueueTally* tally);
+  // After Restore(): tells the association's session that `lost` messages
+  // were lost and `unconfirmed` more may have been (a MESSAGES_LOST event
+  // saying why). Unknown ids are ignored.
+  void ReportLostMessages(uint64_t association_id, uint64_t lost, uint64_t unconfirmed,
+                          const std::string& why);
+  // A number that changes whenever what Snapshot() returns may have
+  // changed (sessions, endpoints, associations come and go or change state).
+  uint64_t StateVersion() const;
 
  private:
   // net::SctpStack::Observer (gateway_notifications.cc).
@@ -229,6 +254,7 @@ class Gateway final : private net::SctpStack::Observer {
   bool released_ = false;  // Handover: the new process holds everything.
   std::vector<std::string> expired_while_frozen_;  // Session keys.
   CompletedShutdowns shut_down_for_retry_;
+  QueueTally* tally_ = nullptr;
 };
 
 }  // namespace sctpgw::core

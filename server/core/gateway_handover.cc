@@ -221,4 +221,71 @@ absl::Status Gateway::Restore(GatewayState state,
   return absl::OkStatus();
 }
 
+GatewayState Gateway::Snapshot() const {
+  CheckThread();
+  GatewayState state;
+  registry_.ExportTo(&state, /*messages=*/false);
+  // As after a handover: an Associate or graceful Shutdown that was waiting
+  // can be made again and gets the association (or its end).
+  for (AssociationRecord& record : state.associations) {
+    const Association& association = registry_.associations().at(record.info.id);
+    if (association.associate_op != 0) record.associate_interrupted = true;
+    if (association.has_shutdowns()) record.shutdown_interrupted = true;
+  }
+  state.sessions = sessions_.Records();
+  state.counters = counters_;
+  state.events.last_sequence = events_.last_sequence();
+  return state;
+}
+
+void Gateway::SetQueueTally(QueueTally* tally) {
+  CheckThread();
+  for (const auto& [id, association] : registry_.associations()) {
+    if (!association.queue_mirrored()) continue;
+    registry_.FindAssociation(id)->MirrorQueueLength(nullptr);
+    tally_->Untrack(id);
+  }
+  tally_ = tally;
+}
+
+void Gateway::Settle(const std::map<uint64_t, size_t>& messages) {
+  CheckThread();
+  for (const auto& [id, count] : messages) {
+    if (Association* association = registry_.FindAssociation(id)) association->Settle(count);
+  }
+}
+
+void Gateway::ReportLostMessages(uint64_t association_id, uint64_t lost, uint64_t unconfirmed,
+                                 const std::string& why) {
+  CheckThread();
+  const Association* association = registry_.FindAssociation(association_id);
+  if (association == nullptr || lost + unconfirmed == 0) return;
+  Event event;
+  event.session = association->session();
+  event.endpoint_id = association->endpoint_id();
+  event.association_id = association_id;
+  event.messages_lost = lost;
+  event.messages_unconfirmed = unconfirmed;
+  event.detail = why;
+  if (!association->info().peer_addresses.empty()) {
+    event.peer = association->info().peer_addresses.front().ToString();
+  }
+  counters_.events[{"messages_lost", ""}] += lost;
+  events_.Append(std::move(event));
+}
+
+uint64_t Gateway::StateVersion() const {
+  CheckThread();
+  // Every change that Snapshot() shows moves one of these: sessions open
+  // and end, ids are handed out, and associations and endpoints change
+  // state with an event.
+  uint64_t version = events_.last_sequence();
+  for (uint64_t part : {counters_.sessions_opened, uint64_t{sessions_.size()},
+                        uint64_t{registry_.endpoint_count()}, uint64_t{registry_.associations().size()},
+                        registry_.next_endpoint_id(), registry_.next_association_id()}) {
+    version = version * 1000003 + part;
+  }
+  return version;
+}
+
 }  // namespace sctpgw::core

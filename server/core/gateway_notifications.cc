@@ -46,6 +46,9 @@ void Gateway::OnMessage(net::SocketId socket, net::InboundMessage message) {
   if (association == nullptr) return;  // An association sctpgw has already let go of.
   ++counters_.messages_received;
   counters_.bytes_received += message.payload.size();
+  if (tally_ != nullptr && !association->queue_mirrored()) {
+    association->MirrorQueueLength(tally_->Track(association->id()));
+  }
   association->Queue(std::move(message));
   receivers_.UpdateReading(*association);
   receivers_.Serve(*association);

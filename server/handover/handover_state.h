@@ -19,6 +19,8 @@ inline constexpr uint32_t kProtocolVersion = 1;
 struct HandedSocket {
   net::SocketId id = 0;  // The holder's id, as the core's state names it.
   net::SocketCarryOver carry;
+  // Crash survival: its name in the file descriptor store (docs/handover.md).
+  std::string fd_name;
 };
 
 struct HandoverState {

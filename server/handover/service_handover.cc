@@ -39,7 +39,7 @@ absl::StatusOr<HandoverHost::Frozen> ServiceHandoverHost::Freeze() {
         return;
       }
       frozen.fds.push_back(exported->first);
-      handed.sockets.push_back({id, std::move(exported->second)});
+      handed.sockets.push_back({id, std::move(exported->second), ""});
     }
     for (const auto& listener : unix_listeners_) {
       frozen.fds.push_back(listener->fd());
@@ -67,7 +67,7 @@ void ServiceHandoverHost::Release() {
 
 absl::StatusOr<std::map<std::string, net::UniqueFd>> AdoptHandedOver(
     net::KernelSctpStack& stack, core::Gateway& gateway, HandoverState state,
-    std::vector<net::UniqueFd> fds) {
+    std::vector<net::UniqueFd> fds, std::map<net::SocketId, net::SocketId>* adopted_out) {
   if (fds.size() != state.sockets.size() + state.listeners.size()) {
     return absl::InvalidArgumentError("handover: descriptors and state do not match");
   }
@@ -87,6 +87,8 @@ absl::StatusOr<std::map<std::string, net::UniqueFd>> AdoptHandedOver(
     restored = gateway.Restore(std::move(state.gateway), adopted);
     if (!restored.ok()) {
       for (const auto& [from, to] : adopted) stack.Close(to);
+    } else if (adopted_out != nullptr) {
+      *adopted_out = adopted;
     }
   });
   if (!restored.ok()) return restored;

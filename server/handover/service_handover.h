@@ -51,10 +51,11 @@ class ServiceHandoverHost final : public HandoverHost {
 // In the taker, on any thread but the stack's: adopts the sockets of
 // `state` (its descriptors `fds`, in order) and puts the core's state back
 // around them, leaving the core frozen. Returns the listening sockets handed
-// over, by listen address ("unix:/path").
+// over, by listen address ("unix:/path"); with `adopted`, the sockets
+// adopted (the state's socket ids to this stack's).
 absl::StatusOr<std::map<std::string, net::UniqueFd>> AdoptHandedOver(
     net::KernelSctpStack& stack, core::Gateway& gateway, HandoverState state,
-    std::vector<net::UniqueFd> fds);
+    std::vector<net::UniqueFd> fds, std::map<net::SocketId, net::SocketId>* adopted = nullptr);
 
 // Runs `task` on the stack's thread and waits for it.
 void RunOnStack(net::KernelSctpStack& stack, const std::function<void()>& task);

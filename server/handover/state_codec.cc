@@ -257,6 +257,8 @@ std::string EncodeState(const HandoverState& state) {
     Put(e->notification, event->mutable_notification());
     event->set_detail(e->detail);
     event->set_peer(e->peer);
+    event->set_messages_lost(e->messages_lost);
+    event->set_messages_unconfirmed(e->messages_unconfirmed);
   }
   log->set_last_sequence(g.events.last_sequence);
   for (const std::string& session : g.events.ended_sessions) log->add_ended_sessions(session);
@@ -279,6 +281,7 @@ std::string EncodeState(const HandoverState& state) {
       partial->set_bytes(p.bytes);
     }
     socket->set_discarding(s.carry.discarding);
+    socket->set_fd_name(s.fd_name);
     for (const Notification& n : s.carry.send_failed) Put(n, socket->add_send_failed());
   }
   for (const std::string& listener : state.listeners) out.add_listeners()->set_address(listener);
@@ -314,6 +317,7 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
       socket.carry.partial = std::move(partial);
     }
     socket.carry.discarding = s.discarding();
+    socket.fd_name = s.fd_name();
     for (const pb::Notification& n : s.send_failed()) {
       auto decoded = Get(n);
       if (!decoded.ok()) return decoded.status();
@@ -412,6 +416,8 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     SCTPGW_ASSIGN(event.notification, Get(e.notification()));
     event.detail = e.detail();
     event.peer = e.peer();
+    event.messages_lost = e.messages_lost();
+    event.messages_unconfirmed = e.messages_unconfirmed();
     g.events.events.push_back(std::make_shared<const core::Event>(std::move(event)));
   }
   g.events.last_sequence = log.last_sequence();

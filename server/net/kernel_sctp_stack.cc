@@ -56,7 +56,20 @@ absl::StatusOr<SocketId> KernelSctpStack::Adopt(SctpSocket socket) {
   status = loop_->Watch(fd, EPOLLIN, [this, id](uint32_t events) { OnReady(id, events); });
   if (!status.ok()) return status;
   sockets_.emplace(id, std::move(entry));
+  if (keeper_ != nullptr) {
+    keeper_->Kept(id, fd, sockets_[id]->socket.style() == SctpSocket::Style::kOneToMany);
+  }
   return id;
+}
+
+void KernelSctpStack::KeepAll() {
+  if (keeper_ == nullptr) return;
+  for (const auto& [id, entry] : sockets_) {
+    keeper_->Kept(id, entry->socket.fd(), entry->socket.style() == SctpSocket::Style::kOneToMany);
+    if (entry->pieces.mid_message()) {
+      keeper_->MidMessage(id, true, entry->pieces.holds_pieces(), entry->pieces.partial_assoc_id());
+    }
+  }
 }
 
 absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& config) {
@@ -314,6 +327,10 @@ absl::StatusOr<SocketId> KernelSctpStack::Adopt(UniqueFd fd, const SocketCarryOv
   Entry& entry = *sockets_[*id];
   entry.address_reconfiguration = carry.address_reconfiguration;
   entry.pieces.Restore(carry.partial, carry.discarding);
+  entry.mid_message = entry.pieces.mid_message();
+  if (keeper_ != nullptr && entry.mid_message) {
+    keeper_->MidMessage(*id, true, entry.pieces.holds_pieces(), entry.pieces.partial_assoc_id());
+  }
   entry.send_failed.Restore(carry.send_failed);
   // Nothing is read until the owner says so.
   entry.paused = true;
@@ -326,6 +343,7 @@ void KernelSctpStack::Close(SocketId socket) {
   if (it == sockets_.end()) return;
   loop_->Unwatch(it->second->socket.fd());
   sockets_.erase(it);
+  if (keeper_ != nullptr) keeper_->Dropped(socket);
 }
 
 void KernelSctpStack::CloseWhenDrained(SocketId socket) {
@@ -402,6 +420,11 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
   }
   AssemblyResult assembled =
       entry.pieces.Add(*piece, absl::MakeConstSpan(buffer_.data(), piece->length));
+  if (keeper_ != nullptr && entry.pieces.mid_message() != entry.mid_message) {
+    entry.mid_message = entry.pieces.mid_message();
+    keeper_->MidMessage(id, entry.mid_message, entry.pieces.holds_pieces(),
+                        entry.pieces.partial_assoc_id());
+  }
   if (auto* oversized = std::get_if<OversizedMessage>(&assembled)) {
     if (observer_ != nullptr) {
       observer_->OnReceiveError(

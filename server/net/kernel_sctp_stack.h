@@ -14,6 +14,7 @@
 #include "server/net/sctp_stack.h"
 #include "server/net/send_failed_joiner.h"
 #include "server/net/socket_carry_over.h"
+#include "server/net/socket_keeper.h"
 #include "server/net/sys_calls.h"
 
 namespace sctpgw::net {
@@ -82,6 +83,13 @@ class KernelSctpStack final : public SctpStack {
   absl::StatusOr<std::pair<int, SocketCarryOver>> Export(SocketId id);
   absl::StatusOr<SocketId> Adopt(UniqueFd fd, const SocketCarryOver& carry);
 
+  // Crash survival, on the loop thread: `keeper` (nullptr: none) hears of
+  // every socket taken or let go of from now on; Keep() tells it of every
+  // socket held now. Sockets dropped by Stop() are not reported: they are
+  // let go of with the process.
+  void SetKeeper(SocketKeeper* keeper) { keeper_ = keeper; }
+  void KeepAll();
+
  private:
   struct Entry {
     Entry(SctpSocket s, size_t max_message_bytes)
@@ -95,6 +103,8 @@ class KernelSctpStack final : public SctpStack {
     // ASCONF offered (an endpoint's setting, which peeled-off sockets do not
     // inherit from the kernel).
     bool address_reconfiguration = false;
+    // Reading stopped in the middle of a message (SocketKeeper).
+    bool mid_message = false;
     // What recvmsg() returns, joined into messages and notifications.
     MessageAssembler pieces;
     // SEND_FAILED fragments of unsent messages, joined per association.
@@ -116,6 +126,7 @@ class KernelSctpStack final : public SctpStack {
   KernelSctpStackOptions options_;
   std::unique_ptr<EventLoop> loop_;
   Observer* observer_ = nullptr;
+  SocketKeeper* keeper_ = nullptr;
   std::unordered_map<SocketId, std::unique_ptr<Entry>> sockets_;
   SocketId next_id_ = 1;
   std::vector<uint8_t> buffer_;  // Receive scratch, reused.

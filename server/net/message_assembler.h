@@ -63,6 +63,11 @@ class MessageAssembler {
   // is being dropped; and the same put back (a handover, SocketCarryOver).
   std::optional<PartialMessage> Partial() const;
   bool discarding() const { return discarding_; }
+  // Pieces of a message are held, or the rest of one is being dropped.
+  bool mid_message() const { return !partial_.empty() || discarding_; }
+  // The association of the message whose pieces are held.
+  sctp_assoc_t partial_assoc_id() const { return partial_info_.assoc_id; }
+  bool holds_pieces() const { return !partial_.empty(); }
   void Restore(const std::optional<PartialMessage>& partial, bool discarding);
 
  private:

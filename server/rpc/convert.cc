@@ -416,6 +416,11 @@ void ToProto(const core::Event& event, v1::Event* out) {
   out->set_endpoint_id(event.endpoint_id);
   out->set_association_id(event.association_id);
   out->set_detail(event.detail);
+  if (event.messages_lost != 0 || event.messages_unconfirmed != 0) {
+    out->mutable_messages_lost()->set_messages(event.messages_lost);
+    out->mutable_messages_lost()->set_unconfirmed_messages(event.messages_unconfirmed);
+    return;
+  }
   const net::Notification& n = event.notification;
   switch (n.type) {
     case net::NotificationType::kAssociationChange: {

@@ -285,9 +285,12 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Receive(grpc::CallbackServerContex
                      session, *spec, deadline,
                      [call, response](absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
                        if (result.ok()) {
+                         std::map<uint64_t, size_t> messages;
                          for (core::ReceivedMessage& message : *result) {
+                           ++messages[message.association_id];
                            ToProto(std::move(message), response->add_messages());
                          }
+                         call->SettleWhenDone(std::move(messages));
                        }
                        call->Finish(result.status());
                      });

@@ -1,5 +1,7 @@
 #include "server/rpc/receive_stream.h"
 
+#include <map>
+
 #include <memory>
 #include <vector>
 
@@ -40,6 +42,7 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   void OnWriteDone(bool ok) override {
     mu_.Lock();
     writing_ = false;
+    SettleLocked();
     if (!ok) Fail(absl::CancelledError("the client went away"));
     AdvanceAndUnlock();
   }
@@ -56,6 +59,10 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   }
 
   void OnDone() override {
+    {
+      absl::MutexLock lock(&mu_);
+      SettleLocked();
+    }
     gateway_.Post([gateway = &gateway_, core = core_, session = session_] {
       if (core->holds_session) gateway->WatchEnded(session);
     });
@@ -74,6 +81,15 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
     if (failed_) return;
     failed_ = true;
     status_ = status;
+  }
+
+  // The messages of the response in flight are written, or never will be.
+  void SettleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (unsettled_.empty()) return;
+    gateway_.Post([gateway = &gateway_, messages = std::move(unsettled_)] {
+      gateway->Settle(messages);
+    });
+    unsettled_.clear();
   }
 
   // Moves the stream on: the next Receive once the last response is
@@ -139,12 +155,17 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
     } else if (!failed_) {  // Cancelled meanwhile: the messages go with the call.
       response_.Clear();
       for (core::ReceivedMessage& message : *result) {
+        ++unsettled_[message.association_id];
         ToProto(std::move(message), response_.add_messages());
       }
       writing_ = true;
       StartWrite(&response_);
       mu_.Unlock();
       return;
+    } else {
+      std::map<uint64_t, size_t> dropped;
+      for (const core::ReceivedMessage& message : *result) ++dropped[message.association_id];
+      gateway_.Settle(dropped);
     }
     AdvanceAndUnlock();
   }
@@ -163,6 +184,8 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
   v1::ReceiveResponse response_ ABSL_GUARDED_BY(mu_);
+  // The messages of response_ by association, until written (Settle).
+  std::map<uint64_t, size_t> unsettled_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

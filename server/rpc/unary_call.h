@@ -12,6 +12,7 @@
 // cancellation, which is posted to the core's thread after the start.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -40,9 +41,21 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
       if (*operation != 0) gateway->Cancel(*operation);
     });
   }
-  void OnDone() override { delete this; }
+  // Messages of a Receive in the response: settled with the core once the
+  // response is written or the call failed (Gateway::Settle). Before Finish.
+  void SettleWhenDone(std::map<uint64_t, size_t> messages) { unsettled_ = std::move(messages); }
+
+  void OnDone() override {
+    if (!unsettled_.empty()) {
+      gateway_.Post([gateway = &gateway_, messages = std::move(unsettled_)] {
+        gateway->Settle(messages);
+      });
+    }
+    delete this;
+  }
 
  private:
+  std::map<uint64_t, size_t> unsettled_;
   CallCount::Hold hold_;
   core::Gateway& gateway_;
   const std::shared_ptr<core::OperationId> operation_;

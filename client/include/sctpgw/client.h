@@ -117,6 +117,13 @@ class EventHandler {
   virtual void OnRemoteError(const v1::Event& event, const v1::RemoteError& error) {
     (void)event, (void)error;
   }
+  // sctpgw died and was restarted with the association kept, but messages
+  // it had read and not yet delivered are gone: lost.messages() of them
+  // (docs/handover.md); the messages received from the restarted sctpgw
+  // are those that came after them.
+  virtual void OnMessagesLost(const v1::Event& event, const v1::MessagesLost& lost) {
+    (void)event, (void)lost;
+  }
   // Any other notification (adaptation indication, stream reset, ...).
   virtual void OnOtherEvent(const v1::Event& event) { (void)event; }
   // A message received by StartReceiving().

@@ -30,6 +30,21 @@ TEST(EventLogTest, SequencesIncreaseAndReadsResumeExactlyOnce) {
   EXPECT_TRUE(events.empty());
 }
 
+TEST(EventLogTest, TheLastSequenceIsMirroredBeforeAnyoneCanReadTheEvent) {
+  EventLog log(100);
+  log.Append(MakeEvent(1));
+  uint64_t mirror = 0;
+  log.MirrorLastSequence(&mirror);
+  EXPECT_EQ(mirror, 1u);
+  uint64_t seen_by_subscriber = 0;
+  log.Subscribe([&] { seen_by_subscriber = mirror; });
+  log.Append(MakeEvent(2));
+  EXPECT_EQ(seen_by_subscriber, 2u);
+  log.MirrorLastSequence(nullptr);
+  log.Append(MakeEvent(3));
+  EXPECT_EQ(mirror, 2u);
+}
+
 TEST(EventLogTest, CompactedHistoryIsAnErrorNotAGap) {
   EventLog log(3);
   for (int i = 0; i < 10; ++i) log.Append(MakeEvent(0));

@@ -764,5 +764,104 @@ TEST_F(GatewayTest, ShutdownAgainAfterAHandoverSucceedsIfTheAssociationShutDownM
       << third.value->status();
 }
 
+// ---------------------------------------------------------------- crash survival
+
+// Counters as a ledger in shared memory would hold them.
+class FakeTally final : public QueueTally {
+ public:
+  uint64_t* Track(uint64_t association_id) override { return &counters[association_id]; }
+  void Untrack(uint64_t association_id) override {
+    counters.erase(association_id);
+    ++untracked;
+  }
+  std::map<uint64_t, uint64_t> counters;
+  int untracked = 0;
+};
+
+TEST_F(GatewayTest, QueueTallyFollowsTheQueueUntilTheAssociationIsForgotten) {
+  FakeTally tally;
+  gateway_->SetQueueTally(&tally);
+  uint64_t id = Establish();
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("one"));
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("two"));
+  EXPECT_EQ(tally.counters[id], 2u);
+  ReceiveSpec spec;
+  spec.association_id = id;
+  spec.max_messages = 1;
+  Result<std::vector<ReceivedMessage>> received;
+  gateway_->Receive(session_, spec, In(1000ms), received.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(received.value.has_value() && received.value->ok());
+  // Taken but not yet written to the caller: being written, still held.
+  EXPECT_EQ(tally.counters[id], uint64_t{1} << 32 | 1);
+  gateway_->Settle({{id, 1}});
+  EXPECT_EQ(tally.counters[id], 1u);
+  Result<std::vector<ReceivedMessage>> second;
+  gateway_->Receive(session_, spec, In(1000ms), second.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(second.value.has_value() && second.value->ok());
+  gateway_->Settle({{id, 1}, {id + 100, 5}});  // Unknown ids are ignored.
+  EXPECT_EQ(tally.counters[id], 0u);
+  // The peer aborts; the association is forgotten and its counter goes.
+  EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(net::AssociationChange::kCommLost));
+  stack_.RunPosted();
+  EXPECT_EQ(tally.untracked, 1);
+  EXPECT_EQ(tally.counters.count(id), 0u);
+}
+
+TEST_F(GatewayTest, SnapshotHoldsIdsButNoMessagesAndChangesNothing) {
+  const uint64_t before = gateway_->StateVersion();
+  uint64_t id = Establish();
+  EXPECT_NE(gateway_->StateVersion(), before);
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("queued"));
+  GatewayState snapshot = gateway_->Snapshot();
+  ASSERT_EQ(snapshot.associations.size(), 1u);
+  EXPECT_EQ(snapshot.associations[0].info.id, id);
+  EXPECT_TRUE(snapshot.associations[0].queue.empty());
+  EXPECT_TRUE(snapshot.events.events.empty());
+  EXPECT_EQ(snapshot.events.last_sequence, gateway_->events().last_sequence());
+  ASSERT_EQ(snapshot.sessions.size(), 1u);
+  EXPECT_EQ(snapshot.Sockets(), (std::vector<net::SocketId>{kEndpointSocket, kAssociationSocket}));
+  auto association = gateway_->GetAssociation(session_, id);
+  ASSERT_TRUE(association.ok());
+  EXPECT_EQ(association->queued_messages, 1u);
+}
+
+TEST_F(GatewayTest, RestoredAfterACrashTheSessionIsToldHowManyMessagesWereLost) {
+  uint64_t id = Establish();
+  GatewayState snapshot = gateway_->Snapshot();
+  const uint64_t last = snapshot.events.last_sequence;
+  Taker taker(limits_);
+  EXPECT_CALL(taker.stack, LocalPort(kTakerEndpointSocket)).WillOnce(Return(uint16_t{38412}));
+  EXPECT_CALL(taker.stack, Status(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(net::AssociationStatus{}));
+  EXPECT_CALL(taker.stack, PeerAddresses(kTakerAssociationSocket, kKernelAssoc))
+      .WillOnce(Return(std::vector<net::SocketAddress>{Address("198.51.100.9", 2905)}));
+  ASSERT_TRUE(taker.gateway
+                  ->Restore(snapshot, {{kEndpointSocket, kTakerEndpointSocket},
+                                       {kAssociationSocket, kTakerAssociationSocket}})
+                  .ok());
+  taker.gateway->ReportLostMessages(id, 3, 2, "sctpgw stopped unexpectedly");
+  taker.gateway->ReportLostMessages(id + 100, 1, 0, "no such association: ignored");
+  EXPECT_CALL(taker.stack, PauseReading(kTakerEndpointSocket, false));
+  EXPECT_CALL(taker.stack, PauseReading(kTakerAssociationSocket, false));
+  taker.gateway->Thaw();
+  std::vector<EventPtr> events;
+  ASSERT_TRUE(taker.gateway->events().Read(last, 10, &events).ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]->sequence, last + 1);
+  EXPECT_EQ(events[0]->session, session_);
+  EXPECT_EQ(events[0]->association_id, id);
+  EXPECT_EQ(events[0]->messages_lost, 3u);
+  EXPECT_EQ(events[0]->messages_unconfirmed, 2u);
+  EXPECT_EQ(events[0]->detail, "sctpgw stopped unexpectedly");
+  EXPECT_EQ(taker.gateway->Stats().events.at({"messages_lost", ""}), 3u);
+  // The session is the same: its application reattaches with its id.
+  EXPECT_TRUE(taker.gateway->GetAssociation(session_, id).ok());
+  gateway_->Release();
+  gateway_->Close();
+}
+
 }  // namespace
 }  // namespace sctpgw::core

@@ -63,10 +63,11 @@ HandoverState Sample() {
   event.notification.address_state = net::PeerAddressState::kMadePrimary;
   event.notification.address = Address("198.51.100.9", 2905);
   event.detail = "why";
+  event.messages_lost = 4;
   g.events.events.push_back(std::make_shared<const core::Event>(event));
   g.events.last_sequence = 9;
-  state.sockets.push_back({11, {}});
-  HandedSocket peeled{12, {}};
+  state.sockets.push_back({11, {}, "sctp-1x2-11"});
+  HandedSocket peeled{12, {}, ""};
   peeled.carry.one_to_many = false;
   peeled.carry.partial = net::PartialMessage{};
   peeled.carry.partial->stream = 1;
@@ -97,6 +98,8 @@ TEST(StateCodecTest, RoundTripKeepsEverything) {
   EXPECT_EQ((g.counters.events.at({"assoc_change", "COMM_UP"})), 1u);
   ASSERT_EQ(g.events.events.size(), 1u);
   EXPECT_EQ(g.events.events[0]->sequence, 9u);
+  EXPECT_EQ(g.events.events[0]->messages_lost, 4u);
+  EXPECT_EQ(decoded->sockets[0].fd_name, "sctp-1x2-11");
   EXPECT_EQ(g.events.events[0]->notification.address->ToString(), "198.51.100.9:2905");
   EXPECT_EQ(g.events.last_sequence, 9u);
   ASSERT_EQ(decoded->sockets.size(), 2u);

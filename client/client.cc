@@ -103,6 +103,23 @@ absl::Status CheckHealth(const std::string& target, Milliseconds timeout, bool w
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::GetServiceStatusResponse> GetServiceStatus(
+    const std::string& target, Milliseconds timeout,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto channel = MakeChannel(target, std::move(credentials), Milliseconds(10000),
+                             Milliseconds(5000));
+  auto stub = v1::GatewayService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  v1::GetServiceStatusResponse response;
+  grpc::Status status = stub->GetServiceStatus(&context, {}, &response);
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::UnavailableError(absl::StrCat("sctpgw at ", target, " did not answer in time"));
+  }
+  if (!status.ok()) return FromGrpc(status);
+  return response;
+}
+
 // event_fd()'s eventfd. The public header only names this type: it
 // includes nothing from server/, while the library's own sources may use
 // the server's header-only net::UniqueFd (see client/CMakeLists.txt).

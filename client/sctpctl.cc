@@ -23,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -162,6 +163,32 @@ void PrintMessage(const Globals& globals, const v1::InboundMessage& m) {
   std::cout << absl::StrFormat("association %d stream %d ppid %d%s: %s\n", m.association_id(),
                                m.stream(), m.ppid(), m.unordered() ? " unordered" : "",
                                m.payload());
+}
+
+void PrintServiceStatus(const Globals& globals, const v1::GetServiceStatusResponse& s) {
+  if (globals.json) {
+    std::cout << Json(s) << "\n";
+    return;
+  }
+  auto state = v1::ServiceState_Name(s.state());
+  auto start = v1::ServiceStart_Name(s.start());
+  std::cout << absl::StrFormat("sctpgw %s %s (kernel SCTP %s) since %s\n", s.version(),
+                               state.substr(std::string("SERVICE_STATE_").size()),
+                               s.kernel_sctp() ? "ok" : "missing",
+                               google::protobuf::util::TimeUtil::ToString(s.started()));
+  std::string how = start.substr(std::string("SERVICE_START_").size());
+  if (s.start() == v1::SERVICE_START_TOOK_OVER) {
+    how += " from sctpgw " + s.took_over_from_version();
+  } else if (s.start() == v1::SERVICE_START_RECOVERED) {
+    how += absl::StrFormat(" after a crash: %d associations kept, %d messages lost, %d perhaps",
+                           s.associations_recovered(), s.messages_lost(),
+                           s.messages_unconfirmed());
+  }
+  std::cout << "started: " << how << "\n";
+  std::cout << "crash survival: " << (s.crash_survival() ? "on (file descriptor store)" : "off")
+            << "\n";
+  std::cout << absl::StrFormat("holds: %d sessions, %d endpoints, %d associations\n",
+                               s.sessions(), s.endpoints(), s.associations());
 }
 
 void PrintStatus(const Globals& globals, const v1::GetAssociationResponse& r) {
@@ -557,10 +584,23 @@ int main(int argc, char** argv) {
     result = RunEvents(globals, events_endpoint, events_after, events_follow, events_count);
   });
 
-  auto* status = app.add_subcommand("status", "an association's state and paths");
+  auto* status = app.add_subcommand(
+      "status",
+      "without an association: how sctpgw stands (serving, handing over, stopping; how it "
+      "started; what it holds); with one: its state and paths");
   uint64_t status_association = 0;
-  status->add_option("association", status_association, "association id")->required();
+  status->add_option("association", status_association, "association id (needs --session)");
   status->callback([&] {
+    if (status_association == 0) {
+      auto answer = GetServiceStatus(globals.target, Milliseconds(globals.timeout_ms),
+                                     Credentials(globals));
+      if (!answer.ok()) {
+        result = Fail(answer.status());
+        return;
+      }
+      PrintServiceStatus(globals, *answer);
+      return;
+    }
     auto client = Attach(globals);
     if (!client.ok()) {
       result = Fail(client.status());

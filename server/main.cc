@@ -205,6 +205,9 @@ int main(int argc, char** argv) {
   }
   sctpgw::core::Gateway gateway(**stack, limits);
   sctpgw::rpc::GatewayServiceImpl service(gateway);
+  sctpgw::rpc::ProcessInfo process;  // For GetServiceStatus.
+  process.version = kVersion;
+  process.kernel_sctp = sctp.ok();
   (*stack)->Start();
   // The service manager (systemd, or any that speaks its protocol), and
   // after a crash what its file descriptor store kept (docs/handover.md).
@@ -222,6 +225,10 @@ int main(int argc, char** argv) {
     }
     recovered = std::move(*recovery);
     if (recovered->restored) {
+      process.start = sctpgw::rpc::ProcessInfo::Start::kRecovered;
+      process.associations_recovered = recovered->associations;
+      process.messages_lost = recovered->messages_lost;
+      process.messages_unconfirmed = recovered->messages_unconfirmed;
       spdlog::warn("restarted after a crash: {} associations kept, {} received messages lost "
                    "and {} more perhaps",
                    recovered->associations, recovered->messages_lost,
@@ -343,6 +350,8 @@ int main(int argc, char** argv) {
     // needs NotifyAccess=all for the manager to hear it).
     if (manager != nullptr) (void)manager->Notify(absl::StrCat("MAINPID=", getpid()));
     spdlog::warn("took over from {} (sctpgw {})", take_over, handover->holder_version());
+    process.start = sctpgw::rpc::ProcessInfo::Start::kTookOver;
+    process.took_over_from_version = handover->holder_version();
     handover.reset();
   }
   if (settings.fd_store && manager != nullptr) {
@@ -359,7 +368,9 @@ int main(int argc, char** argv) {
     if (!kept.ok()) {
       spdlog::error("server.fd_store: associations will not survive a crash: {}", kept.ToString());
     }
+    process.crash_survival = kept.ok();
   }
+  service.SetProcessInfo(process);
   for (auto& listener : unix_listeners) listener->Start(server.get());
   // Association lifecycle in the log, read from the event log as it grows.
   uint64_t logged = gateway.events().last_sequence();  // Taken over: logged before.

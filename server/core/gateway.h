@@ -76,6 +76,7 @@ class Gateway final : private net::SctpStack::Observer {
   size_t session_count() const { return sessions_.size(); }
   // A snapshot for metrics.
   GatewayStats Stats() const;
+  GatewayCondition Condition() const;
 
   absl::StatusOr<EndpointInfo> OpenEndpoint(const std::string& session, const EndpointSpec& spec);
   // Closes an endpoint and every association on it: gracefully (the kernel

@@ -221,6 +221,14 @@ absl::Status Gateway::Restore(GatewayState state,
   return absl::OkStatus();
 }
 
+GatewayCondition Gateway::Condition() const {
+  CheckThread();
+  if (released_) return GatewayCondition::kHandedOver;
+  if (frozen_) return GatewayCondition::kHandingOver;
+  if (closed_) return GatewayCondition::kStopping;
+  return GatewayCondition::kServing;
+}
+
 GatewayState Gateway::Snapshot() const {
   CheckThread();
   GatewayState state;

@@ -130,6 +130,14 @@ struct GatewayStats {
   std::map<std::pair<std::string, std::string>, uint64_t> events;
 };
 
+// Where the gateway stands, as a whole.
+enum class GatewayCondition {
+  kServing,
+  kHandingOver,  // Frozen for a handover (Freeze() until Thaw() or Release()).
+  kHandedOver,   // Released: another process holds everything.
+  kStopping,     // Close(): the service is stopping.
+};
+
 // How an operation that waits reports its end: exactly once, on the core's
 // thread, and never inside the call that started the operation.
 template <typename T>

@@ -389,6 +389,16 @@ void KernelSctpStack::OnReady(SocketId id, uint32_t events) {
 }
 
 bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
+  // From before recvmsg() until what it returns has been handed on.
+  struct ReadMark {
+    explicit ReadMark(uint64_t* marker, SocketId id) : marker(marker) {
+      if (marker != nullptr) *marker = id;
+    }
+    ~ReadMark() {
+      if (marker != nullptr) *marker = 0;
+    }
+    uint64_t* marker;
+  } mark(read_marker_, id);
   auto piece = entry.socket.Receive(absl::MakeSpan(buffer_));
   if (!piece.ok()) {
     int error = StatusErrno(piece.status());

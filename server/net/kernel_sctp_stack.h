@@ -87,7 +87,10 @@ class KernelSctpStack final : public SctpStack {
   // every socket taken or let go of from now on; Keep() tells it of every
   // socket held now. Sockets dropped by Stop() are not reported: they are
   // let go of with the process.
-  void SetKeeper(SocketKeeper* keeper) { keeper_ = keeper; }
+  void SetKeeper(SocketKeeper* keeper) {
+    keeper_ = keeper;
+    read_marker_ = keeper != nullptr ? keeper->ReadMarker() : nullptr;
+  }
   void KeepAll();
 
  private:
@@ -127,6 +130,7 @@ class KernelSctpStack final : public SctpStack {
   std::unique_ptr<EventLoop> loop_;
   Observer* observer_ = nullptr;
   SocketKeeper* keeper_ = nullptr;
+  uint64_t* read_marker_ = nullptr;  // SocketKeeper::ReadMarker().
   std::unordered_map<SocketId, std::unique_ptr<Entry>> sockets_;
   SocketId next_id_ = 1;
   std::vector<uint8_t> buffer_;  // Receive scratch, reused.

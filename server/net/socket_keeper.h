@@ -6,6 +6,8 @@
 // call back into the stack.
 #pragma once
 
+#include <cstdint>
+
 #include "server/net/sctp_stack.h"
 #include "server/net/sctp_types.h"
 
@@ -23,6 +25,11 @@ class SocketKeeper {
   // go with this process); without it only the rest of a message too large
   // to deliver is being dropped.
   virtual void MidMessage(SocketId id, bool mid, bool held, AssocId assoc_id) = 0;
+  // Where the stack writes the id of the socket it is reading from, from
+  // before recvmsg() until what it read has been handed on (0 between
+  // reads): a message read when the process died is then known to be
+  // perhaps lost. nullptr: not kept.
+  virtual uint64_t* ReadMarker() = 0;
 };
 
 }  // namespace sctpgw::net

@@ -1,5 +1,8 @@
 #include "server/rpc/gateway_service.h"
 
+#include <google/protobuf/util/time_util.h>
+
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -152,6 +155,49 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListEndpoints(grpc::CallbackServer
                   });
                   return absl::OkStatus();
                 });
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::GetServiceStatus(
+    grpc::CallbackServerContext*, const v1::GetServiceStatusRequest*,
+    v1::GetServiceStatusResponse* response) {
+  return Answer(gateway_, calls_, absl::OkStatus(), [this, response] {
+    ProcessInfo p;
+    {
+      absl::MutexLock lock(&process_mu_);
+      p = process_;
+    }
+    response->set_version(p.version);
+    response->set_kernel_sctp(p.kernel_sctp);
+    *response->mutable_started() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(p.started.time_since_epoch()).count());
+    switch (p.start) {
+      case ProcessInfo::Start::kFresh: response->set_start(v1::SERVICE_START_FRESH); break;
+      case ProcessInfo::Start::kTookOver: response->set_start(v1::SERVICE_START_TOOK_OVER); break;
+      case ProcessInfo::Start::kRecovered: response->set_start(v1::SERVICE_START_RECOVERED); break;
+    }
+    response->set_took_over_from_version(p.took_over_from_version);
+    response->set_associations_recovered(static_cast<uint32_t>(p.associations_recovered));
+    response->set_messages_lost(p.messages_lost);
+    response->set_messages_unconfirmed(p.messages_unconfirmed);
+    response->set_crash_survival(p.crash_survival);
+    switch (gateway_.Condition()) {
+      case core::GatewayCondition::kServing: response->set_state(v1::SERVICE_STATE_SERVING); break;
+      case core::GatewayCondition::kHandingOver:
+        response->set_state(v1::SERVICE_STATE_HANDING_OVER);
+        break;
+      case core::GatewayCondition::kHandedOver:
+        response->set_state(v1::SERVICE_STATE_HANDED_OVER);
+        break;
+      case core::GatewayCondition::kStopping: response->set_state(v1::SERVICE_STATE_STOPPING); break;
+    }
+    const core::GatewayStats stats = gateway_.Stats();
+    response->set_sessions(static_cast<uint32_t>(stats.sessions));
+    response->set_endpoints(static_cast<uint32_t>(stats.endpoints));
+    uint64_t associations = 0;
+    for (const auto& [state, count] : stats.associations) associations += count;
+    response->set_associations(static_cast<uint32_t>(associations));
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* GatewayServiceImpl::ListAssociations(

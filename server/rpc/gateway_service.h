@@ -10,9 +10,11 @@
 
 #include <chrono>
 
+#include "absl/synchronization/mutex.h"
 #include "sctpgw/v1/gateway_service.grpc.pb.h"
 #include "server/core/gateway.h"
 #include "server/rpc/call_count.h"
+#include "server/rpc/process_info.h"
 #include "server/rpc/send_stream.h"
 
 namespace sctpgw::rpc {
@@ -87,8 +89,19 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
     return calls_.WaitForNone(deadline);
   }
 
+  grpc::ServerUnaryReactor* GetServiceStatus(grpc::CallbackServerContext* context,
+                                             const v1::GetServiceStatusRequest* request,
+                                             v1::GetServiceStatusResponse* response) override;
+  // Safe from any thread (TCP listeners may serve before main sets it).
+  void SetProcessInfo(ProcessInfo info) {
+    absl::MutexLock lock(&process_mu_);
+    process_ = std::move(info);
+  }
+
  private:
   core::Gateway& gateway_;
+  absl::Mutex process_mu_;
+  ProcessInfo process_ ABSL_GUARDED_BY(process_mu_);
   CallCount calls_;
   SendStreams send_streams_;
 };

@@ -17,6 +17,7 @@ struct Ledger::Header {
   uint32_t version;
   uint32_t slots;
   uint64_t last_sequence;
+  uint64_t reading_socket;
 };
 
 struct Ledger::Slot {
@@ -27,7 +28,7 @@ struct Ledger::Slot {
 namespace {
 
 constexpr char kMagic[8] = {'s', 'c', 't', 'p', 'g', 'w', 'L', 'g'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint64_t kKindShift = 62;
 constexpr uint64_t kQueueSlot = uint64_t{1} << kKindShift;
 constexpr uint64_t kMidMessageSlot = uint64_t{2} << kKindShift;
@@ -107,6 +108,7 @@ absl::StatusOr<LedgerContents> Ledger::Read(int fd) {
     status = invalid("torn");
   } else {
     contents.last_sequence = header->last_sequence;
+    contents.reading_socket = header->reading_socket;
     const auto* slots = reinterpret_cast<const Slot*>(header + 1);
     for (uint32_t i = 0; i < header->slots; ++i) {
       const uint64_t key = slots[i].key;
@@ -125,6 +127,8 @@ absl::StatusOr<LedgerContents> Ledger::Read(int fd) {
 }
 
 uint64_t* Ledger::SequenceCounter() { return &static_cast<Header*>(memory_)->last_sequence; }
+
+uint64_t* Ledger::ReadingSocket() { return &static_cast<Header*>(memory_)->reading_socket; }
 
 Ledger::Slot* Ledger::Claim(uint64_t key) {
   auto* slots = reinterpret_cast<Slot*>(static_cast<Header*>(memory_) + 1);

@@ -37,6 +37,9 @@ struct LedgerContents {
   };
   // Socket id (the dead process's) -> how its reading stood.
   std::map<uint64_t, MidMessage> mid_message;
+  // The socket being read when the process died (0: none): what it read
+  // may be lost.
+  uint64_t reading_socket = 0;
 };
 
 class Ledger {
@@ -55,6 +58,8 @@ class Ledger {
 
   // The counter of the last event sequence handed out.
   uint64_t* SequenceCounter();
+  // Where the socket being read is marked (SocketKeeper::ReadMarker).
+  uint64_t* ReadingSocket();
   // The counter of an association's messages held (its queue length and
   // its messages being written, as Association::MirrorQueueLength writes
   // them); nullptr when full.

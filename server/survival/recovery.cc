@@ -112,6 +112,15 @@ absl::StatusOr<Recovered> Recover(FdStore& store, net::KernelSctpStack& stack,
   std::vector<net::UniqueFd> fds;
   std::vector<handover::HandedSocket> handed;
   std::map<net::SocketId, std::string> names;  // The dead process's ids.
+  if (ledger.has_value() && ledger->reading_socket != 0) {
+    // What it was reading when it died may be lost: perhaps one message.
+    for (const core::AssociationRecord& association : gateway_state.associations) {
+      if (association.socket == ledger->reading_socket) {
+        ++lost[association.info.id].unsettled;
+        break;
+      }
+    }
+  }
   for (handover::HandedSocket& socket : state->sockets) {
     auto fd = sockets.find(socket.fd_name);
     if (socket.fd_name.empty() || fd == sockets.end()) continue;  // Reported lost by Restore.

@@ -55,6 +55,7 @@ class SurvivalKeeper final : public net::SocketKeeper, public core::QueueTally {
   void Kept(net::SocketId id, int fd, bool one_to_many) override;
   void Dropped(net::SocketId id) override;
   void MidMessage(net::SocketId id, bool mid, bool held, net::AssocId assoc_id) override;
+  uint64_t* ReadMarker() override { return ledger_.ReadingSocket(); }
   // core::QueueTally
   uint64_t* Track(uint64_t association_id) override;
   void Untrack(uint64_t association_id) override;

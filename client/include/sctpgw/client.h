@@ -396,4 +396,10 @@ bool IsHandedOver(const absl::Status& status);
 absl::Status CheckHealth(const std::string& target, Milliseconds timeout, bool wait = false,
                          std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
+// How the sctpgw process at `target` stands (GetServiceStatus): serving,
+// handing over or stopping, how it started, what it holds. Needs no session.
+absl::StatusOr<v1::GetServiceStatusResponse> GetServiceStatus(
+    const std::string& target, Milliseconds timeout,
+    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+
 }  // namespace sctpgw::client

@@ -278,6 +278,14 @@ TEST_F(CrashSurvivalLabTest, AssociationsSurviveSigkillAndEveryLostMessageIsCoun
   EXPECT_GT(lost->messages_lost().messages() + lost->messages_lost().unconfirmed_messages(), 0u)
       << lost->detail();
   EXPECT_TRUE(absl::StrContains(lost->detail(), "stopped unexpectedly")) << lost->detail();
+  // What an operator sees (sctpctl status).
+  auto service = client::GetServiceStatus("unix:" + path_, kCallTimeout);
+  ASSERT_TRUE(service.ok()) << service.status();
+  EXPECT_EQ(service->start(), v1::SERVICE_START_RECOVERED);
+  EXPECT_EQ(service->state(), v1::SERVICE_STATE_SERVING);
+  EXPECT_EQ(service->associations_recovered(), 1u);
+  EXPECT_EQ(service->messages_lost(), lost->messages_lost().messages());
+  EXPECT_TRUE(service->crash_survival());
   const size_t resumed = recorder_.message_count();
   ASSERT_TRUE(recorder_.WaitForMessages(resumed + 60, kCallTimeout));
 

@@ -715,5 +715,39 @@ TEST_F(GatewayServiceTest, WatchEventsKeepsTheSessionAlivePastItsLease) {
   EXPECT_EQ(ErrorReason(status), "SESSION_NOT_FOUND");
 }
 
+TEST_F(GatewayServiceTest, GetServiceStatusSaysHowTheProcessStandsWithoutASession) {
+  ProcessInfo info;
+  info.version = "9.8.7";
+  info.kernel_sctp = true;
+  info.start = ProcessInfo::Start::kRecovered;
+  info.associations_recovered = 2;
+  info.messages_lost = 5;
+  info.messages_unconfirmed = 1;
+  info.crash_survival = true;
+  service().SetProcessInfo(info);
+  v1::GetServiceStatusResponse response;
+  ASSERT_TRUE(Call(&Stub::GetServiceStatus, v1::GetServiceStatusRequest(), &response).ok());
+  EXPECT_EQ(response.version(), "9.8.7");
+  EXPECT_EQ(response.state(), v1::SERVICE_STATE_SERVING);
+  EXPECT_EQ(response.start(), v1::SERVICE_START_RECOVERED);
+  EXPECT_EQ(response.associations_recovered(), 2u);
+  EXPECT_EQ(response.messages_lost(), 5u);
+  EXPECT_EQ(response.messages_unconfirmed(), 1u);
+  EXPECT_TRUE(response.crash_survival());
+  EXPECT_TRUE(response.kernel_sctp());
+  EXPECT_EQ(response.sessions(), Stats().sessions);
+  EXPECT_GT(response.started().seconds(), 0);
+  // While a handover is under way it still answers, and says so.
+  ASSERT_TRUE(RunOnLoop([this] { return gateway().Freeze().ok(); }));
+  ASSERT_TRUE(Call(&Stub::GetServiceStatus, v1::GetServiceStatusRequest(), &response).ok());
+  EXPECT_EQ(response.state(), v1::SERVICE_STATE_HANDING_OVER);
+  RunOnLoop([this] {
+    gateway().Thaw();
+    return true;
+  });
+  ASSERT_TRUE(Call(&Stub::GetServiceStatus, v1::GetServiceStatusRequest(), &response).ok());
+  EXPECT_EQ(response.state(), v1::SERVICE_STATE_SERVING);
+}
+
 }  // namespace
 }  // namespace sctpgw::rpc

@@ -177,6 +177,7 @@ class ServiceTest : public ::testing::Test {
 
   net::LoopedMockSctpStack& stack() { return *stack_; }
   core::Gateway& gateway() { return *gateway_; }
+  GatewayServiceImpl& service() { return *service_; }
   Stub& stub() { return *stub_; }
   const std::string& session() const { return session_; }
   const core::Limits& limits() const { return limits_; }

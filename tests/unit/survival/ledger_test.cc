@@ -17,6 +17,7 @@ TEST(LedgerTest, WhatItHoldsIsReadBackFromItsDescriptor) {
   *ledger->QueueCounter(9) = 0;  // Tracked, nothing queued: nothing lost.
   ledger->SetMidMessage(12, true, true, 5);
   ledger->SetMidMessage(13, true, false, 0);
+  *ledger->ReadingSocket() = 12;
   auto contents = Ledger::Read(ledger->fd());
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_EQ(contents->last_sequence, 41u);
@@ -27,6 +28,7 @@ TEST(LedgerTest, WhatItHoldsIsReadBackFromItsDescriptor) {
   EXPECT_TRUE(contents->mid_message.at(12).held);
   EXPECT_EQ(contents->mid_message.at(12).assoc_id, 5);
   EXPECT_FALSE(contents->mid_message.at(13).held);
+  EXPECT_EQ(contents->reading_socket, 12u);
 }
 
 TEST(LedgerTest, ReleasedCountersAreForgottenAndTheirSlotsReused) {

@@ -390,14 +390,19 @@ void KernelSctpStack::OnReady(SocketId id, uint32_t events) {
 
 bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
   // From before recvmsg() until what it returns has been handed on.
-  struct ReadMark {
-    explicit ReadMark(uint64_t* marker, SocketId id) : marker(marker) {
-      if (marker != nullptr) *marker = id;
+  class ReadMark {
+   public:
+    ReadMark(uint64_t* at, SocketId socket) : at_(at) {
+      if (at_ != nullptr) *at_ = socket;
     }
     ~ReadMark() {
-      if (marker != nullptr) *marker = 0;
+      if (at_ != nullptr) *at_ = 0;
     }
-    uint64_t* marker;
+    ReadMark(const ReadMark&) = delete;
+    ReadMark& operator=(const ReadMark&) = delete;
+
+   private:
+    uint64_t* at_;
   } mark(read_marker_, id);
   auto piece = entry.socket.Receive(absl::MakeSpan(buffer_));
   if (!piece.ok()) {

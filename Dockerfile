@@ -34,8 +34,8 @@ COPY server/ server/
 COPY client/ client/
 COPY examples/ examples/
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
- && cmake --build /build --target sctpgw sctpctl \
- && install -D -s -m 0755 -t /out /build/server/sctpgw /build/client/sctpctl
+ && cmake --build /build --target sctpgw sctpgw-fd-holder sctpctl \
+ && install -D -s -m 0755 -t /out /build/server/sctpgw /build/server/sctpgw-fd-holder /build/client/sctpctl
 
 # --- runtime: the shared libraries the binaries link, a user, the binaries ---
 FROM debian:bookworm
@@ -57,7 +57,7 @@ RUN apt-get update \
 
 COPY --from=build /out/ /usr/local/bin/
 # Fails the build when a library the binaries need is not installed above.
-RUN ! ldd /usr/local/bin/sctpgw /usr/local/bin/sctpctl | grep 'not found'
+RUN ! ldd /usr/local/bin/sctpgw /usr/local/bin/sctpgw-fd-holder /usr/local/bin/sctpctl | grep 'not found'
 
 # The unix socket lives here; share it with clients as a volume (a host
 # directory writable by uid 10001, or a named volume).

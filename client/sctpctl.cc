@@ -179,6 +179,9 @@ void PrintServiceStatus(const Globals& globals, const v1::GetServiceStatusRespon
   std::string how = start.substr(std::string("SERVICE_START_").size());
   if (s.start() == v1::SERVICE_START_TOOK_OVER) {
     how += " from sctpgw " + s.took_over_from_version();
+  } else if (s.start() == v1::SERVICE_START_RESTARTED) {
+    how += absl::StrFormat(" from the fd holder: %d associations kept, nothing lost",
+                           s.associations_recovered());
   } else if (s.start() == v1::SERVICE_START_RECOVERED) {
     how += absl::StrFormat(" after a crash: %d associations kept, %d messages lost, %d perhaps",
                            s.associations_recovered(), s.messages_lost(),

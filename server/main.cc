@@ -56,6 +56,9 @@ namespace {
 
 constexpr char kUnixPrefix[] = "unix:";
 constexpr char kVersion[] = "0.1.0";
+// How long sctpgw waits at start for the fd holder beside it (a pod's
+// containers start together).
+constexpr std::chrono::seconds kHolderWait{10};
 
 // Where this sctpgw takes handover requests ("" = none).
 std::string HandoverPath(const sctpgw::config::Settings& settings) {
@@ -211,20 +214,44 @@ int main(int argc, char** argv) {
   (*stack)->Start();
   // The service manager (systemd, or any that speaks its protocol), and
   // after a crash what its file descriptor store kept (docs/handover.md).
+  // With server.fd_holder, an sctpgw-fd-holder beside this process keeps
+  // them instead (containers).
   std::unique_ptr<sctpgw::survival::FdStore> manager = sctpgw::survival::FdStore::FromEnvironment();
+  const bool fd_store = settings.fd_store || !settings.fd_holder.empty();
+  if (!settings.fd_holder.empty()) {
+    auto holder = sctpgw::survival::FdStore::ConnectHolder(settings.fd_holder, kHolderWait);
+    if (holder.ok()) {
+      manager = std::move(*holder);
+    } else {
+      manager = nullptr;
+      spdlog::error("server.fd_holder: associations will not survive a crash: {}",
+                    holder.status().ToString());
+    }
+  }
   std::optional<sctpgw::survival::Recovered> recovered;
-  if (settings.fd_store && manager == nullptr) {
-    spdlog::warn("server.fd_store: no service manager ($NOTIFY_SOCKET unset): associations "
-                 "will not survive a crash");
-  } else if (settings.fd_store && take_over.empty()) {
-    auto recovery = sctpgw::survival::Recover(*manager, **stack, gateway,
-                                              sctpgw::survival::FdStore::TakeHandedBack());
+  if (fd_store && manager == nullptr) {
+    if (settings.fd_holder.empty()) {
+      spdlog::warn("server.fd_store: no service manager ($NOTIFY_SOCKET unset): associations "
+                   "will not survive a crash");
+    }
+  } else if (fd_store && take_over.empty()) {
+    auto handed_back = manager->TakeHandedBack();
+    if (!handed_back.ok()) {
+      spdlog::critical("crash recovery: {}", handed_back.status().ToString());
+      return 1;
+    }
+    auto recovery = sctpgw::survival::Recover(*manager, **stack, gateway, std::move(*handed_back));
     if (!recovery.ok()) {
       spdlog::critical("crash recovery: {}", std::string(recovery.status().message()));
       return 1;
     }
     recovered = std::move(*recovery);
-    if (recovered->restored) {
+    if (recovered->restored && recovered->complete) {
+      process.start = sctpgw::rpc::ProcessInfo::Start::kRestarted;
+      process.associations_recovered = recovered->associations;
+      spdlog::warn("restarted from the fd holder: {} associations kept, nothing lost",
+                   recovered->associations);
+    } else if (recovered->restored) {
       process.start = sctpgw::rpc::ProcessInfo::Start::kRecovered;
       process.associations_recovered = recovered->associations;
       process.messages_lost = recovered->messages_lost;
@@ -354,7 +381,7 @@ int main(int argc, char** argv) {
     process.took_over_from_version = handover->holder_version();
     handover.reset();
   }
-  if (settings.fd_store && manager != nullptr) {
+  if (fd_store && manager != nullptr) {
     // From here on every socket is in the store as it is taken.
     absl::Status kept;
     sctpgw::handover::RunOnStack(**stack, [&] {
@@ -484,6 +511,31 @@ int main(int argc, char** argv) {
     unix_listeners.clear();  // Detached: their files are the new process's.
     spdlog::warn("sctpgw handed over; exiting");
     return 0;
+  }
+  // Beside an fd holder (a container), a stop is a restart in place: the
+  // next sctpgw finds everything in the holder, nothing lost.
+  if (!settings.fd_holder.empty() && keeper != nullptr) {
+    absl::Status left;
+    sctpgw::handover::RunOnStack(**stack, [&] { left = keeper->StopForRestart(); });
+    if (left.ok()) {
+      if (handover_listener) handover_listener->Stop();
+      server->GetHealthCheckService()->SetServingStatus(false);
+      service.StopStreams(sctpgw::core::Error(sctpgw::core::Reason::kHandedOver,
+                                              "sctpgw is restarting; reconnect to it"));
+      // As after a handover: GOAWAY on every connection, calls in progress
+      // get 2 s to be answered.
+      server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      server->Wait();
+      metrics.reset();
+      (*stack)->Stop();  // The holder keeps every socket.
+      gateway.events().Unsubscribe(lifecycle);
+      unix_listeners.clear();
+      spdlog::warn("received {}: everything left with the fd holder for the next sctpgw; exiting",
+                   strsignal(signal_number));
+      return 0;
+    }
+    spdlog::error("received {}: cannot leave the associations with the fd holder ({}); "
+                  "ending them", strsignal(signal_number), left.ToString());
   }
   if (handover_listener) handover_listener->Stop();
   spdlog::info("received {}, draining for up to {} s", strsignal(signal_number),

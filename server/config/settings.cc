@@ -70,6 +70,10 @@ const std::vector<Row>& Table() {
        "keep SCTP sockets and a state record in systemd's file descriptor store, so that "
        "associations survive a crash of sctpgw (needs FileDescriptorStoreMax=, NotifyAccess=)",
        &Settings::fd_store},
+      {"server", "fd_holder",
+       "unix socket path of an sctpgw-fd-holder to keep sockets and state in instead of "
+       "systemd's store (implies fd_store; for containers; empty: systemd's)",
+       &Settings::fd_holder},
       {"tls", "cert_file", "PEM certificate chain for gRPC over TCP (enables TLS)",
        &Settings::tls_cert_file},
       {"tls", "key_file", "PEM private key of cert_file", &Settings::tls_key_file},

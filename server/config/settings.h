@@ -41,6 +41,10 @@ struct Settings {
   // Keep every SCTP socket and a state record in the service manager's file
   // descriptor store, so that associations outlive a crash (docs/handover.md).
   bool fd_store = false;
+  // The same, in the store of an sctpgw-fd-holder listening at this unix
+  // socket path instead of systemd's (containers, docs/container.md).
+  // Empty: systemd's.
+  std::string fd_holder;
   // [tls]
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/handover/handover_state.h"
+#include "server/net/fd_passing.h"
 
 namespace sctpgw::handover {
 namespace {
@@ -47,23 +48,8 @@ absl::Status HandoverChannel::Send(const v1::Frame& frame, absl::Span<const int>
     return absl::InternalError("handover frame too large");
   }
   if (bytes.empty()) bytes.push_back('\0');  // A frame with nothing set still is one.
-  iovec iov{bytes.data(), bytes.size()};
-  msghdr message{};
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * std::max<size_t>(fds.size(), 1)));
-  if (!fds.empty()) {
-    message.msg_control = control.data();
-    message.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-    std::memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
-  }
-  while (sendmsg(fd_.get(), &message, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR) return Errno("handover: sendmsg");
-  }
+  absl::Status sent = net::SendWithFds(fd_.get(), bytes, fds);
+  if (!sent.ok()) return absl::UnavailableError(absl::StrCat("handover: ", sent.message()));
   return absl::OkStatus();
 }
 
@@ -78,43 +64,20 @@ absl::StatusOr<v1::Frame> HandoverChannel::Receive(Deadline deadline,
     if (ready < 0 && errno != EINTR) return Errno("handover: poll");
     if (ready > 0) break;
   }
-  std::string bytes(kMaxPacketBytes + 1, '\0');
-  iovec iov{bytes.data(), bytes.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxDescriptorsPerPacket)];
-  msghdr message{};
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof(control);
-  ssize_t length;
-  while ((length = recvmsg(fd_.get(), &message, MSG_CMSG_CLOEXEC)) < 0) {
-    if (errno != EINTR) return Errno("handover: recvmsg");
+  auto packet = net::ReceiveWithFds(fd_.get(), kMaxPacketBytes, kMaxDescriptorsPerPacket);
+  if (!packet.ok()) {
+    return absl::Status(packet.status().code(), absl::StrCat("handover: ", packet.status().message()));
   }
-  // Whatever descriptors came are owned (and closed on error) from here.
-  std::vector<net::UniqueFd> received;
-  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
-       header = CMSG_NXTHDR(&message, header)) {
-    if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(header) + i * sizeof(int), sizeof(int));
-      received.emplace_back(fd);
-    }
-  }
-  if (length == 0) return absl::UnavailableError("handover: the other side closed the connection");
-  if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
-      static_cast<size_t>(length) > kMaxPacketBytes) {
-    return absl::InvalidArgumentError("handover: a packet or its descriptors were too large");
-  }
+  if (packet->bytes.empty()) return absl::UnavailableError("handover: the other side closed the connection");
+  const std::string& bytes = packet->bytes;
   v1::Frame frame;
-  if (!(length == 1 && bytes[0] == '\0') &&
-      !frame.ParseFromArray(bytes.data(), static_cast<int>(length))) {
+  if (!(bytes.size() == 1 && bytes[0] == '\0') &&
+      !frame.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError("handover: a packet is not a frame");
   }
   if (fds != nullptr) {
-    for (auto& fd : received) fds->push_back(std::move(fd));
-  } else if (!received.empty()) {
+    for (auto& fd : packet->fds) fds->push_back(std::move(fd));
+  } else if (!packet->fds.empty()) {
     return absl::InvalidArgumentError("handover: descriptors came where none were expected");
   }
   return frame;

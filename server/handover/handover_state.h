@@ -28,6 +28,9 @@ struct HandoverState {
   std::vector<HandedSocket> sockets;
   // gRPC listening sockets, as configured ("unix:/run/sctpgw/sctpgw.sock").
   std::vector<std::string> listeners;
+  // A crash survival record written after the core was frozen: it holds
+  // every queued message and the event log, and nothing was lost.
+  bool complete = false;
 };
 
 }  // namespace sctpgw::handover

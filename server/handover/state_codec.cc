@@ -285,6 +285,7 @@ std::string EncodeState(const HandoverState& state) {
     for (const Notification& n : s.carry.send_failed) Put(n, socket->add_send_failed());
   }
   for (const std::string& listener : state.listeners) out.add_listeners()->set_address(listener);
+  out.set_complete(state.complete);
   return out.SerializeAsString();
 }
 
@@ -330,6 +331,7 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     return absl::OkStatus();
   };
   for (const pb::Listener& listener : in.listeners()) state.listeners.push_back(listener.address());
+  state.complete = in.complete();
   for (const pb::Session& s : in.sessions()) {
     core::SessionRecord record;
     record.info.id = s.id();

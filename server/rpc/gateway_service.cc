@@ -174,6 +174,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetServiceStatus(
       case ProcessInfo::Start::kFresh: response->set_start(v1::SERVICE_START_FRESH); break;
       case ProcessInfo::Start::kTookOver: response->set_start(v1::SERVICE_START_TOOK_OVER); break;
       case ProcessInfo::Start::kRecovered: response->set_start(v1::SERVICE_START_RECOVERED); break;
+      case ProcessInfo::Start::kRestarted: response->set_start(v1::SERVICE_START_RESTARTED); break;
     }
     response->set_took_over_from_version(p.took_over_from_version);
     response->set_associations_recovered(static_cast<uint32_t>(p.associations_recovered));

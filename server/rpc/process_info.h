@@ -9,7 +9,7 @@
 namespace sctpgw::rpc {
 
 struct ProcessInfo {
-  enum class Start { kFresh, kTookOver, kRecovered };
+  enum class Start { kFresh, kTookOver, kRecovered, kRestarted };
 
   std::string version;
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();

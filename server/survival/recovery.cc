@@ -91,6 +91,10 @@ absl::StatusOr<Recovered> Recover(FdStore& store, net::KernelSctpStack& stack,
     return recovered;
   }
 
+  // A record written by a stop for a restart holds everything: what the
+  // ledger says a crash would have lost was not lost.
+  const bool complete = state->complete;
+  recovered.complete = complete;
   std::optional<LedgerContents> ledger;
   if (ledger_fd.has_value()) {
     auto read = Ledger::Read(ledger_fd->get());
@@ -103,16 +107,17 @@ absl::StatusOr<Recovered> Recover(FdStore& store, net::KernelSctpStack& stack,
   core::GatewayState& gateway_state = state->gateway;
   gateway_state.events.last_sequence =
       ledger.has_value() ? std::max(ledger->last_sequence, gateway_state.events.last_sequence)
+      : complete         ? gateway_state.events.last_sequence
                          : gateway_state.events.last_sequence + kSequenceMargin;
 
   // Messages lost, by association: what was queued, and one for each
   // message whose first pieces were held; and what was being written.
   std::map<uint64_t, LedgerContents::Held> lost;
-  if (ledger.has_value()) lost = ledger->held;
+  if (ledger.has_value() && !complete) lost = ledger->held;
   std::vector<net::UniqueFd> fds;
   std::vector<handover::HandedSocket> handed;
   std::map<net::SocketId, std::string> names;  // The dead process's ids.
-  if (ledger.has_value() && ledger->reading_socket != 0) {
+  if (ledger.has_value() && !complete && ledger->reading_socket != 0) {
     // What it was reading when it died may be lost: perhaps one message.
     for (const core::AssociationRecord& association : gateway_state.associations) {
       if (association.socket == ledger->reading_socket) {
@@ -124,7 +129,7 @@ absl::StatusOr<Recovered> Recover(FdStore& store, net::KernelSctpStack& stack,
   for (handover::HandedSocket& socket : state->sockets) {
     auto fd = sockets.find(socket.fd_name);
     if (socket.fd_name.empty() || fd == sockets.end()) continue;  // Reported lost by Restore.
-    if (ledger.has_value()) {
+    if (ledger.has_value() && !complete) {
       if (auto mid = ledger->mid_message.find(socket.id); mid != ledger->mid_message.end()) {
         socket.carry.discarding = true;  // The rest of a message whose start died.
         if (mid->second.held) {
@@ -184,7 +189,7 @@ absl::StatusOr<Recovered> Recover(FdStore& store, net::KernelSctpStack& stack,
       recovered.messages_lost += held.queued;
       recovered.messages_unconfirmed += held.unsettled;
     }
-    if (!ledger.has_value()) {
+    if (!ledger.has_value() && !complete) {
       spdlog::error("crash recovery: no ledger: messages read and not delivered before the crash "
                     "cannot be counted");
     }

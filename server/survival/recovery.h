@@ -24,6 +24,8 @@ namespace sctpgw::survival {
 struct Recovered {
   KeptState kept;  // For SurvivalKeeper::Start.
   bool restored = false;  // The core was restored (and is frozen: Thaw() it).
+  // The record was written by a stop for a restart: nothing was lost.
+  bool complete = false;
   size_t associations = 0;
   uint64_t messages_lost = 0;
   uint64_t messages_unconfirmed = 0;

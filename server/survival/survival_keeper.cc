@@ -29,15 +29,13 @@ std::string ProcessTag() {
                       std::chrono::duration_cast<std::chrono::microseconds>(now).count() % 1000000000);
 }
 
-// Room for sockets in a store that keeps $FDSTORE descriptors (systemd 254
-// and later set it to FileDescriptorStoreMax=), besides the ledger and two
-// state records (the new one is stored before the old one goes).
-size_t SocketRoom() {
+// Room for sockets in a store that keeps `capacity` descriptors (0: it does
+// not say), besides the ledger and two state records (the new one is stored
+// before the old one goes).
+size_t SocketRoom(size_t capacity) {
   constexpr size_t kReserved = 3;
-  size_t max = 0;
-  const char* value = std::getenv("FDSTORE");
-  if (value == nullptr || !absl::SimpleAtoi(value, &max)) return SIZE_MAX;
-  return max > kReserved ? max - kReserved : 0;
+  if (capacity == 0) return SIZE_MAX;
+  return capacity > kReserved ? capacity - kReserved : 0;
 }
 
 absl::StatusOr<net::UniqueFd> RecordFile(const std::string& bytes) {
@@ -85,7 +83,7 @@ SurvivalKeeper::SurvivalKeeper(FdStore& store, net::KernelSctpStack& stack,
       names_(std::move(kept.sockets)),
       prefix_(absl::StrCat("sctp-", ProcessTag(), "-")),
       record_(kept.record),
-      socket_room_(SocketRoom()) {}
+      socket_room_(SocketRoom(store.capacity())) {}
 
 SurvivalKeeper::~SurvivalKeeper() { *alive_ = false; }
 
@@ -113,8 +111,9 @@ void SurvivalKeeper::Kept(net::SocketId id, int fd, bool /*one_to_many*/) {
   ScheduleRecord();
   if (names_.size() >= socket_room_) {
     Complain(absl::ResourceExhaustedError(absl::StrCat(
-        "the store keeps ", socket_room_ + 3, " descriptors ($FDSTORE): socket ", id,
-        " and what it holds will not survive a crash; raise FileDescriptorStoreMax=")));
+        "the store (", store_.description(), ") keeps ", socket_room_ + 3, " descriptors: socket ", id,
+        " and what it holds will not survive a crash; raise FileDescriptorStoreMax= (systemd) or --max-fds "
+        "(sctpgw-fd-holder)")));
     return;
   }
   std::string name = absl::StrCat(prefix_, id);
@@ -173,18 +172,54 @@ void SurvivalKeeper::WriteRecord() {
     record.sockets.push_back(std::move(socket));
   }
   recorded_version_ = gateway_.StateVersion();
+  if (absl::Status stored = StoreRecord(record); !stored.ok()) Complain(stored);
+}
+
+absl::Status SurvivalKeeper::StoreRecord(const handover::HandoverState& record) {
   auto file = RecordFile(handover::EncodeState(record));
-  if (!file.ok()) {
-    Complain(file.status());
-    return;
-  }
+  if (!file.ok()) return file.status();
   const uint64_t next = record_ + 1;
   if (absl::Status stored = store_.Store(absl::StrCat("state-", next), file->get()); !stored.ok()) {
-    Complain(stored);
-    return;
+    return stored;
   }
   if (record_ != 0) (void)store_.Remove(absl::StrCat("state-", record_));
   record_ = next;
+  return absl::OkStatus();
+}
+
+absl::Status SurvivalKeeper::StopForRestart() {
+  if (stopped_) return absl::FailedPreconditionError("crash survival has stopped");
+  if (complained_) {
+    return absl::FailedPreconditionError("the store did not take everything (logged above)");
+  }
+  auto frozen = gateway_.Freeze();
+  if (!frozen.ok()) return frozen.status();
+  handover::HandoverState record;
+  record.complete = true;
+  record.gateway = std::move(*frozen);
+  absl::Status exported = absl::OkStatus();
+  for (net::SocketId id : record.gateway.Sockets()) {
+    handover::HandedSocket socket;
+    socket.id = id;
+    auto carry = stack_.Export(id);
+    auto name = names_.find(id);
+    if (!carry.ok() || name == names_.end()) {
+      exported = absl::FailedPreconditionError(absl::StrCat(
+          "socket ", id, carry.ok() ? " is not in the store" : " cannot be exported"));
+      break;
+    }
+    socket.carry = std::move(carry->second);
+    socket.fd_name = name->second;
+    record.sockets.push_back(std::move(socket));
+  }
+  if (exported.ok()) exported = StoreRecord(record);
+  if (!exported.ok()) {
+    gateway_.Thaw();
+    return exported;
+  }
+  gateway_.Release();
+  Stop(/*clear=*/false);
+  return absl::OkStatus();
 }
 
 void SurvivalKeeper::Complain(const absl::Status& status) {

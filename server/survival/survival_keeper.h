@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "server/core/gateway.h"
 #include "server/core/queue_tally.h"
+#include "server/handover/handover_state.h"
 #include "server/net/kernel_sctp_stack.h"
 #include "server/net/socket_keeper.h"
 #include "server/survival/fd_store.h"
@@ -50,6 +51,14 @@ class SurvivalKeeper final : public net::SocketKeeper, public core::QueueTally {
   // to be restored); without it, it stays for whoever holds the sockets now
   // (a handover).
   void Stop(bool clear);
+  // On the stack's thread: a stop that is a restart in place (a container
+  // restarted beside its fd holder). Freezes the core (reading stops,
+  // waiting calls end with HANDED_OVER), stores a complete record (every
+  // queued message, the event log, messages read in part), lets the core
+  // forget everything without a word to the kernel, and stops keeping. The
+  // next sctpgw restores it all with nothing lost. On error nothing changed
+  // and the core serves on.
+  absl::Status StopForRestart();
 
   // net::SocketKeeper
   void Kept(net::SocketId id, int fd, bool one_to_many) override;
@@ -65,6 +74,8 @@ class SurvivalKeeper final : public net::SocketKeeper, public core::QueueTally {
                  Ledger ledger, KeptState kept);
   void ScheduleRecord();
   void WriteRecord();
+  // Stores `record` as the next state record and removes the one before.
+  absl::Status StoreRecord(const handover::HandoverState& record);
   void Complain(const absl::Status& status);
 
   FdStore& store_;
@@ -75,7 +86,7 @@ class SurvivalKeeper final : public net::SocketKeeper, public core::QueueTally {
   const std::string prefix_;  // "sctp-<this process's tag>-"
   uint64_t record_ = 0;       // The newest record stored.
   uint64_t recorded_version_ = 0;
-  // Sockets the store takes: its size ($FDSTORE) less the ledger and two
+  // Sockets the store takes: its capacity less the ledger and two
   // records; unbounded when the manager does not say.
   size_t socket_room_;
   bool record_scheduled_ = false;

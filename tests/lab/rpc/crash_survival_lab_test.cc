@@ -8,8 +8,12 @@
 // association goes on (the peer is told of no restart, shutdown or abort),
 // the application reattaches with its session, every message arrives at
 // most once and in order per stream, and every message that does not
-// arrive is counted in a MESSAGES_LOST event.
+// arrive is counted in a MESSAGES_LOST event. Beside an fd holder
+// (sctpgw-fd-holder, as in a container) a stop with SIGTERM is a restart in
+// place: nothing at all is lost.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -203,6 +207,40 @@ class CrashSurvivalLabTest : public ::testing::Test {
     client_->StartReceiving(endpoint_, association_);
   }
 
+  // Whether the last message the peer sent on each stream arrived, waiting
+  // for it: they came after the restarts, so once all three are in,
+  // everything that will arrive has.
+  bool WaitForLastMessages(const std::vector<uint64_t>& sent) {
+    auto all_in = [&] {
+      std::map<uint32_t, std::string> last;
+      for (const auto& message : recorder_.messages()) last[message.stream] = message.text;
+      for (uint32_t stream = 0; stream < 3; ++stream) {
+        if (sent[stream] == 0) continue;
+        const std::string want = absl::StrCat(stream, ":", sent[stream] - 1);
+        if (last[stream].substr(0, last[stream].find('|')) != want) return false;
+      }
+      return true;
+    };
+    for (auto until = Clock::now() + kTimeout; !all_in() && Clock::now() < until;) {
+      recorder_.WaitForMessages(recorder_.message_count() + 1, 100ms);
+    }
+    return all_in();
+  }
+
+  // Blocks the application's handler until sctpgw holds at least `count`
+  // messages for it; returns how many it holds.
+  uint32_t HoldUntilQueued(uint32_t count) {
+    recorder_.Hold(true);
+    uint32_t queued = 0;
+    for (auto until = Clock::now() + kTimeout; queued < count && Clock::now() < until;) {
+      auto association = client_->GetAssociation(association_);
+      EXPECT_TRUE(association.ok()) << association.status();
+      if (!association.ok()) break;
+      queued = association->association().queued_messages();
+    }
+    return queued;
+  }
+
   // The MESSAGES_LOST events of the association so far, summed: lost for
   // certain, and perhaps.
   std::pair<uint64_t, uint64_t> LostReported() {
@@ -257,13 +295,7 @@ TEST_F(CrashSurvivalLabTest, AssociationsSurviveSigkillAndEveryLostMessageIsCoun
   // 2. Killed with a backlog queued in sctpgw: the application stops
   // reading (its handler blocks, the client library stops reading its
   // stream) until sctpgw holds at least 20 messages for it.
-  recorder_.Hold(true);
-  uint32_t queued = 0;
-  for (auto until = Clock::now() + kTimeout; queued < 20 && Clock::now() < until;) {
-    auto association = client_->GetAssociation(association_);
-    ASSERT_TRUE(association.ok()) << association.status();
-    queued = association->association().queued_messages();
-  }
+  const uint32_t queued = HoldUntilQueued(20);
   ASSERT_GE(queued, 20u);
   ASSERT_TRUE(sctpgw_->KillAndWaitForRestart());
   recorder_.Hold(false);
@@ -299,22 +331,7 @@ TEST_F(CrashSurvivalLabTest, AssociationsSurviveSigkillAndEveryLostMessageIsCoun
   // Every message sent either arrived, in order and once, or was counted.
   std::vector<uint64_t> sent = peer.Stop();
   const uint64_t total = sent[0] + sent[1] + sent[2];
-  // The last message of each stream came after the restarts: once all
-  // three are in, everything that will arrive has.
-  auto all_in = [&] {
-    std::map<uint32_t, std::string> last;
-    for (const auto& message : recorder_.messages()) last[message.stream] = message.text;
-    for (uint32_t stream = 0; stream < 3; ++stream) {
-      if (sent[stream] == 0) continue;
-      const std::string want = absl::StrCat(stream, ":", sent[stream] - 1);
-      if (last[stream].substr(0, last[stream].find('|')) != want) return false;
-    }
-    return true;
-  };
-  for (auto until = Clock::now() + kTimeout; !all_in() && Clock::now() < until;) {
-    recorder_.WaitForMessages(recorder_.message_count() + 1, 100ms);
-  }
-  ASSERT_TRUE(all_in()) << "the peer's last messages did not arrive";
+  ASSERT_TRUE(WaitForLastMessages(sent)) << "the peer's last messages did not arrive";
   const uint64_t missing = MissingAfterCheckingOrder(recorder_.messages(), sent);
   // Every message missing was reported: lost for certain, or perhaps (it
   // was being written to the application when sctpgw died).
@@ -378,6 +395,105 @@ TEST_F(CrashSurvivalLabTest, AnAssociationTheStoreDidNotKeepIsReportedLost) {
   ASSERT_TRUE(endpoints.ok()) << endpoints.status();
   EXPECT_EQ(endpoints->size(), 1u);
   EXPECT_FALSE(absl::StrContains(sctpgw_->Output(), "refused")) << sctpgw_->Output();
+}
+
+// sctpgw beside an fd holder, as in a container (docs/container.md): a
+// stop (SIGTERM) leaves everything with the holder and the next sctpgw
+// takes it all back. Under traffic, with a backlog queued for the
+// application at the stop: every message arrives exactly once and in order,
+// nothing is reported lost, the peer never hears of it; and the holder
+// stopping in turn (the pod going away) shuts the association down
+// gracefully.
+TEST_F(CrashSurvivalLabTest, AStopBesideAnFdHolderLosesNothing) {
+  const std::string holder_path = path_ + ".holder";
+  unlink(holder_path.c_str());
+  auto holder = Subprocess::Start({SCTPGW_FD_HOLDER_BINARY, "--socket", holder_path});
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  auto start_sctpgw = [&]() -> std::unique_ptr<Subprocess> {
+    unlink(path_.c_str());
+    auto started = Subprocess::Start(
+        {SCTPGW_BINARY, "--listen", "unix:" + path_, "--fd-holder", holder_path});
+    EXPECT_TRUE(started.ok()) << started.status();
+    if (!started.ok()) return nullptr;
+    for (auto until = Clock::now() + kTimeout; Clock::now() < until;) {
+      auto status = client::GetServiceStatus("unix:" + path_, 1s);
+      if (status.ok() && status->state() == v1::SERVICE_STATE_SERVING) {
+        return std::make_unique<Subprocess>(std::move(*started));
+      }
+      if (started->Wait(50ms).ok()) break;  // Exited.
+    }
+    ADD_FAILURE() << "sctpgw beside the holder did not serve";
+    return nullptr;
+  };
+  auto sctpgw = start_sctpgw();
+  ASSERT_NE(sctpgw, nullptr);
+  StreamPeer peer(/*interval_ms=*/5, /*pad=*/1000);
+  ASSERT_NO_FATAL_FAILURE(Connect(peer));
+  ASSERT_TRUE(peer.process->WriteStdin("start\n").ok());
+  ASSERT_TRUE(recorder_.WaitForMessages(60, kCallTimeout));
+
+  const uint32_t queued = HoldUntilQueued(20);
+  ASSERT_GE(queued, 20u);
+  const auto stop = Clock::now();
+  sctpgw->Signal(SIGTERM);
+  auto exited = sctpgw->Wait(kCallTimeout);
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_TRUE(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0) << "wait status " << *exited;
+  sctpgw.reset();
+  sctpgw = start_sctpgw();
+  ASSERT_NE(sctpgw, nullptr);
+  const auto serving = Clock::now();
+  recorder_.Hold(false);
+  auto service = client::GetServiceStatus("unix:" + path_, kCallTimeout);
+  ASSERT_TRUE(service.ok()) << service.status();
+  EXPECT_EQ(service->start(), v1::SERVICE_START_RESTARTED);
+  EXPECT_EQ(service->associations_recovered(), 1u);
+  EXPECT_EQ(service->messages_lost(), 0u);
+  EXPECT_TRUE(service->crash_survival());
+  const size_t resumed = recorder_.message_count();
+  ASSERT_TRUE(recorder_.WaitForMessages(resumed + 60, kCallTimeout));
+  const auto receiving_again = Clock::now();
+
+  client::SendOptions options;
+  options.stream = 5;
+  options.ppid = 7;
+  ASSERT_TRUE(client_->Send(association_, "after-the-stop", options, kCallTimeout).ok());
+  EXPECT_TRUE(peer.process->ReadStdoutUntil("got 5 7 after-the-stop", kCallTimeout).ok());
+
+  std::vector<uint64_t> sent = peer.Stop();
+  ASSERT_TRUE(WaitForLastMessages(sent)) << "the peer's last messages did not arrive";
+  EXPECT_EQ(MissingAfterCheckingOrder(recorder_.messages(), sent), 0u);
+  EXPECT_EQ(LostReported(), (std::pair<uint64_t, uint64_t>{0, 0}));
+  EXPECT_EQ(peer.Notes(), (std::vector<std::string>{"note assoc_change 0"}));
+  uint64_t previous = 0;
+  for (const v1::Event& event : recorder_.events()) {
+    EXPECT_EQ(event.sequence(), previous + 1) << "an event missing or repeated";
+    previous = event.sequence();
+  }
+  for (const absl::Status& status : recorder_.stream_statuses()) {
+    EXPECT_NE(status.code(), absl::StatusCode::kOutOfRange) << status;
+  }
+  std::printf("[ figures ] %llu messages sent, every one received once; %u queued at the stop; "
+              "SIGTERM to serving again %lld ms, to receiving again %lld ms\n",
+              static_cast<unsigned long long>(sent[0] + sent[1] + sent[2]), queued,
+              static_cast<long long>((serving - stop) / 1ms),
+              static_cast<long long>((receiving_again - stop) / 1ms));
+
+  // The pod going away: sctpgw stops (everything stays with the holder),
+  // then the holder, whose last copies close: a graceful SHUTDOWN. (The
+  // application stays: closing its session would end the association.)
+  client_->StopReceiving();
+  sctpgw->Signal(SIGTERM);
+  exited = sctpgw->Wait(kCallTimeout);
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_FALSE(peer.process->ReadStdout(0ms).find("eof") != std::string::npos)
+      << "the association ended with sctpgw, not with the holder";
+  holder->Signal(SIGTERM);
+  exited = holder->Wait(kCallTimeout);
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_TRUE(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0) << "wait status " << *exited;
+  EXPECT_TRUE(peer.process->ReadStdoutUntil("eof", kCallTimeout).ok())
+      << "the peer was not shut down gracefully: " << peer.process->ReadStdout(0ms);
 }
 
 }  // namespace

@@ -111,6 +111,9 @@ absl::Status FdHolder::Serve(int stop_fd) {
     // Clients first, by index from the end: a dropped one is erased.
     for (size_t i = clients_.size(); i-- > 0;) {
       if (polled[i + 2].revents == 0 && clients_[i].fd.valid()) continue;
+      // Still readable: another's request may have drained it meanwhile.
+      pollfd still{clients_[i].fd.get(), POLLIN, 0};
+      if (clients_[i].fd.valid() && poll(&still, 1, 0) == 0) continue;
       if (!clients_[i].fd.valid() || !Handle(clients_[i])) {
         spdlog::info("{} disconnected; holding {} descriptors", Who(clients_[i].pid),
                      held_.size());
@@ -211,7 +214,10 @@ void FdHolder::Keep(const Client& client, const std::string& name, net::UniqueFd
     return;
   }
   for (const Held& held : held_) {
-    if (SameFile(held.fd.get(), held.stat, fd.get(), file)) {
+    // Under another name the same file is kept: an sctpgw that took over
+    // from another stores what the other one is removing, and the two
+    // connections' packets may be read in either order.
+    if (held.name == name && SameFile(held.fd.get(), held.stat, fd.get(), file)) {
       spdlog::warn("fd holder: {}: refused {}: the same file is held as {}", Who(client.pid), name,
                    held.name);
       return;
@@ -231,6 +237,8 @@ void FdHolder::Remove(const Client& client, const std::string& name) {
 }
 
 void FdHolder::DrainOthers(const Client& asking) {
+  if (draining_) return;  // Already draining: a request among the others' packets.
+  draining_ = true;
   for (size_t i = clients_.size(); i-- > 0;) {
     Client& other = clients_[i];
     if (&other == &asking || !other.fd.valid()) continue;
@@ -243,6 +251,7 @@ void FdHolder::DrainOthers(const Client& asking) {
       }
     }
   }
+  draining_ = false;
 }
 
 absl::Status FdHolder::List(const Client& client) {

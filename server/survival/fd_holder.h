@@ -16,7 +16,9 @@
 //     "FDSTORE=1\nFDNAME=<name>" with one descriptor: keep a copy. Refused
 //         (logged) when the store is full, the name is not a valid
 //         FDNAME (at most 255 printable characters, no ':'), or the same
-//         open file is held already, as systemd refuses it.
+//         open file is held already under that name. (systemd refuses the
+//         same file under any name; here a new sctpgw that took over may
+//         store a socket before the old one's removal of it is read.)
 //     "FDSTOREREMOVE=1\nFDNAME=<name>": close every copy so named.
 //     "FDLIST=1": the holder answers with "FDNAMES=<name>:<name>..."
 //         packets carrying those descriptors, in the order they were
@@ -86,7 +88,9 @@ class FdHolder {
   bool Handle(Client& client);
   void Keep(const Client& client, const std::string& name, net::UniqueFd fd);
   void Remove(const Client& client, const std::string& name);
-  // Handles whatever the other clients sent and the holder has not read.
+  // Handles whatever the other clients sent and the holder has not read
+  // (not again while doing so): what a crashed sctpgw sent last is handled
+  // before the next one's request for the list, whichever is polled first.
   void DrainOthers(const Client& asking);
   absl::Status List(const Client& client);
 
@@ -94,6 +98,7 @@ class FdHolder {
   net::UniqueFd listener_;
   std::vector<Held> held_;
   std::vector<Client> clients_;
+  bool draining_ = false;
 };
 
 }  // namespace sctpgw::survival

@@ -59,7 +59,9 @@ pod_run=(--network ns:/run/netns/pod --cap-drop ALL --security-opt no-new-privil
          --volume "$vol:/run/sctpgw")
 
 socat_pid=
+watcher_pid=
 cleanup() {
+  [ -n "$watcher_pid" ] && kill "$watcher_pid" 2>/dev/null || true
   P rm --all --force --time 0 >/dev/null 2>&1 || true
   [ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null || true
 }
@@ -70,9 +72,9 @@ logs() {
     podman "${podman_args[@]}" logs "$c" 2>&1 | tail -n 40 >&2 || true
   done
   [ -f "$work/socat.log" ] && { echo "--- socat" >&2; cat "$work/socat.log" >&2; }
-  [ -f "$podman_log" ] && { echo "--- podman" >&2; grep -v healthchecks "$podman_log" | tail -n 20 >&2; }
+  [ -f "$podman_log" ] && { echo "--- podman" >&2; grep -v healthchecks "$podman_log" | tail -n 20 >&2 || true; }
 }
-die() { logs; fail "$*"; }
+die() { echo "sidecar_lab_test: FAIL: $*" >&2; logs || true; fail "$*"; }
 
 # cgroups for runc (the lab's init mounts none); podman's storage on a
 # tmpfs of its own, large enough for the image and four containers.
@@ -116,15 +118,19 @@ start_sctpgw() {  # NAME
     >/dev/null || die "sctpgw container $1"
 }
 start_sctpgw sctpgw-1
-# The application: the image's sctpctl, run by `podman exec` as sctpgw's
-# user (the socket is 0660). The container's own process (sleep) runs as
-# root: runc 1.1 refuses to exec in a container whose first process is not
-# root when its storage is podman's vfs ("stat: permission denied").
-P run --detach --name app --user 0:0 --network none --read-only --health-interval disable \
+# The application: the image's sctpctl, run inside the application
+# container as sctpgw's user (the socket is 0660). It enters the container's
+# namespaces and root with nsenter, as `podman exec` would: under the lab's
+# chroot, runc 1.1 looks for the command outside the container's root and
+# does not find it.
+P run --detach --name app --network none --read-only --cap-drop ALL --health-interval disable \
   --volume "$vol:/run/sctpgw" --entrypoint /bin/sleep "$image" infinity >/dev/null ||
   die "application container"
+app_pid=$(P container inspect -f '{{.State.Pid}}' app)
 app() {
-  podman "${podman_args[@]}" exec --user 10001:10001 app /usr/local/bin/sctpctl --timeout-ms 20000 "$@"
+  nsenter --target "$app_pid" --mount --uts --ipc --net --pid --root --wd \
+    --setuid 10001 --setgid 10001 \
+    /usr/local/bin/sctpctl --target unix:/run/sctpgw/sctpgw.sock --timeout-ms 20000 "$@"
 }
 wait_serving() {
   local deadline=$((SECONDS + step_timeout)) answer=""
@@ -137,11 +143,32 @@ wait_serving
 say "pod up: holder, sctpgw and application containers ($((SECONDS - start)) s)"
 
 session=$(app session open --lease-ms 600000) || die "session open: $session"
-endpoint=$(app --session "$session" --json endpoint open "$pod_ip" | sed -n 's/.*"endpointId":"\{0,1\}\([0-9]*\).*/\1/p')
-[ -n "$endpoint" ] || die "no endpoint"
-association=$(app --session "$session" --json associate "$endpoint" "$peer_ip" --port $port |
-  sed -n 's/.*"associationId":"\{0,1\}\([0-9]*\).*/\1/p')
-[ -n "$association" ] || die "no association"
+# The application's event stream, live throughout: the client library
+# reconnects and resumes after the last sequence it saw.
+events_log=$work/events.log
+app --session "$session" events --follow >"$events_log" 2>&1 &
+watcher_pid=$!
+wait_event() {  # PATTERN: waits for an event line matching it
+  local deadline=$((SECONDS + step_timeout))
+  until grep -qE "$1" "$events_log"; do
+    [ $SECONDS -lt $deadline ] || die "no event matching '$1': $(cat "$events_log")"
+    sleep 0.2
+  done
+}
+# Every event once, in order, no gap, nothing ending the association.
+check_events() {
+  [ "$(grep -c " COMM_UP " "$events_log")" -eq 1 ] || die "COMM_UP not once: $(cat "$events_log")"
+  ! grep -qE "COMM_LOST|SHUTDOWN" "$events_log" || die "the association ended: $(cat "$events_log")"
+  awk '$1 ~ /^[0-9]+$/ { if (last && $1 != last + 1) exit 1; last = $1 }' "$events_log" ||
+    die "events out of sequence: $(cat "$events_log")"
+}
+opened=$(app --session "$session" --json endpoint open "$pod_ip") || die "endpoint open: $opened"
+endpoint=$(sed -n 's/.*"endpoint_id":"\{0,1\}\([0-9]*\).*/\1/p' <<<"$opened")
+[ -n "$endpoint" ] || die "no endpoint id in: $opened"
+up=$(app --session "$session" --json associate "$endpoint" "$peer_ip" --port $port) ||
+  die "associate: $up"
+association=$(sed -n 's/.*"association_id":"\{0,1\}\([0-9]*\).*/\1/p' <<<"$up")
+[ -n "$association" ] || die "no association id in: $up"
 say "session $session, endpoint $endpoint, association $association to socat at $peer_ip:$port"
 
 echo_round() {  # TEXT
@@ -170,17 +197,13 @@ kill -0 "$socat_pid" 2>/dev/null || die "socat's association ended"
 [ "$(peer_associations)" -eq 1 ] || die "the peer holds $(peer_associations) associations"
 say "after SIGKILL and a new container: the same association, socat still on it ($((SECONDS - start)) s)"
 
-# --- events: up once, the crash reported, never down ---
-events=$(app --session "$session" events) || die "events: $events"
-[ "$(grep -c "COMM_UP" <<<"$events")" -eq 1 ] || die "COMM_UP not exactly once: $events"
-grep -q "MESSAGES_LOST" <<<"$events" || die "no MESSAGES_LOST after the crash: $events"
-! grep -qE "COMM_LOST|SHUTDOWN" <<<"$events" || die "the association ended: $events"
+check_events
 
 # --- a stop for a new image: SIGTERM, a new container in its place. A
 # message the peer sent is waiting in sctpgw, unread, when it stops ---
 app --session "$session" send "$association" queued-across-stop >/dev/null || die "send"
 deadline=$((SECONDS + step_timeout))
-until app --session "$session" --json list | grep -q '"queuedMessages":1'; do
+until app --session "$session" --json list | grep -q '"queued_messages":1'; do
   [ $SECONDS -lt $deadline ] || die "the echo never queued in sctpgw"
   sleep 0.2
 done
@@ -200,9 +223,24 @@ got=$(app --session "$session" receive --association "$association" --wait-ms 20
 echo_round after-stop
 kill -0 "$socat_pid" 2>/dev/null || die "socat's association ended"
 [ "$(peer_associations)" -eq 1 ] || die "the peer holds $(peer_associations) associations"
-events=$(app --session "$session" events) || die "events: $events"
-[ "$(grep -c "COMM_UP" <<<"$events")" -eq 1 ] || die "COMM_UP not exactly once: $events"
-! grep -qE "COMM_LOST|SHUTDOWN" <<<"$events" || die "the association ended: $events"
+check_events
+! grep -q "MESSAGES_LOST" "$events_log" || die "a loss reported: $(cat "$events_log")"
 say "after SIGTERM and a new container: the queued message delivered, the same association ($((SECONDS - start)) s)"
+
+# --- the end: a graceful shutdown through the third sctpgw, seen by socat
+# (it exits) and by the application's event stream, which has followed
+# every sctpgw since the first ---
+app --session "$session" shutdown "$association" >/dev/null || die "shutdown"
+wait_event " SHUTDOWN_COMP "
+awk '$1 ~ /^[0-9]+$/ { if (last && $1 != last + 1) exit 1; last = $1 }' "$events_log" ||
+  die "events out of sequence: $(cat "$events_log")"
+deadline=$((SECONDS + step_timeout))
+while kill -0 "$socat_pid" 2>/dev/null; do
+  [ $SECONDS -lt $deadline ] || die "socat did not see the association end"
+  sleep 0.2
+done
+wait "$socat_pid" || die "socat: exit status $?"
+socat_pid=
+say "graceful shutdown: SHUTDOWN_COMP in the event stream, socat exited 0"
 
 say "passed in $((SECONDS - start)) s"

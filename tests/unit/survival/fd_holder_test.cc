@@ -138,7 +138,7 @@ TEST_F(FdHolderTest, RefusesBadNamesDuplicatesAndMoreThanItsLimit) {
   ASSERT_TRUE(store->Store("", ends[0].get()).ok());
   ASSERT_TRUE(store->Store(std::string(256, 'n'), ends[0].get()).ok());
   ASSERT_TRUE(store->Store("first", ends[1].get()).ok());
-  ASSERT_TRUE(store->Store("again", ends[1].get()).ok());  // The same open file.
+  ASSERT_TRUE(store->Store("first", ends[1].get()).ok());  // The same open file again.
   ASSERT_TRUE(store->Store("second", ends[3].get()).ok());
   ASSERT_TRUE(store->Store("third", ends[5].get()).ok());
   ASSERT_TRUE(store->Store("fourth", ends[7].get()).ok());  // Over the limit of 3.

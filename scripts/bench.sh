@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# Builds sctpgw and its benchmark, then runs the benchmark under kernel SCTP
-# (the lab: directly when this kernel has SCTP, else a qemu VM): every
-# workload directly on kernel SCTP sockets and through sctpgw. Prints the
-# table and writes BUILD_DIR/bench.json. docs/benchmarks.md explains it.
+# Builds sctpgw and its benchmarks, then runs one. docs/benchmarks.md
+# explains both.
 #
+# Default: under kernel SCTP (the lab: directly when this kernel has SCTP,
+# else a qemu VM), every workload directly on kernel SCTP sockets and through
+# sctpgw. Writes BUILD_DIR/bench.json.
 #   scripts/bench.sh [BUILD_DIR] [-- SCTPGW_BENCH_OPTIONS...]
 #   e.g. scripts/bench.sh build -- --duration 5 --scale 1000
+#
+# --native: natively, no kernel SCTP needed: what sctpgw's rpc and core add
+# over an in-memory SCTP stack, beside the floors of unix sockets and gRPC,
+# five runs of each. Writes BUILD_DIR/bench-native.json.
+#   scripts/bench.sh --native [BUILD_DIR] [-- SCTPGW_NATIVE_BENCH_OPTIONS...]
+#   e.g. scripts/bench.sh --native -- --sizes 256 --runs 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
+native=0
+if [ "${1:-}" = "--native" ]; then
+  native=1
+  shift
+fi
 build_dir=build
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then
   build_dir="$1"
@@ -18,6 +30,11 @@ start=$(date +%s)
 scripts/install-deps.sh
 scripts/build.sh "$build_dir"
 build_dir="$(cd "$build_dir" && pwd)"
+if [ "$native" = 1 ]; then
+  "$build_dir/bench/sctpgw_native_bench" --json "$build_dir/bench-native.json" "$@"
+  echo "bench: finished in $(( $(date +%s) - start )) s; results in $build_dir/bench-native.json"
+  exit 0
+fi
 # The association target is 10,000 in one instance: measure that many
 # unless told otherwise.
 scale=(--scale 10000)

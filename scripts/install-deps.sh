@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsctp-dev libspdlog-dev libfmt-dev libabsl-dev libcli11-dev libtomlplusplus-dev libcivetweb-dev libsystemd-dev
   libgtest-dev libgmock-dev

@@ -34,8 +34,10 @@ if [ "${1:-}" != --in-lab ]; then
   exec_status=0
   # Memory for podman's storage: vfs keeps a full copy of the root file
   # system per layer and per container (overlay refuses tmpfs).
-  "$root/tests/lab/lab" --mem 4096 --rw "$work" --timeout 900 -- "$0" --in-lab "$work" ||
-    exec_status=$?
+  # The source tree is shared too: under /tmp (a fresh clone) the VM's own
+  # /tmp would hide it.
+  "$root/tests/lab/lab" --mem 4096 --rw "$root" --rw "$work" --timeout 900 -- \
+    "$root/tests/container/sidecar_lab_test.sh" --in-lab "$work" || exec_status=$?
   exit "$exec_status"
 fi
 

@@ -37,6 +37,7 @@
 #include "sctpgw/bench/v1/floor.grpc.pb.h"
 #include "sctpgw/client.h"
 #include "server/net/unique_fd.h"
+#include "server/process/allocator_tuning.h"
 #include "tests/lab/support/process.h"
 
 namespace sctpgw::bench {
@@ -410,6 +411,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> sizes = {64, 256, 1024, 16384};
   std::string server_binary = SCTPGW_NATIVE_SERVER;
   std::string json;
+  std::vector<std::string> only;
   CLI::App app{"what sctpgw adds over an in-memory SCTP stack, beside the floors of unix "
                "sockets and gRPC (docs/benchmarks.md)"};
   app.add_option("--runs", runs, "runs of each workload (median, min, max)")
@@ -418,13 +420,26 @@ int main(int argc, char** argv) {
   app.add_option("--sizes", sizes, "message sizes, bytes")->delimiter(',')->capture_default_str();
   app.add_option("--server", server_binary, "sctpgw_native_server")->capture_default_str();
   app.add_option("--json", json, "also write every run here");
+  app.add_option("--only", only, "run only the workloads whose names contain one of these")
+      ->delimiter(',');
+  bool default_allocator = false;
+  app.add_flag("--default-allocator", default_allocator,
+               "leave this client's allocator at glibc's defaults (sctpgw tunes its own)");
   CLI11_PARSE(app, argc, argv);
   signal(SIGPIPE, SIG_IGN);
+  // The client tunes its allocator as sctpgw does, so that what is measured
+  // is sctpgw and the IPC, not page faults in the client (docs/benchmarks.md).
+  if (!default_allocator) sctpgw::process::AllocatorTuning::Apply();
   const Seconds duration(duration_s);
 
   std::vector<Row> rows;
   auto add = [&](const std::string& workload, const std::string& kind, size_t size,
                  const std::function<Sample()>& measure) {
+    if (!only.empty() && std::none_of(only.begin(), only.end(), [&](const std::string& part) {
+          return workload.find(part) != std::string::npos;
+        })) {
+      return;
+    }
     Row row{workload, kind, size, {}};
     for (int run = 0; run < runs; ++run) row.runs.push_back(measure());
     rows.push_back(std::move(row));

@@ -23,6 +23,7 @@
 #include "bench/floor_service.h"
 #include "bench/memory_stack/memory_sctp_stack.h"
 #include "server/core/gateway.h"
+#include "server/process/allocator_tuning.h"
 #include "server/rpc/gateway_service.h"
 #include "server/rpc/unix_listener.h"
 
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   app.add_flag("--floor", floor, "serve gRPC's floor (payload echoed back) instead of sctpgw");
   CLI11_PARSE(app, argc, argv);
 
+  sctpgw::process::AllocatorTuning::Apply();  // As sctpgw does.
+  sctpgw::process::AllocatorTuning allocator;
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
   stack.Start();
   std::function<void()> tick = [&] {
     service.Tick();
+    allocator.Tick();
     stack.StartTimer(std::chrono::seconds(1), tick);
   };
   stack.Post([&] { stack.StartTimer(std::chrono::seconds(1), tick); });

@@ -46,6 +46,7 @@
 #include "server/metrics/prometheus.h"
 #include "server/net/kernel_probe.h"
 #include "server/net/kernel_sctp_stack.h"
+#include "server/process/allocator_tuning.h"
 #include "server/rpc/gateway_service.h"
 #include "server/rpc/unix_listener.h"
 #include "server/survival/fd_store.h"
@@ -149,6 +150,9 @@ void LogLifecycle(const sctpgw::core::Event& event) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread starts: memory is kept between messages of the data
+  // path, and given back once a burst is over (allocator_tuning.h).
+  const bool allocator_tuned = sctpgw::process::AllocatorTuning::Apply();
   sctpgw::config::Settings settings;
   std::string config_path = ConfigPath(argc, argv);
   CLI::App app{"sctpgw: holds kernel SCTP endpoints for applications over gRPC.\n"
@@ -191,6 +195,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   sigaddset(&signals, SIGUSR2);  // A handover completed (see below).
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (!allocator_tuned) spdlog::debug("the allocator does not take sctpgw's thresholds; its defaults hold");
 
   absl::Status sctp = sctpgw::net::ProbeKernelSctp(sctpgw::net::SysCalls::Real());
   if (!sctp.ok()) {
@@ -283,10 +289,12 @@ int main(int argc, char** argv) {
     handed_listeners = std::move(*adopted);
   }
   std::unique_ptr<sctpgw::survival::SurvivalKeeper> keeper;  // Used on the stack's thread.
+  sctpgw::process::AllocatorTuning allocator;                   // Used on the stack's thread.
   // Once a second: idle event streams send progress messages.
   std::function<void()> tick = [&] {
     service.Tick();
     if (keeper != nullptr) keeper->Tick();
+    allocator.Tick();
     (*stack)->StartTimer(std::chrono::seconds(1), tick);
   };
   (*stack)->Post([&] { (*stack)->StartTimer(std::chrono::seconds(1), tick); });

@@ -25,6 +25,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,6 +77,7 @@ struct Settings {
   int socket_buffer_bytes = 4 << 20;
   std::string json_file;
   std::vector<std::string> sctpgw_args;
+  bool quick = false;
 };
 
 [[noreturn]] void Die(const std::string& what) {
@@ -173,10 +175,16 @@ void Signal(const UniqueFd& event) {
 }
 
 // ---------------------------------------------------------------------------
-// The receiver, the same for the direct and the sctpgw senders: a
-// one-to-many listening socket that counts whole messages (MSG_EOR). After
-// the first message and --warmup it counts for --duration, then keeps
-// draining (so blocked senders can finish) until it is destroyed.
+// The receiver, the same for the direct and the sctpgw senders: a one-to-one
+// listening socket and one thread per association, each accepting one
+// association and reading it, so that no association waits for another's
+// reader. (One thread reading all of them on a one-to-many socket is
+// overrun by the senders on the lab's 2 emulated CPUs: its window closes
+// and the senders stall on SCTP's 1 s minimum RTO.) One window is counted
+// for all: from the first message on any association plus --warmup, for
+// --duration; each thread counts whole messages (MSG_EOR) received within
+// it, and the sums are the result. Afterwards the threads keep draining (so
+// blocked senders can finish) until the receiver is destroyed.
 
 struct RateResult {
   uint64_t messages = 0;
@@ -188,76 +196,161 @@ struct RateResult {
 
 class Receiver {
  public:
-  // A one-to-many socket shares one receive buffer among its associations
-  // (net.sctp.rcvbuf_policy 0, the default): it gets one buffer's worth per
-  // association, as `associations` one-to-one sockets would have.
+  // Each accepted socket has a receive buffer of its own (the listening
+  // socket's), as each sending socket has.
   Receiver(const Settings& settings, int associations)
       : warmup_(settings.warmup_s),
         window_(settings.duration_s),
-        socket_(ListeningSocket(settings.socket_buffer_bytes * associations, false)),
+        associations_(associations),
+        socket_(OneToOneListeningSocket(settings.socket_buffer_bytes)),
         stop_(EventFd()),
-        thread_([this] { Loop(); }) {}
+        window_end_(WindowTimer()) {
+    for (int i = 0; i < associations; ++i) threads_.emplace_back([this] { Loop(); });
+  }
   ~Receiver() {
     Signal(stop_);
-    thread_.join();
+    for (std::thread& thread : threads_) thread.join();
   }
   uint16_t port() const { return LocalPort(socket_); }
+  // True once every thread has closed its count: the senders may stop.
   bool done() const { return done_.load(std::memory_order_relaxed); }
-  // The counted window, once it has closed (or what was counted when
-  // `timeout` passed: a stalled sender shows as a low rate).
+  // The counted window, once it has closed (or nothing when `timeout`
+  // passed: a stalled sender shows as a zero rate). Done either way, so
+  // that the senders end.
   RateResult Wait(Seconds timeout) {
     std::unique_lock<std::mutex> lock(mu_);
     if (!changed_.wait_for(lock, timeout, [this] { return done_.load(); })) {
       std::cerr << "sctpgw_bench: the receiver's window did not close in time\n";
+      done_ = true;
+      return {};
     }
     return result_;
   }
 
  private:
+  static UniqueFd OneToOneListeningSocket(int buffer_bytes) {
+    UniqueFd fd = SctpSocket(SOCK_STREAM, buffer_bytes, /*nonblocking=*/true);
+    sockaddr_in address = Loopback(0);
+    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      DieErrno("bind");
+    }
+    if (listen(fd.get(), 64) != 0) DieErrno("listen");
+    return fd;
+  }
+  // Readable from the end of the window on, for every thread at once (no
+  // one reads it): a thread whose association has gone quiet still closes
+  // its count in time.
+  static UniqueFd WindowTimer() {
+    UniqueFd fd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (!fd.valid()) DieErrno("timerfd_create");
+    return fd;
+  }
+
+  // The start of the counted window; the first message on any association
+  // sets it, and arms the timer for its end.
+  Clock::time_point WindowStart(Clock::time_point now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!start_) {
+      start_ = now + std::chrono::duration_cast<Clock::duration>(warmup_);
+      auto end = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          (*start_ + std::chrono::duration_cast<Clock::duration>(window_)).time_since_epoch());
+      // steady_clock is CLOCK_MONOTONIC, the timer's clock.
+      itimerspec at{};
+      at.it_value.tv_sec = end.count() / 1000000000;
+      at.it_value.tv_nsec = end.count() % 1000000000;
+      if (timerfd_settime(window_end_.get(), TFD_TIMER_ABSTIME, &at, nullptr) != 0) {
+        DieErrno("timerfd_settime");
+      }
+    }
+    return *start_;
+  }
+
+  // Adds one thread's count; the last one closes the window.
+  void Close(uint64_t messages, uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    result_.messages += messages;
+    result_.bytes += bytes;
+    if (++closed_ == associations_) {
+      result_.seconds = window_.count();
+      done_ = true;
+      changed_.notify_all();
+    }
+  }
+
+  // One association: accepted here, then read until the receiver is
+  // destroyed.
   void Loop() {
     std::vector<char> buffer(1 << 18);
-    pollfd fds[2] = {{socket_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
-    std::optional<Clock::time_point> first, start;
+    // The listening socket until this thread has taken an association
+    // (threads race for each one: a loser gets EAGAIN and waits again),
+    // then that association's socket; -1 (ignored by poll) once it ended.
+    UniqueFd association;
+    pollfd fds[3] = {{socket_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0},
+                     {window_end_.get(), POLLIN, 0}};
+    std::optional<Clock::time_point> start, end;
     uint64_t messages = 0, bytes = 0;
+    bool closed = false;
+    auto close_count = [&] {
+      Close(messages, bytes);
+      closed = true;
+      fds[2].fd = -1;  // Readable from now on.
+    };
     for (;;) {
-      if (poll(fds, 2, -1) < 0 && errno != EINTR) DieErrno("poll");
+      if (poll(fds, 3, -1) < 0 && errno != EINTR) DieErrno("poll");
       if (fds[1].revents & POLLIN) return;
+      if (fds[2].revents & POLLIN) close_count();
+      if (!(fds[0].revents & (POLLIN | POLLERR | POLLHUP))) continue;
+      if (!association.valid()) {
+        association = UniqueFd(accept4(socket_.get(), nullptr, nullptr,
+                                       SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!association.valid()) {
+          if (errno == EAGAIN || errno == EINTR) continue;
+          DieErrno("receiver: accept");
+        }
+        fds[0].fd = association.get();
+      }
       for (;;) {
         int flags = 0;
-        ssize_t n = sctp_recvmsg(socket_.get(), buffer.data(), buffer.size(), nullptr, nullptr,
-                                 nullptr, &flags);
-        if (n < 0) {
-          if (errno == EAGAIN || errno == EINTR) break;
-          DieErrno("receiver: recvmsg");
+        ssize_t n = sctp_recvmsg(association.get(), buffer.data(), buffer.size(), nullptr,
+                                 nullptr, nullptr, &flags);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+        // Ended by the sender: closed, or aborted by sctpgw's CloseEndpoint.
+        if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == ENOTCONN))) {
+          fds[0].fd = -1;
+          break;
         }
-        if ((flags & MSG_NOTIFICATION) || done()) continue;
+        if (n < 0) DieErrno("receiver: recvmsg");
+        if ((flags & MSG_NOTIFICATION) || closed) continue;
         Clock::time_point now = Clock::now();
-        if (!first) first = now;
         if (!start) {
-          if (now - *first < warmup_) continue;
-          start = now;
+          start = WindowStart(now);
+          end = *start + std::chrono::duration_cast<Clock::duration>(window_);
+        }
+        if (now < *start) continue;
+        // A reader that never runs out of data does not get back to poll.
+        if (now >= *end) {
+          close_count();
+          continue;
         }
         bytes += n;
         if (flags & MSG_EOR) ++messages;
-        if (now - *start >= window_) {
-          std::lock_guard<std::mutex> lock(mu_);
-          result_ = {messages, bytes, Seconds(now - *start).count()};
-          done_ = true;
-          changed_.notify_all();
-        }
       }
     }
   }
 
   const Seconds warmup_;
   const Seconds window_;
+  const int associations_;
   UniqueFd socket_;
   UniqueFd stop_;
+  UniqueFd window_end_;
   std::mutex mu_;
   std::condition_variable changed_;
+  std::optional<Clock::time_point> start_ ABSL_GUARDED_BY(mu_);
+  int closed_ ABSL_GUARDED_BY(mu_) = 0;
   RateResult result_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> done_{false};
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 // Echoes every message back on its association: the peer of the round-trip
@@ -743,7 +836,8 @@ int Run(const Settings& settings) {
        << ", \"repeat\": " << settings.repeat << ", \"warmup_s\": " << settings.warmup_s << ", \"associations\": "
        << settings.associations << ", \"batch\": " << settings.batch
        << ", \"rtt_duration_s\": " << settings.rtt_duration_s << ", \"scale\": " << settings.scale
-       << ", \"socket_buffer_bytes\": " << settings.socket_buffer_bytes << "},\n  \"results\": [";
+       << ", \"socket_buffer_bytes\": " << settings.socket_buffer_bytes
+       << ", \"quick\": " << (settings.quick ? "true" : "false") << "},\n  \"results\": [";
   const char* separator = "\n";
   auto add_json = [&](const std::string& name, const std::string& fields) {
     json << separator << "    {\"workload\": " << JsonString(name) << ", " << fields << "}";
@@ -901,6 +995,22 @@ int main(int argc, char** argv) {
   app.add_option("--json", settings.json_file, "also write the results to this file as JSON");
   app.add_option("--sctpgw-arg", settings.sctpgw_args, "extra sctpgw argument (repeatable)")
       ->allow_extra_args(false);
+  app.add_flag("--quick", settings.quick,
+               "a short run (under two minutes in the lab, VM boot included) to check a change: "
+               "sizes 256 16384, --duration 1, --repeat 1, --rtt-duration 1, --scale 500; "
+               "options given explicitly win");
   CLI11_PARSE(app, argc, argv);
+  if (settings.quick) {
+    // Every case still runs on both sides, so the table has every row;
+    // the figures are only rougher.
+    auto unless_given = [&app](const char* option, auto& value, auto quick_value) {
+      if (app.count(option) == 0) value = quick_value;
+    };
+    unless_given("--sizes", settings.sizes, std::vector<size_t>{256, 16384});
+    unless_given("--duration", settings.duration_s, 1.0);
+    unless_given("--repeat", settings.repeat, 1);
+    unless_given("--rtt-duration", settings.rtt_duration_s, 1.0);
+    unless_given("--scale", settings.scale, 500);
+  }
   return sctpgw::bench::Run(settings);
 }

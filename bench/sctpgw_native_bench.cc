@@ -256,8 +256,9 @@ class SctpgwWorkloads {
 // gRPC's floor: the same payloads to handlers that only send them back.
 class FloorWorkloads {
  public:
-  FloorWorkloads(const Server& server, size_t size)
+  FloorWorkloads(const Server& server, size_t size, bool with_deadline)
       : server_(server),
+        with_deadline_(with_deadline),
         stub_(v1::FloorService::NewStub(
             grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()))) {
     request_.set_payload(std::string(size, 'x'));
@@ -266,6 +267,9 @@ class FloorWorkloads {
   Sample UnaryRoundTrip(Seconds duration) {
     return MeasureRoundTrips(duration, server_.pid(), [&] {
       grpc::ClientContext context;
+      // A deadline, as every call of sctpgw's client library has one (it
+      // costs the server a timer per call).
+      if (with_deadline_) context.set_deadline(std::chrono::system_clock::now() + kDeadline);
       v1::PingResponse response;
       return stub_->Ping(&context, request_, &response).ok();
     });
@@ -273,6 +277,7 @@ class FloorWorkloads {
 
   Sample StreamRoundTrip(Seconds duration) {
     grpc::ClientContext context;
+    if (with_deadline_) context.set_deadline(std::chrono::system_clock::now() + kDeadline);
     auto stream = stub_->PingStream(&context);
     v1::PingResponse response;
     Sample sample = MeasureRoundTrips(duration, server_.pid(), [&] {
@@ -284,7 +289,9 @@ class FloorWorkloads {
   }
 
  private:
+  static constexpr std::chrono::seconds kDeadline{30};
   const Server& server_;
+  const bool with_deadline_;
   std::unique_ptr<v1::FloorService::Stub> stub_;
   v1::PingRequest request_;
 };
@@ -448,7 +455,8 @@ int main(int argc, char** argv) {
     Server sctpgw(server_binary, size, /*floor=*/false);
     Server floor(server_binary, size, /*floor=*/true);
     SctpgwWorkloads through(sctpgw, size);
-    FloorWorkloads grpc_floor(floor, size);
+    FloorWorkloads grpc_floor(floor, size, /*with_deadline=*/false);
+    FloorWorkloads grpc_floor_deadline(floor, size, /*with_deadline=*/true);
     UnixFloor unix_floor(size);
     add("sctpgw unary Send", "rate", size, [&] { return through.UnarySend(duration); });
     add("sctpgw unary SendBatch x64", "rate", size, [&] { return through.UnaryBatch(duration); });
@@ -459,6 +467,8 @@ int main(int argc, char** argv) {
     add("sctpgw rtt unary", "rtt", size, [&] { return through.UnaryRoundTrip(duration); });
     add("gRPC floor rtt stream", "rtt", size, [&] { return grpc_floor.StreamRoundTrip(duration); });
     add("gRPC floor rtt unary", "rtt", size, [&] { return grpc_floor.UnaryRoundTrip(duration); });
+    add("gRPC floor rtt unary+deadline", "rtt", size,
+        [&] { return grpc_floor_deadline.UnaryRoundTrip(duration); });
     add("unix socket rtt", "rtt", size, [&] { return unix_floor.RoundTrip(duration); });
   }
   Print(rows);

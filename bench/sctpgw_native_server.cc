@@ -24,6 +24,7 @@
 #include "bench/memory_stack/memory_sctp_stack.h"
 #include "server/core/gateway.h"
 #include "server/process/allocator_tuning.h"
+#include "server/process/mutex_checks.h"
 #include "server/rpc/gateway_service.h"
 #include "server/rpc/unix_listener.h"
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   sctpgw::process::AllocatorTuning::Apply();  // As sctpgw does.
+  sctpgw::process::ConfigureMutexChecks();
   sctpgw::process::AllocatorTuning allocator;
   sigset_t signals;
   sigemptyset(&signals);

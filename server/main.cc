@@ -47,6 +47,7 @@
 #include "server/net/kernel_probe.h"
 #include "server/net/kernel_sctp_stack.h"
 #include "server/process/allocator_tuning.h"
+#include "server/process/mutex_checks.h"
 #include "server/rpc/gateway_service.h"
 #include "server/rpc/unix_listener.h"
 #include "server/survival/fd_store.h"
@@ -153,6 +154,7 @@ int main(int argc, char** argv) {
   // Before any thread starts: memory is kept between messages of the data
   // path, and given back once a burst is over (allocator_tuning.h).
   const bool allocator_tuned = sctpgw::process::AllocatorTuning::Apply();
+  sctpgw::process::ConfigureMutexChecks();
   sctpgw::config::Settings settings;
   std::string config_path = ConfigPath(argc, argv);
   CLI::App app{"sctpgw: holds kernel SCTP endpoints for applications over gRPC.\n"

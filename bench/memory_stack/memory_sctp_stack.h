@@ -52,6 +52,7 @@ class MemorySctpStack final : public net::SctpStack {
 
   // TaskRunner
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
+  void RunOrPost(std::function<void()> task) override { loop_->RunOrPost(std::move(task)); }
   net::TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override {
     return loop_->StartTimer(delay, std::move(task));
   }

@@ -17,9 +17,10 @@
 // gRPC (docs/architecture.md).
 //
 // Threading: every method runs on the stack's thread (checked in debug and
-// sanitizer builds). Callers on other threads use Post(). Completions run on
-// the stack's thread too, never inside the call that started the operation,
-// and must not block.
+// sanitizer builds); a thread that takes the stack's turn through RunOrPost()
+// is the stack's thread for that time. Callers on other threads use Post()
+// or RunOrPost(). Completions run on the stack's thread too, never inside
+// the call that started the operation, and must not block.
 #pragma once
 
 #include <chrono>
@@ -59,6 +60,9 @@ class Gateway final : private net::SctpStack::Observer {
   const Limits& limits() const { return limits_; }
   EventLog& events() { return events_; }
   void Post(std::function<void()> task) { stack_.Post(std::move(task)); }
+  // Runs `task` on the calling thread when the stack's thread is idle, else
+  // posts it (net::TaskRunner::RunOrPost).
+  void RunOrPost(std::function<void()> task) { stack_.RunOrPost(std::move(task)); }
 
   // Sessions own endpoints and associations; every call below names one and
   // sees only its objects (another session's are NOT_FOUND). A session lives

@@ -45,11 +45,64 @@ void EventLoop::Post(std::function<void()> task) {
     absl::MutexLock lock(&mu_);
     posted_.push_back(std::move(task));
   }
-  // Work the loop posts to itself runs before it waits again (Run() does not
-  // block while posted work is pending): no wake-up needed.
+  // Work posted by the thread with the turn runs before the turn is given up
+  // (Run() does not wait while posted work is pending; RunOrPost() runs it
+  // all): no wake-up needed.
   if (InLoopThread()) return;
   uint64_t one = 1;
   (void)!::write(wake_.get(), &one, sizeof(one));
+}
+
+void EventLoop::TakeTurn() {
+  turn_.Lock();
+  turn_holder_.store(std::this_thread::get_id());
+}
+
+void EventLoop::GiveTurn() {
+  turn_holder_.store(std::thread::id());
+  turn_.Unlock();
+}
+
+void EventLoop::RunOrPost(std::function<void()> task) {
+  if (InLoopThread()) {
+    Post(std::move(task));
+    return;
+  }
+  TakeTurn();
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping = stopping_;
+  }
+  if (!running_ || stopping) {
+    GiveTurn();
+    Post(std::move(task));
+    return;
+  }
+  RunPosted();  // Work posted before `task` runs before it.
+  task();
+  // What `task` posted (completions, never run inside the call that started
+  // them) runs here too, a bounded number of rounds; anything left is the
+  // loop thread's.
+  bool left = false;
+  for (int round = 0; round < 8; ++round) {
+    {
+      absl::MutexLock lock(&mu_);
+      left = !posted_.empty();
+    }
+    if (!left) break;
+    RunPosted();
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    left = !posted_.empty();
+  }
+  const bool earlier_timer = !timers_.empty() && timers_.begin()->first.first < planned_wake_;
+  GiveTurn();
+  if (left || earlier_timer) {
+    uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof(one));
+  }
 }
 
 absl::Status EventLoop::Watch(int fd, uint32_t events, FdHandler handler) {
@@ -120,18 +173,28 @@ void EventLoop::RunDueTimers() {
 }
 
 void EventLoop::Run() {
-  loop_thread_.store(std::this_thread::get_id());
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
+  TakeTurn();
+  running_ = true;
   for (;;) {
     bool pending;
     {
       absl::MutexLock lock(&mu_);
-      if (stopping_) return;
       pending = !posted_.empty();
+      if (stopping_) break;
     }
-    int count = ::epoll_wait(epoll_.get(), events, kMaxEvents, pending ? 0 : NextTimeoutMs());
-    if (count < 0 && errno != EINTR) return;
+    const int timeout_ms = pending ? 0 : NextTimeoutMs();
+    // The first timer's due time, not the rounded timeout: a RunOrPost() that
+    // leaves that same timer first must not wake the loop.
+    planned_wake_ = pending            ? Clock::time_point::min()
+                    : timers_.empty()  ? Clock::time_point::max()
+                                       : timers_.begin()->first.first;
+    GiveTurn();
+    int count = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout_ms);
+    const int error = errno;
+    TakeTurn();
+    if (count < 0 && error != EINTR) break;
     for (int i = 0; i < count; ++i) {
       int fd = events[i].data.fd;
       if (fd == wake_.get()) {
@@ -147,6 +210,8 @@ void EventLoop::Run() {
     RunPosted();
     RunDueTimers();
   }
+  running_ = false;
+  GiveTurn();
 }
 
 }  // namespace sctpgw::net

@@ -70,6 +70,7 @@ class KernelSctpStack final : public SctpStack {
   void Close(SocketId socket) override;
   void CloseWhenDrained(SocketId socket) override;
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
+  void RunOrPost(std::function<void()> task) override { loop_->RunOrPost(std::move(task)); }
   TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override;
   void CancelTimer(TimerId id) override { loop_->CancelTimer(id); }
   bool OnRunnerThread() const override { return loop_->InLoopThread(); }

@@ -95,12 +95,15 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   // Moves the stream on: the next Receive once the last response is
   // written, or the end. Releases the lock.
   void AdvanceAndUnlock() ABSL_UNLOCK_FUNCTION(mu_) {
-    if (!finished_ && !failed_ && !writing_ && !receiving_) {
-      receiving_ = true;
-      gateway_.Post([this] { StartReceive(); });
-    }
+    // The next Receive starts outside mu_ (StartReceive takes it): on this
+    // thread when the core's is idle (RunOrPost), so that queued messages
+    // are written without a hand-off. The stream cannot finish meanwhile:
+    // receiving_ is set.
+    const bool start_receive = !finished_ && !failed_ && !writing_ && !receiving_;
+    if (start_receive) receiving_ = true;
     if (finished_ || !failed_ || receiving_ || writing_) {
       mu_.Unlock();
+      if (start_receive) gateway_.RunOrPost([this] { StartReceive(); });
       return;
     }
     finished_ = true;

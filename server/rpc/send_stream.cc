@@ -146,14 +146,16 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
       mu_.Unlock();
       return;
     }
-    if (!failed_ && !pumping_ && !held_.empty()) {
-      pumping_ = true;
-      gateway_.Post([this] { Pump(); });
-    }
+    // The held requests go to the core outside mu_ (Pump takes it): on this
+    // thread when the core's is idle (RunOrPost), saving a hand-off per
+    // request. The stream cannot finish meanwhile: pumping_ is set.
+    const bool start_pump = !failed_ && !pumping_ && !held_.empty();
+    if (start_pump) pumping_ = true;
     Kick();
     bool done = !pumping_ && !writing_ && (failed_ || (half_closed_ && held_.empty() && !reading_));
     if (!done) {
       mu_.Unlock();
+      if (start_pump) gateway_.RunOrPost([this] { Pump(); });
       return;
     }
     finished_ = true;
@@ -191,7 +193,8 @@ class SendStream final : public grpc::ServerBidiReactor<v1::SendRequest, v1::Sen
     }
   }
 
-  // On the core's thread: hands the next held request to the core's Send;
+  // On the core's thread (or a thread with its turn): hands the next held
+  // request to the core's Send;
   // its completion (OnSent) goes on from there. With nothing left to send,
   // gives the stream back.
   void Pump() {

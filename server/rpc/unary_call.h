@@ -7,9 +7,16 @@
 //   Receive, Shutdown) and finishes the call from its completion; when the
 //   client cancels (or its deadline passes) the operation is cancelled.
 //
-// Neither blocks a thread. The core's completions never run inside the call
-// that started them, so the operation's id is known before any
-// cancellation, which is posted to the core's thread after the start.
+// Both go to the core with RunOrPost(): when the core's thread is idle, the
+// gRPC thread that read the request takes its turn and runs the operation,
+// and an operation that completes at once (a Send the kernel takes, a
+// Receive of queued messages) finishes the call from that same thread. One
+// gRPC round trip, no hand-off to the core's thread and back.
+//
+// Neither blocks a thread for long (only while the core's thread finishes
+// what it is doing). The core's completions never run inside the call that
+// started them, so the operation's id is known before any cancellation,
+// which is posted to the core's thread after the start.
 #pragma once
 
 #include <map>
@@ -47,7 +54,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 
   void OnDone() override {
     if (!unsettled_.empty()) {
-      gateway_.Post([gateway = &gateway_, messages = std::move(unsettled_)] {
+      gateway_.RunOrPost([gateway = &gateway_, messages = std::move(unsettled_)] {
         gateway->Settle(messages);
       });
     }
@@ -72,7 +79,7 @@ grpc::ServerUnaryReactor* Answer(core::Gateway& gateway, CallCount& calls,
     call->Finish(checked);
     return call;
   }
-  gateway.Post([call, answer = std::move(answer)]() mutable { call->Finish(answer()); });
+  gateway.RunOrPost([call, answer = std::move(answer)]() mutable { call->Finish(answer()); });
   return call;
 }
 
@@ -86,7 +93,7 @@ grpc::ServerUnaryReactor* Await(core::Gateway& gateway, CallCount& calls,
     call->Finish(checked);
     return call;
   }
-  gateway.Post([call, operation = call->operation(), start = std::move(start)]() mutable {
+  gateway.RunOrPost([call, operation = call->operation(), start = std::move(start)]() mutable {
     *operation = start(call);
   });
   return call;

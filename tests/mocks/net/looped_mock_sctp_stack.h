@@ -31,6 +31,7 @@ class LoopedMockSctpStack : public MockSctpStack {
   void Stop() { loop_->Stop(); }
 
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
+  void RunOrPost(std::function<void()> task) override { loop_->RunOrPost(std::move(task)); }
   TimerId StartTimer(std::chrono::milliseconds delay, std::function<void()> task) override {
     return loop_->StartTimer(delay, std::move(task));
   }

@@ -1,0 +1,177 @@
+// The loop's turn: work run at once on a calling thread while the loop's
+// thread waits, in order with posted work, and never beside the loop's own.
+#include "server/net/event_loop.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+
+namespace sctpgw::net {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::unique_ptr<EventLoop> StartedLoop() {
+  auto loop = EventLoop::Create();
+  EXPECT_TRUE(loop.ok()) << loop.status();
+  (*loop)->Start();
+  // Wait until the loop's thread runs and waits for events.
+  std::promise<void> started;
+  (*loop)->Post([&] { started.set_value(); });
+  started.get_future().wait();
+  return std::move(*loop);
+}
+
+// Runs `task` on the loop's thread and waits for it.
+void OnLoop(EventLoop& loop, std::function<void()> task) {
+  std::promise<void> done;
+  loop.Post([&] {
+    task();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+TEST(EventLoopTest, RunOrPostRunsOnTheCallingThreadWhileTheLoopWaits) {
+  auto loop = StartedLoop();
+  std::thread::id ran_on;
+  bool in_loop = false;
+  loop->RunOrPost([&] {
+    ran_on = std::this_thread::get_id();
+    in_loop = loop->InLoopThread();
+  });
+  // It has run by the time RunOrPost returns, here, as the loop's thread.
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  EXPECT_TRUE(in_loop);
+  EXPECT_FALSE(loop->InLoopThread());
+}
+
+TEST(EventLoopTest, WorkItPostsRunsBeforeItReturns) {
+  auto loop = StartedLoop();
+  std::vector<int> order;
+  loop->RunOrPost([&] {
+    order.push_back(1);
+    loop->Post([&] {
+      order.push_back(3);
+      loop->Post([&] { order.push_back(4); });
+    });
+    order.push_back(2);
+  });
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4}));
+}
+
+TEST(EventLoopTest, WorkPostedEarlierRunsFirst) {
+  auto loop = StartedLoop();
+  std::vector<int> order;
+  absl::Notification release;
+  absl::Notification blocking;
+  // The loop's thread is busy; work posted from here queues behind it.
+  loop->Post([&] {
+    blocking.Notify();
+    release.WaitForNotification();
+  });
+  blocking.WaitForNotification();
+  loop->Post([&] { order.push_back(1); });
+  std::thread caller([&] { loop->RunOrPost([&] { order.push_back(2); }); });
+  // The caller waits for the turn; once the loop's thread gives it up, both
+  // run in the order posted, whichever thread runs them.
+  release.Notify();
+  caller.join();
+  OnLoop(*loop, [] {});
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+TEST(EventLoopTest, FromTheLoopsOwnThreadItPosts) {
+  auto loop = StartedLoop();
+  std::vector<int> order;
+  OnLoop(*loop, [&] {
+    loop->RunOrPost([&] { order.push_back(2); });
+    order.push_back(1);  // Not run inside the call: the loop is busy here.
+  });
+  OnLoop(*loop, [] {});
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+TEST(EventLoopTest, NeverBesideTheLoopsOwnWork) {
+  auto loop = StartedLoop();
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  absl::Mutex mu;
+  int inside = 0;  // Threads running the loop's work at once.
+  int most = 0;
+  int handled = 0;
+  auto enter = [&] {
+    absl::MutexLock lock(&mu);
+    most = std::max(most, ++inside);
+  };
+  auto leave = [&] {
+    absl::MutexLock lock(&mu);
+    --inside;
+  };
+  OnLoop(*loop, [&] {
+    ASSERT_TRUE(loop->Watch(read_end.get(), EPOLLIN, [&](uint32_t) {
+                      enter();
+                      char byte;
+                      while (read(read_end.get(), &byte, 1) == 1) ++handled;
+                      leave();
+                    }).ok());
+  });
+  constexpr int kRounds = 2000;
+  std::thread writer([&] {
+    for (int i = 0; i < kRounds; ++i) (void)!write(write_end.get(), "x", 1);
+  });
+  std::vector<std::thread> callers;
+  int ran = 0;  // Only touched with the turn.
+  for (int t = 0; t < 2; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < kRounds; ++i) {
+        loop->RunOrPost([&] {
+          enter();
+          ++ran;
+          leave();
+        });
+      }
+    });
+  }
+  writer.join();
+  for (std::thread& caller : callers) caller.join();
+  OnLoop(*loop, [&] {
+    char byte;
+    while (read(read_end.get(), &byte, 1) == 1) ++handled;
+    loop->Unwatch(read_end.get());
+  });
+  EXPECT_EQ(most, 1);
+  EXPECT_EQ(ran, 2 * kRounds);
+  EXPECT_EQ(handled, kRounds);
+}
+
+TEST(EventLoopTest, ATimerStartedByACallerWakesTheLoop) {
+  auto loop = StartedLoop();
+  absl::Notification fired;
+  // The loop's thread waits with no timer; the timer started here must wake
+  // it, or it would never fire.
+  loop->RunOrPost([&] { loop->StartTimer(milliseconds(1), [&] { fired.Notify(); }); });
+  EXPECT_TRUE(fired.WaitForNotificationWithTimeout(absl::Seconds(10)));
+}
+
+TEST(EventLoopTest, AfterStopItPostsAndNothingRuns) {
+  auto loop = StartedLoop();
+  loop->Stop();
+  bool ran = false;
+  loop->RunOrPost([&] { ran = true; });
+  EXPECT_FALSE(ran);
+}
+
+}  // namespace
+}  // namespace sctpgw::net

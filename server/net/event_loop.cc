@@ -64,11 +64,16 @@ void EventLoop::GiveTurn() {
 }
 
 void EventLoop::RunOrPost(std::function<void()> task) {
-  if (InLoopThread()) {
+  // The turn is taken only when it is free at once: a caller never waits for
+  // the loop's work (a slow step there must not hold up gRPC's few threads),
+  // and never ahead of a loop thread that has events to handle (it would
+  // starve: absl::Mutex is not fair). A thread that has the turn already
+  // posts (run after its task).
+  if (InLoopThread() || loop_wants_turn_.load(std::memory_order_acquire) || !turn_.TryLock()) {
     Post(std::move(task));
     return;
   }
-  TakeTurn();
+  turn_holder_.store(std::this_thread::get_id());
   bool stopping;
   {
     absl::MutexLock lock(&mu_);
@@ -193,7 +198,9 @@ void EventLoop::Run() {
     GiveTurn();
     int count = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout_ms);
     const int error = errno;
+    loop_wants_turn_.store(true, std::memory_order_release);
     TakeTurn();
+    loop_wants_turn_.store(false, std::memory_order_release);
     if (count < 0 && error != EINTR) break;
     for (int i = 0; i < count; ++i) {
       int fd = events[i].data.fd;

@@ -51,13 +51,14 @@ class EventLoop {
 
   // Runs `task` on the loop's thread. Safe from any thread.
   void Post(std::function<void()> task);
-  // Safe from any thread. When the loop is running and its thread is idle
-  // (waiting for events), runs on the calling thread with the loop's turn,
-  // in order: the work already posted, `task`, then whatever they post, and
-  // returns once all of it has run. Otherwise (the loop's busy thread must
-  // not wait for itself; the loop is stopped or not started) posts `task`.
-  // While it runs, the loop's thread waits for the turn before it handles
-  // any event.
+  // Safe from any thread; never waits for the loop's work. When the loop is
+  // running and its turn is free at once (its thread waiting for events,
+  // with none to handle), runs on the calling thread with the turn, in
+  // order: the work already posted, `task`, then what they post (up to 8
+  // rounds; the rest is the loop thread's), and returns. Otherwise posts
+  // `task`: the loop is busy or has events to handle, the caller has the
+  // turn already, or the loop is stopped or not started. While it runs, the
+  // loop's thread waits for the turn before it handles any event.
   void RunOrPost(std::function<void()> task);
   // True on the thread that has the loop's turn: the loop's thread, or a
   // thread inside RunOrPost().
@@ -94,6 +95,9 @@ class EventLoop {
   absl::Mutex turn_ ABSL_ACQUIRED_BEFORE(mu_);
   // The thread that has the turn (none while the loop's thread waits).
   std::atomic<std::thread::id> turn_holder_{};
+  // The loop's thread has events to handle and waits for the turn: callers
+  // of RunOrPost post instead of taking it first.
+  std::atomic<bool> loop_wants_turn_{false};
   // True from the loop thread's first turn until it stops.
   bool running_ ABSL_GUARDED_BY(turn_) = false;
   // When the waiting loop's thread will wake up on its own (a timer); a

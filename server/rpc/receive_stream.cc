@@ -42,9 +42,10 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   void OnWriteDone(bool ok) override {
     mu_.Lock();
     writing_ = false;
-    SettleLocked();
+    std::map<uint64_t, size_t> written = std::move(unsettled_);
+    unsettled_.clear();
     if (!ok) Fail(absl::CancelledError("the client went away"));
-    AdvanceAndUnlock();
+    AdvanceAndUnlock(std::move(written));
   }
 
   void OnCancel() override {
@@ -59,11 +60,15 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   }
 
   void OnDone() override {
+    std::map<uint64_t, size_t> unsettled;
     {
       absl::MutexLock lock(&mu_);
-      SettleLocked();
+      unsettled = std::move(unsettled_);
     }
-    gateway_.Post([gateway = &gateway_, core = core_, session = session_] {
+    gateway_.RunOrPost([gateway = &gateway_, core = core_, session = session_,
+                        unsettled = std::move(unsettled)] {
+      // The messages of a response in flight are written, or never will be.
+      if (!unsettled.empty()) gateway->Settle(unsettled);
       if (core->holds_session) gateway->WatchEnded(session);
     });
     delete this;
@@ -83,18 +88,10 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
     status_ = status;
   }
 
-  // The messages of the response in flight are written, or never will be.
-  void SettleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (unsettled_.empty()) return;
-    gateway_.Post([gateway = &gateway_, messages = std::move(unsettled_)] {
-      gateway->Settle(messages);
-    });
-    unsettled_.clear();
-  }
-
   // Moves the stream on: the next Receive once the last response is
-  // written, or the end. Releases the lock.
-  void AdvanceAndUnlock() ABSL_UNLOCK_FUNCTION(mu_) {
+  // written, or the end. Settles `written` (the messages of the response
+  // just written) with the core first. Releases the lock.
+  void AdvanceAndUnlock(std::map<uint64_t, size_t> written = {}) ABSL_UNLOCK_FUNCTION(mu_) {
     // The next Receive starts outside mu_ (StartReceive takes it): on this
     // thread when the core's is idle (RunOrPost), so that queued messages
     // are written without a hand-off. The stream cannot finish meanwhile:
@@ -103,7 +100,14 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
     if (start_receive) receiving_ = true;
     if (finished_ || !failed_ || receiving_ || writing_) {
       mu_.Unlock();
-      if (start_receive) gateway_.RunOrPost([this] { StartReceive(); });
+      if (start_receive) {
+        gateway_.RunOrPost([this, written = std::move(written)] {
+          if (!written.empty()) gateway_.Settle(written);
+          StartReceive();
+        });
+      } else {
+        Settle(std::move(written));
+      }
       return;
     }
     finished_ = true;
@@ -116,7 +120,15 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
       status = ToGrpcStatus(status_);
     }
     mu_.Unlock();
+    Settle(std::move(written));
     Finish(status);
+  }
+
+  // Settles written messages with the core (Gateway::Settle); not under mu_.
+  void Settle(std::map<uint64_t, size_t> written) {
+    if (written.empty()) return;
+    gateway_.RunOrPost(
+        [gateway = &gateway_, written = std::move(written)] { gateway->Settle(written); });
   }
 
   // On the core's thread.

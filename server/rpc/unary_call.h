@@ -13,10 +13,10 @@
 // Receive of queued messages) finishes the call from that same thread. One
 // gRPC round trip, no hand-off to the core's thread and back.
 //
-// Neither blocks a thread for long (only while the core's thread finishes
-// what it is doing). The core's completions never run inside the call that
-// started them, so the operation's id is known before any cancellation,
-// which is posted to the core's thread after the start.
+// Neither blocks a thread: a busy core gets the operation posted. The
+// core's completions never run inside the call that started them, so the
+// operation's id is known before any cancellation, which is posted to the
+// core's thread after the start.
 #pragma once
 
 #include <map>

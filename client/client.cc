@@ -456,6 +456,7 @@ absl::StatusOr<v1::Endpoint> Client::OpenEndpoint(const EndpointOptions& options
     request.mutable_init()->set_max_inbound_streams(options.streams);
   }
   request.set_address_reconfiguration(options.address_reconfiguration);
+  request.set_udp_encapsulation_port(options.udp_encapsulation_port);
   if (options.path_parameters.has_value()) {
     *request.mutable_path_parameters() = *options.path_parameters;
   }

@@ -136,10 +136,13 @@ void PrintEndpoint(const Globals& globals, const v1::Endpoint& endpoint) {
     std::cout << Json(endpoint) << "\n";
     return;
   }
-  std::cout << absl::StrFormat("endpoint %d port %d %s addresses %s associations %d\n",
+  std::cout << absl::StrFormat("endpoint %d port %d %s addresses %s associations %d%s\n",
                                endpoint.endpoint_id(), endpoint.port(),
                                endpoint.listening() ? "listening" : "not-listening",
-                               Addresses(endpoint.local_addresses()), endpoint.association_count());
+                               Addresses(endpoint.local_addresses()), endpoint.association_count(),
+                               endpoint.udp_encapsulation_port() != 0
+                                   ? absl::StrCat(" udp-port ", endpoint.udp_encapsulation_port())
+                                   : "");
 }
 
 void PrintAssociation(const Globals& globals, const v1::Association& a) {
@@ -206,6 +209,10 @@ void PrintStatus(const Globals& globals, const v1::GetAssociationResponse& r) {
     std::cout << absl::StrFormat("peer window %d bytes, unacknowledged %d, pending %d\n",
                                  r.status().peer_rwnd(), r.status().unacked_chunks(),
                                  r.status().pending_chunks());
+    if (r.status().udp_encapsulation_port() != 0) {
+      std::cout << absl::StrFormat("over UDP: the peer's UDP port %d\n",
+                                   r.status().udp_encapsulation_port());
+    }
   }
   std::cout << absl::StrFormat("%-40s %-20s %-8s %8s %6s %6s %6s %s\n", "PEER ADDRESS", "STATE",
                                "PRIMARY", "CWND", "SRTT", "RTO", "MTU", "HEARTBEAT");
@@ -439,6 +446,10 @@ int main(int argc, char** argv) {
   endpoint_open->add_option("--port", endpoint_port, "local port (0 = any)")->check(CLI::Range(0, 65535));
   endpoint_open->add_flag("--listen", endpoint_options.listen, "accept incoming associations");
   endpoint_open->add_option("--streams", endpoint_options.streams, "outbound and inbound streams");
+  endpoint_open->add_option("--udp-port", endpoint_options.udp_encapsulation_port,
+                            "SCTP over UDP: the peers' UDP port (needs sctpgw's sctp.udp_port; "
+                            "0 = SCTP over IP)")
+      ->check(CLI::Range(0, 65535));
   endpoint_open->callback([&] {
     auto client = Attach(globals);
     if (!client.ok()) {

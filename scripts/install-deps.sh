@@ -15,6 +15,8 @@ packages=(
   qemu-system-x86 busybox-static cpio kmod iproute2 procps
   # independent SCTP peers and tools for the tests
   lksctp-tools socat ncat iperf3 python3 python3-grpcio
+  # a userland SCTP stack that speaks SCTP over UDP
+  libusrsctp-examples
 )
 
 missing=()

@@ -46,6 +46,7 @@
 #include "server/metrics/prometheus.h"
 #include "server/net/kernel_probe.h"
 #include "server/net/kernel_sctp_stack.h"
+#include "server/net/udp_encapsulation.h"
 #include "server/process/allocator_tuning.h"
 #include "server/process/mutex_checks.h"
 #include "server/rpc/gateway_service.h"
@@ -205,6 +206,14 @@ int main(int argc, char** argv) {
     spdlog::error("kernel SCTP is not usable: {}", sctp.ToString());
     spdlog::error("sctpgw keeps running and reports NOT_SERVING on its health service; "
                   "on a host without SCTP, start it through the lab: make run");
+  } else if (settings.sctp_udp_port != 0) {
+    const auto port = static_cast<uint16_t>(settings.sctp_udp_port);
+    absl::Status udp = sctpgw::net::UdpEncapsulation().SetLocalPort(port);
+    if (!udp.ok()) {
+      spdlog::critical("sctp.udp_port: {}", std::string(udp.message()));
+      return 2;
+    }
+    spdlog::info("SCTP over UDP: the kernel listens on UDP port {} (net.sctp.udp_port)", port);
   }
 
   sctpgw::net::KernelSctpStackOptions stack_options;

@@ -74,6 +74,11 @@ const std::vector<Row>& Table() {
        "unix socket path of an sctpgw-fd-holder to keep sockets and state in instead of "
        "systemd's store (implies fd_store; for containers; empty: systemd's)",
        &Settings::fd_holder},
+      {"sctp", "udp_port",
+       "SCTP over UDP (RFC 6951): set the kernel's local UDP port for it "
+       "(net.sctp.udp_port, for sctpgw's whole network namespace; 9899 is the registered one) "
+       "at start; needs CAP_NET_ADMIN; 0: leave the kernel's setting",
+       &Settings::sctp_udp_port, 0, 65535},
       {"tls", "cert_file", "PEM certificate chain for gRPC over TCP (enables TLS)",
        &Settings::tls_cert_file},
       {"tls", "key_file", "PEM private key of cert_file", &Settings::tls_key_file},

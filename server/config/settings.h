@@ -45,6 +45,11 @@ struct Settings {
   // socket path instead of systemd's (containers, docs/container.md).
   // Empty: systemd's.
   std::string fd_holder;
+  // [sctp]
+  // SCTP over UDP (RFC 6951): the local UDP port the kernel listens on and
+  // sends from (net.sctp.udp_port, per network namespace), set at start;
+  // 0 = leave the kernel's setting as it is.
+  int64_t sctp_udp_port = 0;
   // [tls]
   std::string tls_cert_file;
   std::string tls_key_file;

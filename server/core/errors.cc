@@ -49,6 +49,8 @@ constexpr ReasonRow kReasons[] = {
     {Reason::kAddressNotAvailable, "ADDRESS_NOT_AVAILABLE", absl::StatusCode::kFailedPrecondition},
     {Reason::kReconfigurationUnsupported, "RECONFIGURATION_UNSUPPORTED",
      absl::StatusCode::kFailedPrecondition},
+    {Reason::kUdpEncapsulationUnavailable, "UDP_ENCAPSULATION_UNAVAILABLE",
+     absl::StatusCode::kFailedPrecondition},
     {Reason::kSocketError, "SOCKET_ERROR", absl::StatusCode::kInternal},
     {Reason::kShuttingDown, "SHUTTING_DOWN", absl::StatusCode::kUnavailable},
     {Reason::kHandedOver, "HANDED_OVER", absl::StatusCode::kUnavailable},

@@ -37,6 +37,7 @@ enum class Reason {
   kAssociationExists,         // ALREADY_EXISTS: the endpoint already has one with that peer.
   kAddressNotAvailable,       // FAILED_PRECONDITION: bind() to an address this host lacks.
   kReconfigurationUnsupported,  // FAILED_PRECONDITION: no ASCONF on this endpoint or the peer.
+  kUdpEncapsulationUnavailable,  // FAILED_PRECONDITION: no local UDP port for SCTP over UDP.
   kSocketError,               // INTERNAL (or the errno's code): any other kernel error.
   kShuttingDown,              // UNAVAILABLE: the service is stopping.
   kHandedOver,                // UNAVAILABLE: a new sctpgw process takes over; retry there.

@@ -224,10 +224,18 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   config.init = spec.init;
   config.path_parameters = spec.path_parameters;
   config.address_reconfiguration = spec.address_reconfiguration;
+  config.udp_encapsulation_port = spec.udp_encapsulation_port;
   config.send_buffer_bytes = limits_.socket_send_buffer_bytes;
   config.receive_buffer_bytes = limits_.socket_receive_buffer_bytes;
   config.no_delay = true;
   auto socket = stack_.OpenEndpoint(config);
+  if (!socket.ok() && spec.udp_encapsulation_port != 0 &&
+      socket.status().code() == absl::StatusCode::kFailedPrecondition &&
+      net::StatusErrno(socket.status()) == 0) {
+    return Error(Reason::kUdpEncapsulationUnavailable,
+                 absl::StrCat("opening the endpoint: ", socket.status().message()),
+                 {{"field", "udp_encapsulation_port"}});
+  }
   if (!socket.ok()) return FromKernel(socket.status(), "opening the endpoint");
 
   auto port = stack_.LocalPort(*socket);
@@ -244,6 +252,7 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   endpoint.info.port = *port;
   endpoint.info.listening = spec.listen;
   endpoint.info.address_reconfiguration = spec.address_reconfiguration;
+  endpoint.info.udp_encapsulation_port = spec.udp_encapsulation_port;
   endpoint.socket = *socket;
   endpoint.max_send_bytes = *max_send;
   return registry_.AddEndpoint(std::move(endpoint)).Snapshot();

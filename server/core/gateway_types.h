@@ -34,6 +34,8 @@ struct EndpointSpec {
   net::PathParameters path_parameters;
   // RFC 5061 ASCONF offered to peers.
   bool address_reconfiguration = false;
+  // SCTP over UDP (RFC 6951): the peer's UDP port; 0 = directly over IP.
+  uint16_t udp_encapsulation_port = 0;
 };
 
 struct EndpointInfo {
@@ -42,6 +44,7 @@ struct EndpointInfo {
   uint16_t port = 0;
   bool listening = false;
   bool address_reconfiguration = false;
+  uint16_t udp_encapsulation_port = 0;
   size_t association_count = 0;
 };
 

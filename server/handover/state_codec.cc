@@ -196,6 +196,7 @@ std::string EncodeState(const HandoverState& state) {
     endpoint->set_port(e.info.port);
     endpoint->set_listening(e.info.listening);
     endpoint->set_address_reconfiguration(e.info.address_reconfiguration);
+    endpoint->set_udp_encapsulation_port(e.info.udp_encapsulation_port);
     endpoint->set_socket(e.socket);
     endpoint->set_max_send_bytes(e.max_send_bytes);
     endpoint->set_next_receive_from(e.next_receive_from);
@@ -351,6 +352,8 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     SCTPGW_ASSIGN(record.info.port, Narrow<uint16_t>(e.port(), "endpoint port"));
     record.info.listening = e.listening();
     record.info.address_reconfiguration = e.address_reconfiguration();
+    SCTPGW_ASSIGN(record.info.udp_encapsulation_port,
+                  Narrow<uint16_t>(e.udp_encapsulation_port(), "endpoint UDP encapsulation port"));
     record.socket = e.socket();
     record.max_send_bytes = e.max_send_bytes();
     record.next_receive_from = e.next_receive_from();

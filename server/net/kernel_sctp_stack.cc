@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/net/errno_status.h"
+#include "server/net/udp_encapsulation.h"
 
 namespace sctpgw::net {
 namespace {
@@ -78,9 +79,23 @@ absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& con
   for (const SocketAddress& address : config.addresses) {
     if (address.family() == AF_INET6) family = AF_INET6;
   }
+  if (config.udp_encapsulation_port != 0) {
+    // A socket created while net.sctp.udp_port is 0 would send plain SCTP
+    // whatever its remote UDP port says.
+    auto local = UdpEncapsulation().LocalPort();
+    if (!local.ok()) return local.status();
+    if (*local == 0) {
+      return absl::FailedPreconditionError(
+          "SCTP over UDP needs a local UDP port: net.sctp.udp_port is 0 (set sctpgw's "
+          "sctp.udp_port, or the sysctl)");
+    }
+  }
   auto socket = SctpSocket::Open(sys_, family, SctpSocket::Style::kOneToMany);
   if (!socket.ok()) return socket.status();
   absl::Status status = socket->SetBufferSizes(config.send_buffer_bytes, config.receive_buffer_bytes);
+  if (status.ok() && config.udp_encapsulation_port != 0) {
+    status = socket->SetRemoteUdpPort(SCTP_FUTURE_ASSOC, config.udp_encapsulation_port);
+  }
   if (status.ok()) status = socket->SetInitParams(config.init);
   if (status.ok()) status = socket->SetNoDelay(config.no_delay);
   if (status.ok()) status = socket->EnableReceiveInfo();
@@ -216,7 +231,12 @@ void KernelSctpStack::UpdateInterest(SocketId id, Entry& entry) {
 absl::StatusOr<AssociationStatus> KernelSctpStack::Status(SocketId socket, sctp_assoc_t assoc_id) {
   auto entry = Find(socket);
   if (!entry.ok()) return entry.status();
-  return (*entry)->socket.Status(assoc_id);
+  auto status = (*entry)->socket.Status(assoc_id);
+  if (!status.ok()) return status;
+  // Kernels without SCTP over UDP refuse the option: directly over IP.
+  auto udp_port = (*entry)->socket.RemoteUdpPort(assoc_id);
+  if (udp_port.ok()) status->udp_encapsulation_port = *udp_port;
+  return status;
 }
 
 absl::StatusOr<std::vector<SocketAddress>> KernelSctpStack::LocalAddresses(SocketId socket,

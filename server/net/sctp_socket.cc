@@ -163,6 +163,24 @@ absl::StatusOr<AssociationStatus> SctpSocket::Status(sctp_assoc_t assoc_id) cons
   return status;
 }
 
+absl::Status SctpSocket::SetRemoteUdpPort(sctp_assoc_t assoc_id, uint16_t port) {
+  sctp_udpencaps encaps{};  // A zero address: the association, not one path.
+  encaps.sue_assoc_id = assoc_id;
+  encaps.sue_port = htons(port);
+  return SetOption(SCTP_REMOTE_UDP_ENCAPS_PORT, &encaps, sizeof(encaps),
+                   "SCTP_REMOTE_UDP_ENCAPS_PORT");
+}
+
+absl::StatusOr<uint16_t> SctpSocket::RemoteUdpPort(sctp_assoc_t assoc_id) const {
+  sctp_udpencaps encaps{};
+  encaps.sue_assoc_id = style_ == Style::kOneToMany ? assoc_id : 0;
+  socklen_t length = sizeof(encaps);
+  SysCallIntResult rc =
+      sys_->GetSockOpt(fd(), IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &encaps, &length);
+  if (!rc.ok()) return ErrnoStatus(rc.error, "getsockopt(SCTP_REMOTE_UDP_ENCAPS_PORT)");
+  return ntohs(encaps.sue_port);
+}
+
 absl::Status SctpSocket::SetNonBlocking(bool on) {
   SysCallIntResult rc = sys_->SetNonBlocking(fd(), on);
   if (!rc.ok()) return ErrnoStatus(rc.error, "fcntl(O_NONBLOCK)");

@@ -67,6 +67,13 @@ class SctpSocket {
 
   absl::Status SetInitParams(const InitParams& params);
   absl::Status SetNoDelay(bool on);
+  // SCTP over UDP (RFC 6951, SCTP_REMOTE_UDP_ENCAPS_PORT): the peer's UDP
+  // port for association `assoc_id`, or with SCTP_FUTURE_ASSOC (one-to-one
+  // sockets: 0) for associations set up from now on; 0 = directly over IP.
+  // Works only where net.sctp.udp_port was set when the socket was created
+  // (udp_encapsulation.h).
+  absl::Status SetRemoteUdpPort(sctp_assoc_t assoc_id, uint16_t port);
+  absl::StatusOr<uint16_t> RemoteUdpPort(sctp_assoc_t assoc_id) const;
   // SCTP_AUTH_SUPPORTED and SCTP_ASCONF_SUPPORTED for future associations
   // (RFC 5061 dynamic address reconfiguration), and SO_REUSEADDR so that the
   // sockets of associations peeled off this one can bind added addresses.

@@ -41,6 +41,10 @@ struct EndpointConfig {
   bool no_delay = true;          // SCTP_NODELAY.
   // RFC 5061 ASCONF (with AUTH) offered to peers.
   bool address_reconfiguration = false;
+  // SCTP over UDP (RFC 6951): the peer's UDP port for the endpoint's
+  // associations; 0 = directly over IP. Needs net.sctp.udp_port set
+  // (udp_encapsulation.h): FAILED_PRECONDITION otherwise.
+  uint16_t udp_encapsulation_port = 0;
 };
 
 // One whole message as received (reassembled if the kernel gave it in

@@ -69,6 +69,9 @@ struct AssociationStatus {
   uint32_t primary_srtt_ms = 0;
   uint32_t primary_rto_ms = 0;
   uint32_t primary_mtu = 0;
+  // The peer's UDP port when the association runs over UDP (RFC 6951,
+  // SCTP_REMOTE_UDP_ENCAPS_PORT); 0 = directly over IP.
+  uint16_t udp_encapsulation_port = 0;
 };
 
 // SCTP_GET_PEER_ADDR_INFO of one peer address.

@@ -99,6 +99,13 @@ absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest&
   if (!paths.ok()) return paths.status();
   spec.path_parameters = *paths;
   spec.address_reconfiguration = request.address_reconfiguration();
+  if (request.udp_encapsulation_port() > 65535) {
+    return Error(Reason::kInvalidPort,
+                 absl::StrCat("udp_encapsulation_port ", request.udp_encapsulation_port(),
+                              " is not a UDP port (0..65535; 0 = SCTP directly over IP)"),
+                 {{"field", "udp_encapsulation_port"}});
+  }
+  spec.udp_encapsulation_port = static_cast<uint16_t>(request.udp_encapsulation_port());
   return spec;
 }
 
@@ -293,6 +300,7 @@ void ToProto(const core::EndpointInfo& info, v1::Endpoint* out) {
   out->set_port(info.port);
   out->set_listening(info.listening);
   out->set_address_reconfiguration(info.address_reconfiguration);
+  out->set_udp_encapsulation_port(info.udp_encapsulation_port);
   out->set_association_count(static_cast<uint32_t>(info.association_count));
 }
 
@@ -341,6 +349,7 @@ void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {
   out->set_inbound_streams(status.inbound_streams);
   out->set_outbound_streams(status.outbound_streams);
   out->set_fragmentation_point(status.fragmentation_point);
+  out->set_udp_encapsulation_port(status.udp_encapsulation_port);
   v1::PeerPath* primary = out->mutable_primary();
   ToProto(status.primary_address, primary->mutable_address());
   primary->set_state(ToPathState(status.primary_state));

@@ -163,6 +163,9 @@ struct EndpointOptions {
   uint16_t streams = 0;                // Outbound and maximum inbound; 0 = kernel default.
   bool address_reconfiguration = false;
   std::optional<v1::PathParameters> path_parameters;
+  // SCTP over UDP (RFC 6951): the peer's UDP port for this endpoint's
+  // associations; 0 = SCTP directly over IP. Needs sctpgw's sctp.udp_port.
+  uint16_t udp_encapsulation_port = 0;
 
   // An endpoint accepting associations on `addresses` at `port`.
   static EndpointOptions Listening(std::vector<std::string> addresses, uint16_t port) {

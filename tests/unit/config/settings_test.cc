@@ -82,6 +82,7 @@ TEST(SettingsTest, MistakesNameTheKeyAndTheLine) {
       {"[limits]\nmax_message_bytes = 0\n",
        "test.toml:2: limits.max_message_bytes = 0 is outside 1..4128768"},
       {"[server]\nlisten = \"unix:/x\"\n", "test.toml:2: server.listen must be an array of strings"},
+      {"[sctp]\nudp_port = 65536\n", "test.toml:2: sctp.udp_port = 65536 is outside 0..65535"},
       {"[server\n", "test.toml:1: "},
   };
   for (const Case& c : cases) {

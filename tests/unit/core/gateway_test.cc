@@ -15,6 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::_;
+using ::testing::Field;
 using ::testing::Return;
 using ::testing::StrictMock;
 
@@ -481,6 +482,20 @@ TEST_F(GatewayTest, PerSessionEndpointLimit) {
   auto second = gateway_->OpenEndpoint(session_, spec);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(ErrorMetadataOf(second.status())["limit"], "max_endpoints_per_session");
+}
+
+TEST_F(GatewayTest, UdpEncapsulationWithoutALocalUdpPortIsUnavailable) {
+  EXPECT_CALL(stack_, OpenEndpoint(Field(&net::EndpointConfig::udp_encapsulation_port, 9899)))
+      .WillOnce(Return(absl::FailedPreconditionError(
+          "SCTP over UDP needs a local UDP port: net.sctp.udp_port is 0")));
+  EndpointSpec spec;
+  spec.addresses = {Address("192.0.2.1", 0)};
+  spec.udp_encapsulation_port = 9899;
+  auto endpoint = gateway_->OpenEndpoint(session_, spec);
+  EXPECT_EQ(endpoint.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(endpoint.status()), "UDP_ENCAPSULATION_UNAVAILABLE");
+  EXPECT_EQ(ErrorMetadataOf(endpoint.status())["field"], "udp_encapsulation_port");
+  EXPECT_NE(endpoint.status().message().find("net.sctp.udp_port is 0"), std::string::npos);
 }
 
 // ---------------------------------------------------------------- handover

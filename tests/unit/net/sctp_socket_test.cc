@@ -187,6 +187,31 @@ TEST_F(SctpSocketTest, PeerAddressesAreUnpackedAndFreed) {
   EXPECT_EQ(*addresses, peers);
 }
 
+TEST_F(SctpSocketTest, RemoteUdpPortGoesInNetworkOrderForTheWholeAssociation) {
+  SctpSocket socket = OpenSocket();
+  EXPECT_CALL(sys_, SetSockOpt(fd_, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, _,
+                               sizeof(sctp_udpencaps)))
+      .WillOnce(Invoke([](int, int, int, const void* value, socklen_t) {
+        sctp_udpencaps encaps;
+        std::memcpy(&encaps, value, sizeof(encaps));
+        EXPECT_EQ(encaps.sue_assoc_id, SCTP_FUTURE_ASSOC);
+        EXPECT_EQ(ntohs(encaps.sue_port), 9899);
+        EXPECT_EQ(encaps.sue_address.ss_family, AF_UNSPEC);  // Every path.
+        return SysCallIntResult{0, 0};
+      }));
+  EXPECT_TRUE(socket.SetRemoteUdpPort(SCTP_FUTURE_ASSOC, 9899).ok());
+  EXPECT_CALL(sys_, GetSockOpt(fd_, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, _, _))
+      .WillOnce(Invoke([](int, int, int, void* value, socklen_t*) {
+        sctp_udpencaps* encaps = static_cast<sctp_udpencaps*>(value);
+        EXPECT_EQ(encaps->sue_assoc_id, 7);
+        encaps->sue_port = htons(11111);
+        return SysCallIntResult{0, 0};
+      }));
+  auto port = socket.RemoteUdpPort(7);
+  ASSERT_TRUE(port.ok()) << port.status();
+  EXPECT_EQ(*port, 11111);
+}
+
 TEST_F(SctpSocketTest, BindWithoutAddressIsInvalid) {
   SctpSocket socket = OpenSocket();
   EXPECT_EQ(socket.Bind({}).code(), absl::StatusCode::kInvalidArgument);

@@ -63,6 +63,20 @@ TEST(ConvertTest, EndpointRequestsAreValidatedFieldByField) {
   EXPECT_EQ(core::ErrorMetadataOf(bad.status())["field"], "local_addresses[2]");
 }
 
+TEST(ConvertTest, UdpEncapsulationPortIsAUdpPort) {
+  v1::OpenEndpointRequest request;
+  request.add_local_addresses("192.0.2.1");
+  request.set_udp_encapsulation_port(9899);
+  auto spec = ToEndpointSpec(request);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->udp_encapsulation_port, 9899);
+  request.set_udp_encapsulation_port(65536);
+  auto bad = ToEndpointSpec(request);
+  EXPECT_EQ(ToGrpcStatus(bad.status()).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(core::ErrorReason(bad.status()), "INVALID_PORT");
+  EXPECT_EQ(core::ErrorMetadataOf(bad.status())["field"], "udp_encapsulation_port");
+}
+
 TEST(ConvertTest, OnePathTakesOnlyPerPathParameters) {
   v1::PathParameters parameters;
   parameters.set_heartbeat_interval_ms(500);

@@ -16,7 +16,15 @@ if tests/lab/lab --probe; then
 fi
 echo "run: this kernel has no SCTP; starting sctpgw inside the SCTP lab VM."
 echo "run: gRPC is forwarded to 127.0.0.1:$port on this host. Ctrl-C stops it."
+echo "run: what reaches what: the VM is behind qemu's user network (its address"
+echo "run:   10.0.2.15; this host is 10.0.2.2 from inside), which carries TCP and"
+echo "run:   UDP only. Plain SCTP reaches peers inside the VM only. SCTP over UDP"
+echo "run:   (RFC 6951) reaches peers outside: sctpgw's UDP port is 9899 in the"
+echo "run:   VM; open endpoints with udp_encapsulation_port (sctpctl endpoint open"
+echo "run:   --udp-port) set to the peer's UDP port. Peers cannot associate in"
+echo "run:   to the VM from outside (no inbound forward)."
 # Inside the VM sctpgw listens on all of the VM's addresses so that the
-# forward reaches it; the VM's network is private to this host.
+# forward reaches it; the VM's network is private to this host. The VM is
+# its own network namespace, so sctpgw may set its SCTP-over-UDP port.
 exec tests/lab/lab --forward "$port:$port" --timeout 0 -- \
-  "$build_dir/server/sctpgw" --listen "0.0.0.0:$port" --allow-insecure-tcp "$@"
+  "$build_dir/server/sctpgw" --listen "0.0.0.0:$port" --allow-insecure-tcp --udp-port 9899 "$@"

@@ -43,6 +43,10 @@ absl::StatusOr<uint16_t> UdpEncapsulation::LocalPort() const {
 }
 
 absl::Status UdpEncapsulation::SetLocalPort(uint16_t port) const {
+  // Already so (a restart, a handover's new process): nothing is written.
+  // A write would restart the kernel's UDP socket, dropping what arrives
+  // meanwhile, and needs a privilege that reading does not.
+  if (auto now = LocalPort(); now.ok() && *now == port) return absl::OkStatus();
   const std::string path = Path();
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd.valid()) {

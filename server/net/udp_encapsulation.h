@@ -26,7 +26,8 @@ class UdpEncapsulation {
   // The namespace's local UDP port for SCTP; 0 = off. FAILED_PRECONDITION
   // when the kernel has no UDP encapsulation.
   absl::StatusOr<uint16_t> LocalPort() const;
-  // Sets it (and reads it back). Needs CAP_NET_ADMIN over the network
+  // Sets it (and reads it back); nothing is written when it is so already.
+  // Needs CAP_NET_ADMIN over the network
   // namespace and a writable /proc/sys: PERMISSION_DENIED saying so when
   // either is missing; FAILED_PRECONDITION when the kernel has no UDP
   // encapsulation; the kernel refuses a port in use by another UDP socket

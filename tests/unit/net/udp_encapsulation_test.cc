@@ -3,6 +3,7 @@
 #include "server/net/udp_encapsulation.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -40,6 +41,15 @@ TEST_F(UdpEncapsulationTest, SetsItAndReadsItBack) {
   Write("0\n");
   ASSERT_TRUE(UdpEncapsulation(dir_).SetLocalPort(9899).ok());
   EXPECT_EQ(*UdpEncapsulation(dir_).LocalPort(), 9899);
+}
+
+TEST_F(UdpEncapsulationTest, ThePortItHasAlreadyIsNotWrittenAgain) {
+  Write("9899\n");
+  // Read-only (root could still write it: the write time tells).
+  ASSERT_EQ(::chmod((dir_ + "/udp_port").c_str(), 0444), 0);
+  const auto before = std::filesystem::last_write_time(dir_ + "/udp_port");
+  EXPECT_TRUE(UdpEncapsulation(dir_).SetLocalPort(9899).ok());
+  EXPECT_EQ(std::filesystem::last_write_time(dir_ + "/udp_port"), before);
 }
 
 TEST_F(UdpEncapsulationTest, AKernelWithoutItSaysSo) {

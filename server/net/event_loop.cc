@@ -89,19 +89,12 @@ void EventLoop::RunOrPost(std::function<void()> task) {
   // What `task` posted (completions, never run inside the call that started
   // them) runs here too, a bounded number of rounds; anything left is the
   // loop thread's.
-  bool left = false;
-  for (int round = 0; round < 8; ++round) {
-    {
-      absl::MutexLock lock(&mu_);
-      left = !posted_.empty();
-    }
-    if (!left) break;
-    RunPosted();
-  }
-  {
+  auto has_posted = [this] {
     absl::MutexLock lock(&mu_);
-    left = !posted_.empty();
-  }
+    return !posted_.empty();
+  };
+  for (int round = 0; round < 8 && has_posted(); ++round) RunPosted();
+  const bool left = has_posted();
   const bool earlier_timer = !timers_.empty() && timers_.begin()->first.first < planned_wake_;
   GiveTurn();
   if (left || earlier_timer) {

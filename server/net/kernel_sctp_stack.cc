@@ -233,9 +233,14 @@ absl::StatusOr<AssociationStatus> KernelSctpStack::Status(SocketId socket, sctp_
   if (!entry.ok()) return entry.status();
   auto status = (*entry)->socket.Status(assoc_id);
   if (!status.ok()) return status;
-  // Kernels without SCTP over UDP refuse the option: directly over IP.
+  // A kernel without SCTP over UDP does not know the option (ENOPROTOOPT):
+  // the association runs directly over IP. Any other error is one.
   auto udp_port = (*entry)->socket.RemoteUdpPort(assoc_id);
-  if (udp_port.ok()) status->udp_encapsulation_port = *udp_port;
+  if (udp_port.ok()) {
+    status->udp_encapsulation_port = *udp_port;
+  } else if (StatusErrno(udp_port.status()) != ENOPROTOOPT) {
+    return udp_port.status();
+  }
   return status;
 }
 

@@ -18,8 +18,8 @@ namespace {
 class UdpEncapsulationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/sctpgw-udp-encapsulation-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
+    std::string pattern = ::testing::TempDir() + "sctpgw-udp-encapsulation-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

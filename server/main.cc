@@ -535,16 +535,20 @@ int main(int argc, char** argv) {
   // next sctpgw finds everything in the holder, nothing lost.
   if (!settings.fd_holder.empty() && keeper != nullptr) {
     absl::Status left;
-    sctpgw::handover::RunOnStack(**stack, [&] { left = keeper->StopForRestart(); });
+    sctpgw::handover::RunOnStack(**stack, [&] { left = keeper->FreezeForRestart(); });
     if (left.ok()) {
       if (handover_listener) handover_listener->Stop();
       server->GetHealthCheckService()->SetServingStatus(false);
       service.StopStreams(sctpgw::core::Error(sctpgw::core::Reason::kHandedOver,
                                               "sctpgw is restarting; reconnect to it"));
       // As after a handover: GOAWAY on every connection, calls in progress
-      // get 2 s to be answered.
+      // get 2 s to be answered. Then every call has ended, and the messages
+      // of responses never written are back in their queues for the record.
       server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
       server->Wait();
+      sctpgw::handover::RunOnStack(**stack, [&] { left = keeper->FinishRestart(); });
+    }
+    if (left.ok()) {
       metrics.reset();
       (*stack)->Stop();  // The holder keeps every socket.
       gateway.events().Unsubscribe(lifecycle);
@@ -553,6 +557,8 @@ int main(int argc, char** argv) {
                    strsignal(signal_number));
       return 0;
     }
+    // The usual stop follows (with no calls left to drain if the server has
+    // stopped already).
     spdlog::error("received {}: cannot leave the associations with the fd holder ({}); "
                   "ending them", strsignal(signal_number), left.ToString());
   }

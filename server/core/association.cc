@@ -39,6 +39,16 @@ void Association::Settle(size_t messages) {
   Mirror();
 }
 
+void Association::Return(std::vector<net::InboundMessage> messages) {
+  for (auto message = messages.rbegin(); message != messages.rend(); ++message) {
+    queued_bytes_ += message->payload.size();
+    message->assoc_id = info_.kernel_id;
+    queue_.push_front(std::move(*message));
+  }
+  unsettled_ -= std::min(messages.size(), unsettled_);
+  Mirror();
+}
+
 void Association::MirrorQueueLength(uint64_t* counter) {
   mirror_ = counter;
   Mirror();

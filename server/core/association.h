@@ -54,6 +54,9 @@ class Association {
   // (Settle() says when they are).
   size_t unsettled_messages() const { return unsettled_; }
   void Settle(size_t messages);
+  // Taken messages that were never written (their write failed): back at
+  // the front of the queue, in the order given, no longer unsettled.
+  void Return(std::vector<net::InboundMessage> messages);
   // Keeps `*counter` equal to unsettled_messages() << 32 |
   // queued_messages() (each at most 2^32 - 1) from now on (QueueTally):
   // what a crash would lose. nullptr stops it.

@@ -145,6 +145,12 @@ class Gateway final : private net::SctpStack::Observer {
   // never will be): `messages` per association id. Until then they count
   // as what a crash would lose (SetQueueTally).
   void Settle(const std::map<uint64_t, size_t>& messages);
+  // The messages a Receive returned whose write failed (the caller went
+  // away, or sctpgw stopped before it could write them): they go back to
+  // the front of their associations' queues, in the order given, for the
+  // next Receive (or the record a restart in place stores). Messages of an
+  // association that is gone are dropped.
+  void ReturnUnwritten(std::vector<ReceivedMessage> messages);
 
   // Aborts everything and closes every socket: the service is stopping.
   void Close();
@@ -157,6 +163,9 @@ class Gateway final : private net::SctpStack::Observer {
   // half-open association left to come up), refuses calls with HANDED_OVER,
   // and returns the state. Nothing changes after it until Thaw or Release.
   absl::StatusOr<GatewayState> Freeze();
+  // The state again, frozen: with the messages returned since the freeze by
+  // calls whose responses were never written (ReturnUnwritten).
+  GatewayState FrozenState() const;
   // The handover failed (or, in the new process, the old one has let go):
   // reading and calls resume.
   void Thaw();

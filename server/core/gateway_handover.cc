@@ -56,6 +56,11 @@ absl::StatusOr<GatewayState> Gateway::Freeze() {
     if (!association->shutdowns().empty()) association->shutdown_interrupted = true;
   }
   for (OperationId id : pending_.ids()) FailOperation(id, HandedOver(), /*undo=*/false);
+  return FrozenState();
+}
+
+GatewayState Gateway::FrozenState() const {
+  CheckThread();
   GatewayState state;
   registry_.ExportTo(&state);
   state.sessions = sessions_.Records();
@@ -260,6 +265,22 @@ void Gateway::Settle(const std::map<uint64_t, size_t>& messages) {
   CheckThread();
   for (const auto& [id, count] : messages) {
     if (Association* association = registry_.FindAssociation(id)) association->Settle(count);
+  }
+}
+
+void Gateway::ReturnUnwritten(std::vector<ReceivedMessage> messages) {
+  CheckThread();
+  std::map<uint64_t, std::vector<net::InboundMessage>> by_association;
+  for (ReceivedMessage& message : messages) {
+    by_association[message.association_id].push_back(std::move(message.message));
+  }
+  for (auto& [id, returned] : by_association) {
+    Association* association = registry_.FindAssociation(id);
+    if (association == nullptr) continue;
+    association->Return(std::move(returned));
+    if (frozen_ || released_) continue;  // Reading stays paused; no receive waits.
+    receivers_.UpdateReading(*association);
+    receivers_.Serve(*association);
   }
 }
 

@@ -418,6 +418,18 @@ void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out) {
   out->set_payload(std::move(message.message.payload));
 }
 
+core::ReceivedMessage FromProto(v1::InboundMessage&& message) {
+  core::ReceivedMessage out;
+  out.association_id = message.association_id();
+  out.message.stream = static_cast<uint16_t>(message.stream());
+  out.message.ssn = static_cast<uint16_t>(message.ssn());
+  out.message.tsn = message.tsn();
+  out.message.ppid = message.ppid();
+  out.message.unordered = message.unordered();
+  out.message.payload = std::move(*message.mutable_payload());
+  return out;
+}
+
 void ToProto(const core::Event& event, v1::Event* out) {
   out->set_sequence(event.sequence);
   *out->mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(

@@ -33,6 +33,9 @@ void ToProto(const net::PathInfo& path, v1::PeerPath* out);
 void ToProto(const net::PathParameters& parameters, v1::PathParameters* out);
 // Moves the payload.
 void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out);
+// A message of a response that was never written, back in the core's form
+// (Gateway::ReturnUnwritten).
+core::ReceivedMessage FromProto(v1::InboundMessage&& message);
 void ToProto(const core::Event& event, v1::Event* out);
 
 // A call's gRPC deadline on the core's clock; without one (or beyond

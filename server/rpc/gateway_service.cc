@@ -326,18 +326,17 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::Receive(grpc::CallbackServerContex
   auto spec = ToReceiveSpec(*request);
   absl::Status checked = spec.status();
   return Await(gateway_, calls_, checked,
-               [this, response, session = SessionKeyOf(context, request->session_id()),
+               [this, context, response, session = SessionKeyOf(context, request->session_id()),
                 spec = std::move(spec), deadline = ToDeadline(context->deadline())](UnaryCall* call) {
                  return gateway_.Receive(
                      session, *spec, deadline,
-                     [call, response](absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
+                     [call, context, response](
+                         absl::StatusOr<std::vector<core::ReceivedMessage>> result) {
                        if (result.ok()) {
-                         std::map<uint64_t, size_t> messages;
                          for (core::ReceivedMessage& message : *result) {
-                           ++messages[message.association_id];
                            ToProto(std::move(message), response->add_messages());
                          }
-                         call->SettleWhenDone(std::move(messages));
+                         call->SettleWhenDone(context, response);
                        }
                        call->Finish(result.status());
                      });

@@ -42,10 +42,17 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   void OnWriteDone(bool ok) override {
     mu_.Lock();
     writing_ = false;
-    std::map<uint64_t, size_t> written = std::move(unsettled_);
+    Settlement settlement;
+    if (ok) {
+      settlement.written = std::move(unsettled_);
+    } else {
+      // Never written as a whole: the messages go back to their queues for
+      // the next receive (or the record of a restart in place).
+      settlement.unwritten = TakeUnwritten();
+      Fail(absl::CancelledError("the client went away"));
+    }
     unsettled_.clear();
-    if (!ok) Fail(absl::CancelledError("the client went away"));
-    AdvanceAndUnlock(std::move(written));
+    AdvanceAndUnlock(std::move(settlement));
   }
 
   void OnCancel() override {
@@ -60,15 +67,16 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   }
 
   void OnDone() override {
-    std::map<uint64_t, size_t> unsettled;
+    Settlement settlement;
     {
       absl::MutexLock lock(&mu_);
-      unsettled = std::move(unsettled_);
+      // A response whose write never completed (every write ends in
+      // OnWriteDone first, so none should be left).
+      if (!unsettled_.empty()) settlement.unwritten = TakeUnwritten();
     }
     gateway_.RunOrPost([gateway = &gateway_, core = core_, session = session_,
-                        unsettled = std::move(unsettled)] {
-      // The messages of a response in flight are written, or never will be.
-      if (!unsettled.empty()) gateway->Settle(unsettled);
+                        settlement = std::move(settlement)]() mutable {
+      Apply(*gateway, std::move(settlement));
       if (core->holds_session) gateway->WatchEnded(session);
     });
     delete this;
@@ -82,6 +90,32 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
     bool holds_session = false;  // Counted by the core as keeping the session alive.
   };
 
+  // What became of the messages of a response: written (by association
+  // id), or not.
+  struct Settlement {
+    std::map<uint64_t, size_t> written;
+    std::vector<core::ReceivedMessage> unwritten;
+    bool empty() const { return written.empty() && unwritten.empty(); }
+  };
+
+  // On the core's thread.
+  static void Apply(core::Gateway& gateway, Settlement settlement) {
+    if (!settlement.written.empty()) gateway.Settle(settlement.written);
+    if (!settlement.unwritten.empty()) gateway.ReturnUnwritten(std::move(settlement.unwritten));
+  }
+
+  // The messages of response_, taken back from it.
+  std::vector<core::ReceivedMessage> TakeUnwritten() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<core::ReceivedMessage> unwritten;
+    unwritten.reserve(response_.messages_size());
+    for (v1::InboundMessage& message : *response_.mutable_messages()) {
+      unwritten.push_back(FromProto(std::move(message)));
+    }
+    response_.Clear();
+    unsettled_.clear();
+    return unwritten;
+  }
+
   void Fail(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (failed_) return;
     failed_ = true;
@@ -89,9 +123,9 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
   }
 
   // Moves the stream on: the next Receive once the last response is
-  // written, or the end. Settles `written` (the messages of the response
-  // just written) with the core first. Releases the lock.
-  void AdvanceAndUnlock(std::map<uint64_t, size_t> written = {}) ABSL_UNLOCK_FUNCTION(mu_) {
+  // written, or the end. Settles the messages of the response just written
+  // (or not) with the core first. Releases the lock.
+  void AdvanceAndUnlock(Settlement settlement = {}) ABSL_UNLOCK_FUNCTION(mu_) {
     // The next Receive starts outside mu_ (StartReceive takes it): on this
     // thread when the core's is idle (RunOrPost), so that queued messages
     // are written without a hand-off. The stream cannot finish meanwhile:
@@ -101,12 +135,12 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
     if (finished_ || !failed_ || receiving_ || writing_) {
       mu_.Unlock();
       if (start_receive) {
-        gateway_.RunOrPost([this, written = std::move(written)] {
-          if (!written.empty()) gateway_.Settle(written);
+        gateway_.RunOrPost([this, settlement = std::move(settlement)]() mutable {
+          Apply(gateway_, std::move(settlement));
           StartReceive();
         });
       } else {
-        Settle(std::move(written));
+        Settle(std::move(settlement));
       }
       return;
     }
@@ -120,15 +154,16 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
       status = ToGrpcStatus(status_);
     }
     mu_.Unlock();
-    Settle(std::move(written));
+    Settle(std::move(settlement));
     Finish(status);
   }
 
-  // Settles written messages with the core (Gateway::Settle); not under mu_.
-  void Settle(std::map<uint64_t, size_t> written) {
-    if (written.empty()) return;
-    gateway_.RunOrPost(
-        [gateway = &gateway_, written = std::move(written)] { gateway->Settle(written); });
+  // Settles with the core (Apply); not under mu_.
+  void Settle(Settlement settlement) {
+    if (settlement.empty()) return;
+    gateway_.RunOrPost([gateway = &gateway_, settlement = std::move(settlement)]() mutable {
+      Apply(*gateway, std::move(settlement));
+    });
   }
 
   // On the core's thread.
@@ -165,9 +200,10 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
     core_->operation = 0;
     mu_.Lock();
     receiving_ = false;
+    Settlement settlement;
     if (!result.ok()) {
       Fail(result.status());
-    } else if (!failed_) {  // Cancelled meanwhile: the messages go with the call.
+    } else if (!failed_) {
       response_.Clear();
       for (core::ReceivedMessage& message : *result) {
         ++unsettled_[message.association_id];
@@ -178,11 +214,10 @@ class ReceiveStream final : public grpc::ServerWriteReactor<v1::ReceiveResponse>
       mu_.Unlock();
       return;
     } else {
-      std::map<uint64_t, size_t> dropped;
-      for (const core::ReceivedMessage& message : *result) ++dropped[message.association_id];
-      gateway_.Settle(dropped);
+      // Cancelled meanwhile: the messages stay for the next receive.
+      settlement.unwritten = std::move(*result);
     }
-    AdvanceAndUnlock();
+    AdvanceAndUnlock(std::move(settlement));
   }
 
   CallCount::Hold hold_;

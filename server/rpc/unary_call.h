@@ -22,12 +22,14 @@
 #include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "server/core/gateway.h"
 #include "server/rpc/call_count.h"
+#include "server/rpc/convert.h"
 #include "server/rpc/status.h"
 
 namespace sctpgw::rpc {
@@ -48,21 +50,41 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
       if (*operation != 0) gateway->Cancel(*operation);
     });
   }
-  // Messages of a Receive in the response: settled with the core once the
-  // response is written or the call failed (Gateway::Settle). Before Finish.
-  void SettleWhenDone(std::map<uint64_t, size_t> messages) { unsettled_ = std::move(messages); }
+  // A Receive's `response` holds messages: once the call is done they are
+  // settled with the core (Gateway::Settle), or, when the call failed
+  // before its response went out (the client cancelled, its deadline
+  // passed, the connection broke), returned to their queues for the next
+  // receive (Gateway::ReturnUnwritten). Before Finish.
+  void SettleWhenDone(grpc::CallbackServerContext* context, v1::ReceiveResponse* response) {
+    context_ = context;
+    receive_response_ = response;
+  }
 
   void OnDone() override {
-    if (!unsettled_.empty()) {
-      gateway_.RunOrPost([gateway = &gateway_, messages = std::move(unsettled_)] {
-        gateway->Settle(messages);
-      });
+    if (receive_response_ != nullptr && receive_response_->messages_size() > 0) {
+      if (context_->IsCancelled()) {
+        std::vector<core::ReceivedMessage> unwritten;
+        for (v1::InboundMessage& message : *receive_response_->mutable_messages()) {
+          unwritten.push_back(FromProto(std::move(message)));
+        }
+        gateway_.RunOrPost([gateway = &gateway_, unwritten = std::move(unwritten)]() mutable {
+          gateway->ReturnUnwritten(std::move(unwritten));
+        });
+      } else {
+        std::map<uint64_t, size_t> written;
+        for (const v1::InboundMessage& message : receive_response_->messages()) {
+          ++written[message.association_id()];
+        }
+        gateway_.RunOrPost(
+            [gateway = &gateway_, written = std::move(written)] { gateway->Settle(written); });
+      }
     }
     delete this;
   }
 
  private:
-  std::map<uint64_t, size_t> unsettled_;
+  grpc::CallbackServerContext* context_ = nullptr;
+  v1::ReceiveResponse* receive_response_ = nullptr;
   CallCount::Hold hold_;
   core::Gateway& gateway_;
   const std::shared_ptr<core::OperationId> operation_;

@@ -187,16 +187,18 @@ absl::Status SurvivalKeeper::StoreRecord(const handover::HandoverState& record) 
   return absl::OkStatus();
 }
 
-absl::Status SurvivalKeeper::StopForRestart() {
+absl::Status SurvivalKeeper::FreezeForRestart() {
   if (stopped_) return absl::FailedPreconditionError("crash survival has stopped");
   if (complained_) {
     return absl::FailedPreconditionError("the store did not take everything (logged above)");
   }
-  auto frozen = gateway_.Freeze();
-  if (!frozen.ok()) return frozen.status();
+  return gateway_.Freeze().status();
+}
+
+absl::Status SurvivalKeeper::FinishRestart() {
   handover::HandoverState record;
   record.complete = true;
-  record.gateway = std::move(*frozen);
+  record.gateway = gateway_.FrozenState();
   absl::Status exported = absl::OkStatus();
   for (net::SocketId id : record.gateway.Sockets()) {
     handover::HandedSocket socket;

@@ -51,14 +51,20 @@ class SurvivalKeeper final : public net::SocketKeeper, public core::QueueTally {
   // to be restored); without it, it stays for whoever holds the sockets now
   // (a handover).
   void Stop(bool clear);
-  // On the stack's thread: a stop that is a restart in place (a container
-  // restarted beside its fd holder). Freezes the core (reading stops,
-  // waiting calls end with HANDED_OVER), stores a complete record (every
-  // queued message, the event log, messages read in part), lets the core
-  // forget everything without a word to the kernel, and stops keeping. The
-  // next sctpgw restores it all with nothing lost. On error nothing changed
-  // and the core serves on.
-  absl::Status StopForRestart();
+  // A stop that is a restart in place (a container restarted beside its fd
+  // holder), in two steps on the stack's thread, with the gRPC server shut
+  // down between them so that the messages of responses it never wrote are
+  // back in their queues (Gateway::ReturnUnwritten) when the record is made.
+  //
+  // FreezeForRestart: freezes the core (reading stops, waiting calls end
+  // with HANDED_OVER). On error nothing changed and the core serves on.
+  absl::Status FreezeForRestart();
+  // FinishRestart: stores a complete record (every queued message, the
+  // event log, messages read in part), lets the core forget everything
+  // without a word to the kernel, and stops keeping. The next sctpgw
+  // restores it all with nothing lost. On error the core is thawed and
+  // nothing was released: the caller stops the usual way.
+  absl::Status FinishRestart();
 
   // net::SocketKeeper
   void Kept(net::SocketId id, int fd, bool one_to_many) override;

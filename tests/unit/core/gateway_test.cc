@@ -825,6 +825,42 @@ TEST_F(GatewayTest, QueueTallyFollowsTheQueueUntilTheAssociationIsForgotten) {
   EXPECT_EQ(tally.counters.count(id), 0u);
 }
 
+// A response that was never written (its client went away, or sctpgw
+// stopped first): its messages go back to the front of the queue, in
+// order, and the next receive gets them first.
+TEST_F(GatewayTest, MessagesNeverWrittenGoBackToTheFrontOfTheQueue) {
+  FakeTally tally;
+  gateway_->SetQueueTally(&tally);
+  uint64_t id = Establish();
+  for (const char* text : {"one", "two", "three"}) {
+    stack_.observer()->OnMessage(kAssociationSocket, Inbound(text));
+  }
+  ReceiveSpec spec;
+  spec.association_id = id;
+  spec.max_messages = 2;
+  Result<std::vector<ReceivedMessage>> taken;
+  gateway_->Receive(session_, spec, In(1000ms), taken.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(taken.value.has_value() && taken.value->ok());
+  ASSERT_EQ((*taken.value)->size(), 2u);
+  EXPECT_EQ(tally.counters[id], uint64_t{2} << 32 | 1);
+  gateway_->ReturnUnwritten(std::move(**taken.value));
+  EXPECT_EQ(tally.counters[id], 3u);
+  EXPECT_EQ(gateway_->GetAssociation(session_, id)->queued_messages, 3u);
+  spec.max_messages = 10;
+  Result<std::vector<ReceivedMessage>> again;
+  gateway_->Receive(session_, spec, In(1000ms), again.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(again.value.has_value() && again.value->ok());
+  std::vector<std::string> payloads;
+  for (const ReceivedMessage& message : **again.value) payloads.push_back(message.message.payload);
+  EXPECT_EQ(payloads, (std::vector<std::string>{"one", "two", "three"}));
+  // Messages of an association that is gone are dropped without harm.
+  ReceivedMessage stray;
+  stray.association_id = id + 100;
+  gateway_->ReturnUnwritten({stray});
+}
+
 TEST_F(GatewayTest, SnapshotHoldsIdsButNoMessagesAndChangesNothing) {
   const uint64_t before = gateway_->StateVersion();
   uint64_t id = Establish();

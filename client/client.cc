@@ -444,6 +444,11 @@ absl::Status Client::Call(std::optional<Milliseconds> timeout, Rpc rpc) {
   }
 }
 
+absl::Status Client::CallWith(std::optional<Milliseconds> timeout,
+                              const std::function<absl::Status(grpc::ClientContext&)>& rpc) {
+  return Call(timeout, rpc);
+}
+
 absl::StatusOr<v1::Endpoint> Client::OpenEndpoint(const EndpointOptions& options,
                                                   std::optional<Milliseconds> timeout) {
     v1::OpenEndpointRequest request;
@@ -457,6 +462,12 @@ absl::StatusOr<v1::Endpoint> Client::OpenEndpoint(const EndpointOptions& options
   }
   request.set_address_reconfiguration(options.address_reconfiguration);
   request.set_udp_encapsulation_port(options.udp_encapsulation_port);
+  request.mutable_stream_reconfiguration()->set_reset_streams(options.reset_streams);
+  request.mutable_stream_reconfiguration()->set_reset_association(options.reset_association);
+  request.mutable_stream_reconfiguration()->set_add_streams(options.add_streams);
+  request.set_interleaving(options.interleaving);
+  request.set_stream_scheduler(options.stream_scheduler);
+  if (options.auth.has_value()) *request.mutable_auth() = *options.auth;
   if (options.path_parameters.has_value()) {
     *request.mutable_path_parameters() = *options.path_parameters;
   }

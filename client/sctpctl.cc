@@ -17,6 +17,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,9 +27,11 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "sctpgw/client.h"
 #include "sctpgw/format.h"
 
@@ -197,6 +201,40 @@ void PrintServiceStatus(const Globals& globals, const v1::GetServiceStatusRespon
                                s.sessions(), s.endpoints(), s.associations());
 }
 
+const char* SchedulerName(v1::StreamScheduler scheduler) {
+  switch (scheduler) {
+    case v1::STREAM_SCHEDULER_FIRST_COME: return "fcfs";
+    case v1::STREAM_SCHEDULER_PRIORITY: return "priority";
+    case v1::STREAM_SCHEDULER_ROUND_ROBIN: return "rr";
+    case v1::STREAM_SCHEDULER_FAIR_CAPACITY: return "fc";
+    case v1::STREAM_SCHEDULER_WEIGHTED_FAIR: return "wfq";
+    default: return "default";
+  }
+}
+
+// The names sctpctl takes for the stream schedulers.
+const std::map<std::string, v1::StreamScheduler> kSchedulers = {
+    {"default", v1::STREAM_SCHEDULER_UNSPECIFIED}, {"fcfs", v1::STREAM_SCHEDULER_FIRST_COME},
+    {"priority", v1::STREAM_SCHEDULER_PRIORITY},   {"rr", v1::STREAM_SCHEDULER_ROUND_ROBIN},
+    {"fc", v1::STREAM_SCHEDULER_FAIR_CAPACITY},    {"wfq", v1::STREAM_SCHEDULER_WEIGHTED_FAIR}};
+
+// "ID:FILE": a key id and the file holding its secret (secrets stay off
+// command lines, which other users can read).
+absl::StatusOr<v1::AuthKey> ParseAuthKey(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits(':', 1));
+  uint32_t id = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &id) || id > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--auth-key \"", text, "\": expected ID:FILE, ID 0..65535"));
+  }
+  std::ifstream in(parts[1], std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", parts[1]));
+  v1::AuthKey key;
+  key.set_key_id(id);
+  key.set_secret(ReadAll(parts[1]));
+  return key;
+}
+
 void PrintStatus(const Globals& globals, const v1::GetAssociationResponse& r) {
   if (globals.json) {
     std::cout << Json(r) << "\n";
@@ -212,6 +250,28 @@ void PrintStatus(const Globals& globals, const v1::GetAssociationResponse& r) {
     if (r.status().udp_encapsulation_port() != 0) {
       std::cout << absl::StrFormat("over UDP: the peer's UDP port %d\n",
                                    r.status().udp_encapsulation_port());
+    }
+  }
+  if (r.has_streams()) {
+    const v1::StreamReconfiguration& reconf = r.streams().reconfiguration();
+    std::vector<std::string> allowed;
+    if (reconf.reset_streams()) allowed.push_back("reset-streams");
+    if (reconf.reset_association()) allowed.push_back("reset-association");
+    if (reconf.add_streams()) allowed.push_back("add-streams");
+    std::cout << absl::StrFormat("streams: scheduler %s, interleaving %s, reconfiguration %s\n",
+                                 SchedulerName(r.streams().scheduler()),
+                                 r.streams().interleaving() ? "on (I-DATA)" : "off",
+                                 allowed.empty() ? "off" : absl::StrJoin(allowed, ","));
+  }
+  if (r.has_auth()) {
+    if (r.auth().peer_supports_auth()) {
+      std::cout << absl::StrFormat("auth: active key %d, chunks authenticated here %s, by the "
+                                   "peer %s\n",
+                                   r.auth().active_key_id(),
+                                   absl::StrJoin(r.auth().local_chunk_types(), ","),
+                                   absl::StrJoin(r.auth().peer_chunk_types(), ","));
+    } else {
+      std::cout << "auth: not used (the peer does not support it)\n";
     }
   }
   std::cout << absl::StrFormat("%-40s %-20s %-8s %8s %6s %6s %6s %s\n", "PEER ADDRESS", "STATE",
@@ -450,11 +510,51 @@ int main(int argc, char** argv) {
                             "SCTP over UDP: the peers' UDP port (needs sctpgw's sctp.udp_port; "
                             "0 = SCTP over IP)")
       ->check(CLI::Range(0, 65535));
+  endpoint_open->add_flag("--reset-streams", endpoint_options.reset_streams,
+                          "stream reconfiguration: allow resetting streams (RFC 6525)");
+  endpoint_open->add_flag("--reset-association", endpoint_options.reset_association,
+                          "stream reconfiguration: allow resetting the association");
+  endpoint_open->add_flag("--add-streams", endpoint_options.add_streams,
+                          "stream reconfiguration: allow adding streams");
+  endpoint_open->add_flag("--interleaving", endpoint_options.interleaving,
+                          "message interleaving (RFC 8260 I-DATA; needs sctpgw's "
+                          "sctp.interleaving)");
+  std::string endpoint_scheduler = "default";
+  endpoint_open->add_option("--scheduler", endpoint_scheduler, "stream scheduler")
+      ->check(CLI::IsMember(kSchedulers));
+  bool endpoint_auth = false;
+  std::vector<uint32_t> auth_chunks;
+  std::vector<std::string> auth_keys;
+  std::optional<uint32_t> auth_active;
+  endpoint_open->add_flag("--auth", endpoint_auth, "SCTP-AUTH (RFC 4895) offered to peers");
+  endpoint_open->add_option("--auth-chunk", auth_chunks,
+                            "a chunk type that must arrive authenticated (0 = DATA; repeatable)")
+      ->check(CLI::Range(0, 255));
+  endpoint_open->add_option("--auth-key", auth_keys,
+                            "a shared key, ID:FILE with the secret in FILE (repeatable)");
+  endpoint_open->add_option("--auth-active-key", auth_active, "the key id to send with")
+      ->check(CLI::Range(0, 65535));
   endpoint_open->callback([&] {
     auto client = Attach(globals);
     if (!client.ok()) {
       result = Fail(client.status());
       return;
+    }
+    endpoint_options.stream_scheduler = kSchedulers.at(endpoint_scheduler);
+    if (endpoint_auth || !auth_chunks.empty() || !auth_keys.empty() || auth_active.has_value()) {
+      v1::AuthOptions auth;
+      auth.set_enabled(true);
+      for (uint32_t chunk : auth_chunks) auth.add_chunk_types(chunk);
+      for (const std::string& text : auth_keys) {
+        auto key = ParseAuthKey(text);
+        if (!key.ok()) {
+          result = Fail(key.status());
+          return;
+        }
+        *auth.add_keys() = *key;
+      }
+      if (auth_active.has_value()) auth.set_active_key_id(*auth_active);
+      endpoint_options.auth = auth;
     }
     endpoint_options.port = static_cast<uint16_t>(endpoint_port);
     auto opened = (*client)->OpenEndpoint(endpoint_options);
@@ -654,6 +754,125 @@ int main(int argc, char** argv) {
     }
     result = Done(shutdown_abort ? (*client)->Abort(shutdown_association, abort_reason)
                                  : (*client)->Shutdown(shutdown_association));
+  });
+
+  auto* streams = app.add_subcommand(
+      "streams", "reconfigure an association's streams (RFC 6525) or their scheduling");
+  streams->require_subcommand(1);
+  uint64_t streams_association = 0;
+  auto* streams_reset = streams->add_subcommand("reset", "reset streams (sequence numbers to 0)");
+  std::string reset_direction = "out";
+  std::vector<uint32_t> reset_list;
+  streams_reset->add_option("association", streams_association, "association id")->required();
+  streams_reset->add_option("--direction", reset_direction, "out, in or both")
+      ->check(CLI::IsMember({"out", "in", "both"}));
+  streams_reset->add_option("--stream", reset_list, "a stream (repeatable; none: every stream)");
+  streams_reset->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    v1::StreamResetDirection direction = reset_direction == "out"  ? v1::STREAM_RESET_DIRECTION_OUTGOING
+                                         : reset_direction == "in" ? v1::STREAM_RESET_DIRECTION_INCOMING
+                                                                   : v1::STREAM_RESET_DIRECTION_BOTH;
+    result = Done((*client)->ResetStreams(streams_association, direction, reset_list));
+  });
+  auto* streams_reset_association =
+      streams->add_subcommand("reset-association", "reset the association's TSNs and streams");
+  streams_reset_association->add_option("association", streams_association, "association id")
+      ->required();
+  streams_reset_association->callback([&] {
+    auto client = Attach(globals);
+    result = client.ok() ? Done((*client)->ResetAssociation(streams_association))
+                         : Fail(client.status());
+  });
+  auto* streams_add = streams->add_subcommand("add", "add streams");
+  uint32_t add_out = 0, add_in = 0;
+  streams_add->add_option("association", streams_association, "association id")->required();
+  streams_add->add_option("--out", add_out, "outbound streams to add")->check(CLI::Range(0, 65535));
+  streams_add->add_option("--in", add_in, "inbound streams to add")->check(CLI::Range(0, 65535));
+  streams_add->callback([&] {
+    auto client = Attach(globals);
+    result = client.ok() ? Done((*client)->AddStreams(streams_association, add_out, add_in))
+                         : Fail(client.status());
+  });
+  auto* streams_schedule =
+      streams->add_subcommand("schedule", "set the stream scheduler and stream priorities/weights");
+  std::string schedule_scheduler = "default";
+  std::vector<std::string> schedule_values;
+  streams_schedule->add_option("association", streams_association, "association id")->required();
+  streams_schedule->add_option("--scheduler", schedule_scheduler, "stream scheduler (default: keep)")
+      ->check(CLI::IsMember(kSchedulers));
+  streams_schedule->add_option("--value", schedule_values,
+                               "STREAM=VALUE: priority (lower first) or weight (repeatable)");
+  streams_schedule->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    std::vector<v1::StreamValue> values;
+    for (const std::string& text : schedule_values) {
+      std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits('=', 1));
+      v1::StreamValue value;
+      uint32_t stream = 0, number = 0;
+      if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &stream) ||
+          !absl::SimpleAtoi(parts[1], &number)) {
+        result = Fail(absl::InvalidArgumentError(
+            absl::StrCat("--value \"", text, "\": expected STREAM=VALUE")));
+        return;
+      }
+      value.set_stream(stream);
+      value.set_value(number);
+      values.push_back(value);
+    }
+    auto now = (*client)->ConfigureStreams(streams_association,
+                                           kSchedulers.at(schedule_scheduler), values);
+    if (!now.ok()) {
+      result = Fail(now.status());
+      return;
+    }
+    if (globals.json) {
+      std::cout << Json(*now) << "\n";
+      return;
+    }
+    std::cout << "scheduler " << SchedulerName(now->scheduler()) << "\n";
+    for (const v1::StreamValue& value : now->values()) {
+      std::cout << absl::StrFormat("stream %d value %d\n", value.stream(), value.value());
+    }
+  });
+
+  auto* auth_key = app.add_subcommand(
+      "auth-key", "change an SCTP-AUTH key (RFC 4895) of an endpoint or an association");
+  std::string key_action;
+  uint64_t key_endpoint = 0, key_association = 0;
+  uint32_t key_id = 0;
+  std::string key_secret_file;
+  auth_key->add_option("action", key_action, "add, activate, deactivate or delete")
+      ->required()
+      ->check(CLI::IsMember({"add", "activate", "deactivate", "delete"}));
+  auth_key->add_option("key", key_id, "key id")->required()->check(CLI::Range(0, 65535));
+  auth_key->add_option("--endpoint", key_endpoint, "the endpoint (its associations too)");
+  auth_key->add_option("--association", key_association, "one association");
+  auth_key->add_option("--secret-file", key_secret_file, "add: the file holding the secret");
+  auth_key->callback([&] {
+    auto client = Attach(globals);
+    if (!client.ok()) {
+      result = Fail(client.status());
+      return;
+    }
+    const v1::AuthKeyAction action = key_action == "add"        ? v1::AUTH_KEY_ACTION_ADD
+                                     : key_action == "activate" ? v1::AUTH_KEY_ACTION_ACTIVATE
+                                     : key_action == "deactivate"
+                                         ? v1::AUTH_KEY_ACTION_DEACTIVATE
+                                         : v1::AUTH_KEY_ACTION_DELETE;
+    std::string secret = key_secret_file.empty() ? "" : ReadAll(key_secret_file);
+    result = Done(key_association != 0
+                      ? (*client)->ChangeAuthKey(Client::AuthKeyScope::kAssociation,
+                                                 key_association, action, key_id, secret)
+                      : (*client)->ChangeAuthKey(Client::AuthKeyScope::kEndpoint, key_endpoint,
+                                                 action, key_id, secret));
   });
 
   try {

@@ -46,6 +46,7 @@
 #include "server/metrics/prometheus.h"
 #include "server/net/kernel_probe.h"
 #include "server/net/kernel_sctp_stack.h"
+#include "server/net/message_interleaving.h"
 #include "server/net/udp_encapsulation.h"
 #include "server/process/allocator_tuning.h"
 #include "server/process/mutex_checks.h"
@@ -214,6 +215,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     spdlog::info("SCTP over UDP: the kernel listens on UDP port {} (net.sctp.udp_port)", port);
+  }
+  if (sctp.ok() && settings.sctp_interleaving) {
+    absl::Status interleaving = sctpgw::net::MessageInterleaving().Enable();
+    if (!interleaving.ok()) {
+      spdlog::critical("sctp.interleaving: {}", std::string(interleaving.message()));
+      return 2;
+    }
+    spdlog::info("message interleaving (I-DATA) offered where endpoints ask for it "
+                 "(net.sctp.intl_enable)");
   }
 
   sctpgw::net::KernelSctpStackOptions stack_options;

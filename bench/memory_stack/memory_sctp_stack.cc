@@ -383,6 +383,29 @@ absl::Status MemorySctpStack::SetPeerPrimary(SocketId, AssocId, const net::Socke
   return absl::UnimplementedError("memory stack: no peer primary");
 }
 
+absl::Status MemorySctpStack::ReconfigureStreams(SocketId, AssocId,
+                                                 const net::StreamReconfigRequest&) {
+  return absl::UnimplementedError("memory stack: no stream reconfiguration");
+}
+
+absl::Status MemorySctpStack::SetStreamScheduling(SocketId, AssocId, net::StreamScheduler,
+                                                  const std::vector<net::StreamValue>&) {
+  return absl::UnimplementedError("memory stack: no stream scheduling");
+}
+
+absl::StatusOr<net::StreamSettings> MemorySctpStack::Streams(SocketId, AssocId,
+                                                             const std::vector<uint16_t>&) {
+  return absl::UnimplementedError("memory stack: no stream settings");
+}
+
+absl::Status MemorySctpStack::ChangeAuthKey(SocketId, AssocId, const net::AuthKeyChange&) {
+  return absl::UnimplementedError("memory stack: no AUTH");
+}
+
+absl::StatusOr<net::AuthStatus> MemorySctpStack::Auth(SocketId, AssocId) {
+  return absl::UnimplementedError("memory stack: no AUTH");
+}
+
 void MemorySctpStack::Close(SocketId socket) {
   auto it = sockets_.find(socket);
   if (it == sockets_.end()) return;

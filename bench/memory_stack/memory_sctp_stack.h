@@ -92,6 +92,17 @@ class MemorySctpStack final : public net::SctpStack {
                                  const net::PathParameters& parameters) override;
   absl::Status SetPeerPrimary(net::SocketId socket, net::AssocId assoc_id,
                               const net::SocketAddress& local) override;
+  // Streams and AUTH: not modelled (UNIMPLEMENTED).
+  absl::Status ReconfigureStreams(net::SocketId socket, net::AssocId assoc_id,
+                                  const net::StreamReconfigRequest& request) override;
+  absl::Status SetStreamScheduling(net::SocketId socket, net::AssocId assoc_id,
+                                   net::StreamScheduler scheduler,
+                                   const std::vector<net::StreamValue>& values) override;
+  absl::StatusOr<net::StreamSettings> Streams(net::SocketId socket, net::AssocId assoc_id,
+                                              const std::vector<uint16_t>& value_streams) override;
+  absl::Status ChangeAuthKey(net::SocketId socket, net::AssocId assoc_id,
+                             const net::AuthKeyChange& change) override;
+  absl::StatusOr<net::AuthStatus> Auth(net::SocketId socket, net::AssocId assoc_id) override;
   void Close(net::SocketId socket) override;
   void CloseWhenDrained(net::SocketId socket) override;
 

@@ -79,6 +79,11 @@ const std::vector<Row>& Table() {
        "(net.sctp.udp_port, for sctpgw's whole network namespace; 9899 is the registered one) "
        "at start; needs CAP_NET_ADMIN; 0: leave the kernel's setting",
        &Settings::sctp_udp_port, 0, 65535},
+      {"sctp", "interleaving",
+       "message interleaving (RFC 8260, I-DATA): set the kernel's net.sctp.intl_enable at start "
+       "(for sctpgw's whole network namespace), so that endpoints may be opened with "
+       "interleaving; needs CAP_NET_ADMIN; false: leave the kernel's setting",
+       &Settings::sctp_interleaving},
       {"tls", "cert_file", "PEM certificate chain for gRPC over TCP (enables TLS)",
        &Settings::tls_cert_file},
       {"tls", "key_file", "PEM private key of cert_file", &Settings::tls_key_file},

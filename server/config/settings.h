@@ -50,6 +50,9 @@ struct Settings {
   // sends from (net.sctp.udp_port, per network namespace), set at start;
   // 0 = leave the kernel's setting as it is.
   int64_t sctp_udp_port = 0;
+  // Message interleaving (RFC 8260): set net.sctp.intl_enable at start, so
+  // that endpoints may be opened with interleaving.
+  bool sctp_interleaving = false;
   // [tls]
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -38,6 +38,13 @@ enum class Reason {
   kAddressNotAvailable,       // FAILED_PRECONDITION: bind() to an address this host lacks.
   kReconfigurationUnsupported,  // FAILED_PRECONDITION: no ASCONF on this endpoint or the peer.
   kUdpEncapsulationUnavailable,  // FAILED_PRECONDITION: no local UDP port for SCTP over UDP.
+  kStreamReconfigurationUnavailable,  // FAILED_PRECONDITION: not allowed here or by the peer.
+  kReconfigurationPending,    // UNAVAILABLE: an earlier request or queued messages; retry.
+  kInterleavingUnavailable,   // FAILED_PRECONDITION: net.sctp.intl_enable is 0.
+  kSchedulerUnsupported,      // FAILED_PRECONDITION: the kernel does not offer that scheduler.
+  kAuthUnavailable,           // FAILED_PRECONDITION: no AUTH on the endpoint or the peer.
+  kAuthKeyNotFound,           // NOT_FOUND: no key with that id.
+  kAuthKeyActive,             // FAILED_PRECONDITION: the active key cannot be deleted.
   kSocketError,               // INTERNAL (or the errno's code): any other kernel error.
   kShuttingDown,              // UNAVAILABLE: the service is stopping.
   kHandedOver,                // UNAVAILABLE: a new sctpgw process takes over; retry there.

@@ -47,7 +47,9 @@ Gateway::Gateway(net::SctpStack& stack, Limits limits)
                }),
       send_pump_(stack, pending_, counters_),
       receivers_(registry_, pending_, stack, [this](uint64_t id) { Forget(id); }),
-      paths_(stack, registry_) {
+      paths_(stack, registry_),
+      streams_(stack, registry_),
+      auth_(stack, registry_) {
   stack_.SetObserver(this);
 }
 
@@ -225,6 +227,10 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   config.path_parameters = spec.path_parameters;
   config.address_reconfiguration = spec.address_reconfiguration;
   config.udp_encapsulation_port = spec.udp_encapsulation_port;
+  config.stream_reconfiguration = spec.stream_reconfiguration;
+  config.interleaving = spec.interleaving;
+  config.scheduler = spec.scheduler;
+  config.auth = spec.auth;
   config.send_buffer_bytes = limits_.socket_send_buffer_bytes;
   config.receive_buffer_bytes = limits_.socket_receive_buffer_bytes;
   config.no_delay = true;
@@ -235,6 +241,19 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
     return Error(Reason::kUdpEncapsulationUnavailable,
                  absl::StrCat("opening the endpoint: ", socket.status().message()),
                  {{"field", "udp_encapsulation_port"}});
+  }
+  if (!socket.ok() && spec.interleaving && net::StatusErrno(socket.status()) == EPERM) {
+    return Error(Reason::kInterleavingUnavailable,
+                 absl::StrCat("opening the endpoint: ", socket.status().message()),
+                 {{"field", "interleaving"}});
+  }
+  if (!socket.ok() && net::StatusErrno(socket.status()) == EINVAL &&
+      (spec.scheduler == net::StreamScheduler::kFairCapacity ||
+       spec.scheduler == net::StreamScheduler::kWeightedFair)) {
+    return Error(Reason::kSchedulerUnsupported,
+                 "this kernel does not offer that stream scheduler (fair capacity and weighted "
+                 "fair queueing came with Linux 6.4)",
+                 {{"field", "stream_scheduler"}});
   }
   if (!socket.ok()) return FromKernel(socket.status(), "opening the endpoint");
 
@@ -253,6 +272,13 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   endpoint.info.listening = spec.listen;
   endpoint.info.address_reconfiguration = spec.address_reconfiguration;
   endpoint.info.udp_encapsulation_port = spec.udp_encapsulation_port;
+  endpoint.info.stream_reconfiguration = spec.stream_reconfiguration;
+  endpoint.info.interleaving = spec.interleaving;
+  endpoint.info.scheduler = spec.scheduler;
+  endpoint.info.auth = spec.auth.enabled || !spec.auth.chunk_types.empty() ||
+                       !spec.auth.keys.empty() || spec.auth.active_key.has_value();
+  endpoint.info.auth_chunk_types = spec.auth.chunk_types;
+  for (const net::AuthKey& key : spec.auth.keys) endpoint.info.auth_key_ids.push_back(key.id);
   endpoint.socket = *socket;
   endpoint.max_send_bytes = *max_send;
   return registry_.AddEndpoint(std::move(endpoint)).Snapshot();
@@ -355,7 +381,12 @@ absl::StatusOr<AssociationDescription> Gateway::DescribeAssociation(const std::s
       // What the kernel cannot tell now (the association is ending) is left
       // out; what sctpgw holds is still the answer.
       auto described = paths_.Describe(**live);
-      if (described.ok()) return described;
+      if (described.ok()) {
+        // Left out where the kernel cannot say.
+        if (auto streams = streams_.Settings(**live); streams.ok()) described->streams = *streams;
+        if (auto auth = auth_.Status(**live); auth.ok()) described->auth = *auth;
+        return described;
+      }
     }
   }
   AssociationDescription description;
@@ -378,6 +409,37 @@ absl::Status Gateway::RequestPeerPrimaryPath(const std::string& session,
   auto live = LiveAssociation(session, association_id, /*established=*/true);
   if (!live.ok()) return live.status();
   return paths_.RequestPeerPrimary(**live, local);
+}
+
+absl::Status Gateway::ReconfigureStreams(const std::string& session, uint64_t association_id,
+                                         const net::StreamReconfigRequest& request) {
+  CheckThread();
+  auto live = LiveAssociation(session, association_id, /*established=*/true);
+  if (!live.ok()) return live.status();
+  return streams_.Reconfigure(**live, request);
+}
+
+absl::StatusOr<net::StreamSettings> Gateway::ConfigureStreams(
+    const std::string& session, uint64_t association_id, net::StreamScheduler scheduler,
+    const std::vector<net::StreamValue>& values) {
+  CheckThread();
+  auto live = LiveAssociation(session, association_id, /*established=*/true);
+  if (!live.ok()) return live.status();
+  return streams_.Configure(**live, scheduler, values);
+}
+
+absl::Status Gateway::ChangeAuthKey(const std::string& session, const AuthKeyTarget& target,
+                                    const net::AuthKeyChange& change) {
+  CheckThread();
+  if (target.association_id != 0) {
+    auto live = LiveAssociation(session, target.association_id, /*established=*/true);
+    if (!live.ok()) return live.status();
+    return auth_.ChangeKey(**live, change);
+  }
+  if (absl::Status owner = UseSession(session); !owner.ok()) return owner;
+  auto endpoint = registry_.OwnedEndpoint(session, target.endpoint_id);
+  if (!endpoint.ok()) return endpoint.status();
+  return auth_.ChangeKey(**endpoint, change);
 }
 
 absl::StatusOr<PathConfiguration> Gateway::ConfigurePaths(const std::string& session,

@@ -11,6 +11,8 @@
 //   SendPump              messages handed to the kernel in order
 //   ReceiveDispatcher     received messages handed to waiting receives
 //   PathManager           paths, primary addresses, timers of live associations
+//   StreamManager         stream reconfiguration and scheduling of live associations
+//   AuthManager           SCTP-AUTH keys of endpoints and associations
 //   EventLog              every notification, sequenced, for event streams
 //
 // It drives the kernel only through net::SctpStack and knows nothing of
@@ -38,6 +40,8 @@
 #include "server/core/event_log.h"
 #include "server/core/gateway_state.h"
 #include "server/core/gateway_types.h"
+#include "server/core/auth_manager.h"
+#include "server/core/stream_manager.h"
 #include "server/core/limits.h"
 #include "server/core/path_manager.h"
 #include "server/core/pending_operations.h"
@@ -111,6 +115,18 @@ class Gateway final : private net::SctpStack::Observer {
                                       const net::SocketAddress& local);
   // Changes the timers and thresholds of a live association, or with `peer`
   // one path's heartbeat and failure settings; returns what is in force.
+  // Stream reconfiguration (RFC 6525): returns once the request is sent.
+  absl::Status ReconfigureStreams(const std::string& session, uint64_t association_id,
+                                  const net::StreamReconfigRequest& request);
+  // The stream scheduler (kDefault: kept) and stream values; returns what
+  // is in force, with the values of the streams named.
+  absl::StatusOr<net::StreamSettings> ConfigureStreams(const std::string& session,
+                                                       uint64_t association_id,
+                                                       net::StreamScheduler scheduler,
+                                                       const std::vector<net::StreamValue>& values);
+  // SCTP-AUTH keys of an endpoint or an association.
+  absl::Status ChangeAuthKey(const std::string& session, const AuthKeyTarget& target,
+                             const net::AuthKeyChange& change);
   absl::StatusOr<PathConfiguration> ConfigurePaths(const std::string& session,
                                                    uint64_t association_id,
                                                    const net::PathParameters& parameters,
@@ -263,6 +279,8 @@ class Gateway final : private net::SctpStack::Observer {
   SendPump send_pump_;
   ReceiveDispatcher receivers_;
   PathManager paths_;
+  StreamManager streams_;
+  AuthManager auth_;
   bool closed_ = false;
   bool frozen_ = false;    // Handover: Freeze() until Thaw() or Release().
   bool released_ = false;  // Handover: the new process holds everything.

@@ -195,8 +195,15 @@ void Gateway::OnAssociationNotification(Association& association,
   } else if (notification.type == net::NotificationType::kShutdown) {
     info.state = AssociationState::kShuttingDown;
   } else if (notification.type == net::NotificationType::kStreamChange) {
-    info.inbound_streams = notification.inbound_streams;
-    info.outbound_streams = notification.outbound_streams;
+    // Linux's STREAM_CHANGE carries the streams added, not the counts now:
+    // they are read back (the event keeps what the kernel said).
+    if (association.socket() != 0) {
+      auto now = stack_.Status(association.socket(), association.kernel_id());
+      if (now.ok()) {
+        info.inbound_streams = now->inbound_streams;
+        info.outbound_streams = now->outbound_streams;
+      }
+    }
   }
   std::string detail;
   if (ended) detail = association.abort_detail;

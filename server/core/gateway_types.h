@@ -36,6 +36,13 @@ struct EndpointSpec {
   bool address_reconfiguration = false;
   // SCTP over UDP (RFC 6951): the peer's UDP port; 0 = directly over IP.
   uint16_t udp_encapsulation_port = 0;
+  // Stream reconfiguration (RFC 6525), message interleaving (RFC 8260), the
+  // stream scheduler and SCTP-AUTH (RFC 4895) of the endpoint's
+  // associations.
+  net::StreamReconfiguration stream_reconfiguration;
+  bool interleaving = false;
+  net::StreamScheduler scheduler = net::StreamScheduler::kDefault;
+  net::AuthConfig auth;
 };
 
 struct EndpointInfo {
@@ -45,6 +52,14 @@ struct EndpointInfo {
   bool listening = false;
   bool address_reconfiguration = false;
   uint16_t udp_encapsulation_port = 0;
+  net::StreamReconfiguration stream_reconfiguration;
+  bool interleaving = false;
+  net::StreamScheduler scheduler = net::StreamScheduler::kDefault;
+  // SCTP-AUTH offered; the chunk types required authenticated and the ids
+  // of the keys given when it was opened (never the secrets).
+  bool auth = false;
+  std::vector<uint8_t> auth_chunk_types;
+  std::vector<uint16_t> auth_key_ids;
   size_t association_count = 0;
 };
 
@@ -76,6 +91,15 @@ struct AssociationDescription {
   std::optional<net::AssociationStatus> status;
   std::vector<net::PathInfo> paths;
   std::optional<net::PathParameters> parameters;
+  std::optional<net::StreamSettings> streams;
+  std::optional<net::AuthStatus> auth;
+};
+
+// The target of a SCTP-AUTH key change: an endpoint (its associations to
+// come and those it has) or one association; exactly one is set.
+struct AuthKeyTarget {
+  uint64_t endpoint_id = 0;
+  uint64_t association_id = 0;
 };
 
 struct PathConfiguration {

@@ -197,6 +197,14 @@ std::string EncodeState(const HandoverState& state) {
     endpoint->set_listening(e.info.listening);
     endpoint->set_address_reconfiguration(e.info.address_reconfiguration);
     endpoint->set_udp_encapsulation_port(e.info.udp_encapsulation_port);
+    endpoint->set_reset_streams(e.info.stream_reconfiguration.reset_streams);
+    endpoint->set_reset_association(e.info.stream_reconfiguration.reset_association);
+    endpoint->set_add_streams(e.info.stream_reconfiguration.add_streams);
+    endpoint->set_interleaving(e.info.interleaving);
+    endpoint->set_stream_scheduler(static_cast<uint32_t>(e.info.scheduler));
+    endpoint->set_auth(e.info.auth);
+    for (uint8_t chunk : e.info.auth_chunk_types) endpoint->add_auth_chunk_types(chunk);
+    for (uint16_t key : e.info.auth_key_ids) endpoint->add_auth_key_ids(key);
     endpoint->set_socket(e.socket);
     endpoint->set_max_send_bytes(e.max_send_bytes);
     endpoint->set_next_receive_from(e.next_receive_from);
@@ -268,9 +276,8 @@ std::string EncodeState(const HandoverState& state) {
     socket->set_id(s.id);
     socket->set_one_to_many(s.carry.one_to_many);
     socket->set_address_reconfiguration(s.carry.address_reconfiguration);
-    if (s.carry.partial) {
-      const net::PartialMessage& p = *s.carry.partial;
-      pb::PartialMessage* partial = socket->mutable_partial();
+    for (const net::PartialMessage& p : s.carry.partials) {
+      pb::PartialMessage* partial = socket->add_partial();
       partial->set_notification(p.notification);
       partial->set_has_info(p.has_info);
       partial->set_assoc_id(p.assoc_id);
@@ -280,6 +287,7 @@ std::string EncodeState(const HandoverState& state) {
       partial->set_ppid(p.ppid);
       partial->set_unordered(p.unordered);
       partial->set_bytes(p.bytes);
+      partial->set_discarding(p.discarding);
     }
     socket->set_discarding(s.carry.discarding);
     socket->set_fd_name(s.fd_name);
@@ -304,8 +312,7 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     socket.id = s.id();
     socket.carry.one_to_many = s.one_to_many();
     socket.carry.address_reconfiguration = s.address_reconfiguration();
-    if (s.has_partial()) {
-      const pb::PartialMessage& p = s.partial();
+    for (const pb::PartialMessage& p : s.partial()) {
       net::PartialMessage partial;
       partial.notification = p.notification();
       partial.has_info = p.has_info();
@@ -316,7 +323,8 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
       partial.ppid = p.ppid();
       partial.unordered = p.unordered();
       partial.bytes = p.bytes();
-      socket.carry.partial = std::move(partial);
+      partial.discarding = p.discarding();
+      socket.carry.partials.push_back(std::move(partial));
     }
     socket.carry.discarding = s.discarding();
     socket.fd_name = s.fd_name();
@@ -354,6 +362,25 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     record.info.address_reconfiguration = e.address_reconfiguration();
     SCTPGW_ASSIGN(record.info.udp_encapsulation_port,
                   Narrow<uint16_t>(e.udp_encapsulation_port(), "endpoint UDP encapsulation port"));
+    record.info.stream_reconfiguration.reset_streams = e.reset_streams();
+    record.info.stream_reconfiguration.reset_association = e.reset_association();
+    record.info.stream_reconfiguration.add_streams = e.add_streams();
+    record.info.interleaving = e.interleaving();
+    if (e.stream_scheduler() > static_cast<uint32_t>(net::StreamScheduler::kWeightedFair)) {
+      return Invalid("an endpoint's stream scheduler is unknown");
+    }
+    record.info.scheduler = static_cast<net::StreamScheduler>(e.stream_scheduler());
+    record.info.auth = e.auth();
+    for (uint32_t chunk : e.auth_chunk_types()) {
+      uint8_t narrow = 0;
+      SCTPGW_ASSIGN(narrow, Narrow<uint8_t>(chunk, "endpoint AUTH chunk type"));
+      record.info.auth_chunk_types.push_back(narrow);
+    }
+    for (uint32_t key : e.auth_key_ids()) {
+      uint16_t narrow = 0;
+      SCTPGW_ASSIGN(narrow, Narrow<uint16_t>(key, "endpoint AUTH key id"));
+      record.info.auth_key_ids.push_back(narrow);
+    }
     record.socket = e.socket();
     record.max_send_bytes = e.max_send_bytes();
     record.next_receive_from = e.next_receive_from();

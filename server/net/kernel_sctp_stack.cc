@@ -103,6 +103,24 @@ absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& con
   if (status.ok() && config.address_reconfiguration) {
     status = socket->EnableAddressReconfiguration();
   }
+  StreamControl streams(sys_, socket->fd(), /*one_to_many=*/true);
+  if (status.ok() && config.stream_reconfiguration.any()) {
+    status = streams.EnableReconfiguration(SCTP_FUTURE_ASSOC, config.stream_reconfiguration);
+  }
+  if (status.ok() && !config.interleaving) streams.DisableInterleaving(SCTP_FUTURE_ASSOC);
+  if (status.ok() && config.interleaving) {
+    status = streams.EnableInterleaving(SCTP_FUTURE_ASSOC);
+    if (StatusErrno(status) == EPERM) {
+      return ErrnoStatus(EPERM,
+                         "message interleaving needs the kernel's net.sctp.intl_enable = 1 (set "
+                         "sctpgw's sctp.interleaving, or the sysctl)");
+    }
+  }
+  if (status.ok()) status = streams.SetScheduler(SCTP_FUTURE_ASSOC, config.scheduler);
+  if (status.ok() && (config.auth.enabled || !config.auth.chunk_types.empty() ||
+                      !config.auth.keys.empty() || config.auth.active_key.has_value())) {
+    status = AuthControl(sys_, socket->fd(), /*one_to_many=*/true).Configure(config.auth);
+  }
   if (status.ok()) status = socket->Bind(config.addresses);
   if (status.ok()) {
     PathControl paths(sys_, socket->fd(), /*one_to_many=*/true);
@@ -150,6 +168,60 @@ absl::StatusOr<sctp_assoc_t> KernelSctpStack::Connect(SocketId endpoint,
   absl::Status status = (*entry)->socket.SetInitParams(init);
   if (!status.ok()) return status;
   return (*entry)->socket.Connect(peers);
+}
+
+absl::StatusOr<StreamControl> KernelSctpStack::StreamsOf(SocketId id) {
+  auto entry = Find(id);
+  if (!entry.ok()) return entry.status();
+  SctpSocket& s = (*entry)->socket;
+  return StreamControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany);
+}
+
+absl::StatusOr<AuthControl> KernelSctpStack::AuthOf(SocketId id) {
+  auto entry = Find(id);
+  if (!entry.ok()) return entry.status();
+  SctpSocket& s = (*entry)->socket;
+  return AuthControl(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany);
+}
+
+absl::Status KernelSctpStack::ReconfigureStreams(SocketId socket, sctp_assoc_t assoc_id,
+                                                 const StreamReconfigRequest& request) {
+  auto streams = StreamsOf(socket);
+  if (!streams.ok()) return streams.status();
+  return streams->Reconfigure(assoc_id, request);
+}
+
+absl::Status KernelSctpStack::SetStreamScheduling(SocketId socket, sctp_assoc_t assoc_id,
+                                                  StreamScheduler scheduler,
+                                                  const std::vector<StreamValue>& values) {
+  auto streams = StreamsOf(socket);
+  if (!streams.ok()) return streams.status();
+  absl::Status status = streams->SetScheduler(assoc_id, scheduler);
+  for (const StreamValue& value : values) {
+    if (!status.ok()) break;
+    status = streams->SetValue(assoc_id, value);
+  }
+  return status;
+}
+
+absl::StatusOr<StreamSettings> KernelSctpStack::Streams(SocketId socket, sctp_assoc_t assoc_id,
+                                                        const std::vector<uint16_t>& value_streams) {
+  auto streams = StreamsOf(socket);
+  if (!streams.ok()) return streams.status();
+  return streams->Settings(assoc_id, value_streams);
+}
+
+absl::Status KernelSctpStack::ChangeAuthKey(SocketId socket, sctp_assoc_t assoc_id,
+                                            const AuthKeyChange& change) {
+  auto auth = AuthOf(socket);
+  if (!auth.ok()) return auth.status();
+  return auth->ChangeKey(assoc_id, change);
+}
+
+absl::StatusOr<AuthStatus> KernelSctpStack::Auth(SocketId socket, sctp_assoc_t assoc_id) {
+  auto auth = AuthOf(socket);
+  if (!auth.ok()) return auth.status();
+  return auth->Status(assoc_id);
 }
 
 absl::StatusOr<SocketId> KernelSctpStack::PeelOff(SocketId endpoint, sctp_assoc_t assoc_id) {
@@ -314,7 +386,7 @@ absl::StatusOr<std::pair<int, SocketCarryOver>> KernelSctpStack::Export(SocketId
   SocketCarryOver carry;
   carry.one_to_many = e.socket.style() == SctpSocket::Style::kOneToMany;
   carry.address_reconfiguration = e.address_reconfiguration;
-  carry.partial = e.pieces.Partial();
+  carry.partials = e.pieces.Partials();
   carry.discarding = e.pieces.discarding();
   carry.send_failed = e.send_failed.Pending();
   return std::make_pair(e.socket.fd(), std::move(carry));
@@ -351,7 +423,7 @@ absl::StatusOr<SocketId> KernelSctpStack::Adopt(UniqueFd fd, const SocketCarryOv
   if (!id.ok()) return id.status();
   Entry& entry = *sockets_[*id];
   entry.address_reconfiguration = carry.address_reconfiguration;
-  entry.pieces.Restore(carry.partial, carry.discarding);
+  entry.pieces.Restore(carry.partials, carry.discarding);
   entry.mid_message = entry.pieces.mid_message();
   if (keeper_ != nullptr && entry.mid_message) {
     keeper_->MidMessage(*id, true, entry.pieces.holds_pieces(), entry.pieces.partial_assoc_id());

@@ -9,7 +9,9 @@
 
 #include "server/net/event_loop.h"
 #include "server/net/message_assembler.h"
+#include "server/net/auth_control.h"
 #include "server/net/path_control.h"
+#include "server/net/stream_control.h"
 #include "server/net/sctp_socket.h"
 #include "server/net/sctp_stack.h"
 #include "server/net/send_failed_joiner.h"
@@ -67,6 +69,16 @@ class KernelSctpStack final : public SctpStack {
                                  const PathParameters& parameters) override;
   absl::Status SetPeerPrimary(SocketId socket, sctp_assoc_t assoc_id,
                               const SocketAddress& local) override;
+  absl::Status ReconfigureStreams(SocketId socket, sctp_assoc_t assoc_id,
+                                  const StreamReconfigRequest& request) override;
+  absl::Status SetStreamScheduling(SocketId socket, sctp_assoc_t assoc_id,
+                                   StreamScheduler scheduler,
+                                   const std::vector<StreamValue>& values) override;
+  absl::StatusOr<StreamSettings> Streams(SocketId socket, sctp_assoc_t assoc_id,
+                                         const std::vector<uint16_t>& value_streams) override;
+  absl::Status ChangeAuthKey(SocketId socket, sctp_assoc_t assoc_id,
+                             const AuthKeyChange& change) override;
+  absl::StatusOr<AuthStatus> Auth(SocketId socket, sctp_assoc_t assoc_id) override;
   void Close(SocketId socket) override;
   void CloseWhenDrained(SocketId socket) override;
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
@@ -118,6 +130,8 @@ class KernelSctpStack final : public SctpStack {
   KernelSctpStack(SysCalls& sys, KernelSctpStackOptions options, std::unique_ptr<EventLoop> loop);
   absl::StatusOr<Entry*> Find(SocketId id);
   absl::StatusOr<PathControl> Paths(SocketId id);
+  absl::StatusOr<StreamControl> StreamsOf(SocketId id);
+  absl::StatusOr<AuthControl> AuthOf(SocketId id);
   absl::StatusOr<SocketId> Adopt(SctpSocket socket);
   void UpdateInterest(SocketId id, Entry& entry);
   void OnReady(SocketId id, uint32_t events);

@@ -1,9 +1,12 @@
 // Joins the pieces that recvmsg() returns on one SCTP socket into whole
 // messages and whole notifications. A message longer than one read arrives
-// in pieces, the last one marked MSG_EOR (RFC 6458 section 3.1.4). A message
-// longer than max_message_bytes is dropped whole (what came of it, the piece
-// that crosses the limit and every later piece up to its MSG_EOR) and
-// reported once.
+// in pieces, the last one marked MSG_EOR (RFC 6458 section 3.1.4). Pieces
+// are joined per association, stream and ordering: with message
+// interleaving (RFC 8260 I-DATA, SCTP_FRAGMENT_INTERLEAVE) the kernel may
+// deliver the pieces of messages of several streams in turn. A message
+// longer than max_message_bytes is dropped whole (what came of it, the
+// piece that crosses the limit and every later piece of it up to its
+// MSG_EOR) and reported once.
 //
 // Threading and ownership: not thread-safe; one per socket, used on the
 // thread that reads that socket (KernelSctpStack's loop thread). It owns the
@@ -17,8 +20,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
+#include <tuple>
 #include <variant>
+#include <vector>
 
 #include "absl/types/span.h"
 #include "server/net/sctp_socket.h"
@@ -55,28 +61,49 @@ class MessageAssembler {
   // are dropped; a notification piece never is.
   AssemblyResult Add(const ReceiveResult& piece, absl::Span<const uint8_t> bytes);
 
-  // Stops dropping the rest of an oversized message: the next data piece
+  // Stops dropping the rest of oversized messages: the next data piece
   // starts a new message.
-  void StopDiscarding() { discarding_ = false; }
+  void StopDiscarding();
 
-  // What is held of a message still arriving, and whether the rest of one
-  // is being dropped; and the same put back (a handover, SocketCarryOver).
-  std::optional<PartialMessage> Partial() const;
+  // What is held of messages still arriving (with discarding set: the rest
+  // of an oversized one is being dropped), and whether the rest of a
+  // message whose start is unknown is being dropped; and the same put back
+  // (a handover, SocketCarryOver).
+  std::vector<PartialMessage> Partials() const;
   bool discarding() const { return discarding_; }
   // Pieces of a message are held, or the rest of one is being dropped.
-  bool mid_message() const { return !partial_.empty() || discarding_; }
-  // The association of the message whose pieces are held.
-  sctp_assoc_t partial_assoc_id() const { return partial_info_.assoc_id; }
-  bool holds_pieces() const { return !partial_.empty(); }
-  void Restore(const std::optional<PartialMessage>& partial, bool discarding);
+  bool mid_message() const { return !pending_.empty() || discarding_; }
+  // The association of the first message whose pieces are held.
+  sctp_assoc_t partial_assoc_id() const;
+  bool holds_pieces() const;
+  void Restore(const std::vector<PartialMessage>& partials, bool discarding);
 
  private:
-  const size_t max_message_bytes_;
+  // Which message a piece belongs to.
+  struct Key {
+    bool notification = false;
+    sctp_assoc_t assoc_id = 0;
+    uint16_t stream = 0;
+    bool unordered = false;
+    bool operator<(const Key& other) const {
+      return std::tie(notification, assoc_id, stream, unordered) <
+             std::tie(other.notification, other.assoc_id, other.stream, other.unordered);
+    }
+  };
+  static Key KeyOf(bool notification, sctp_assoc_t assoc_id, uint16_t stream, bool unordered);
   // What came so far of a message (or notification) still arriving, and
-  // its first piece's description.
-  std::string partial_;
-  ReceiveResult partial_info_;
-  // Dropping the rest of a message too large to deliver.
+  // its first piece's description; or, discarding, the message is too
+  // large and its rest is dropped.
+  struct Pending {
+    ReceiveResult info;
+    std::string bytes;
+    bool discarding = false;
+  };
+
+  const size_t max_message_bytes_;
+  std::map<Key, Pending> pending_;
+  // Dropping the data pieces up to the next MSG_EOR, whatever their
+  // stream: the rest of a message whose start died with a process.
   bool discarding_ = false;
 };
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/net/errno_status.h"
 #include "server/net/kernel_values.h"
+#include "server/net/sctp_option.h"
 
 namespace sctpgw::net {
 namespace {
@@ -17,16 +18,11 @@ void CopyAddress(const SocketAddress& address, sockaddr_storage* out) {
 }  // namespace
 
 absl::Status PathControl::Get(int name, void* value, socklen_t length, const char* what) const {
-  socklen_t size = length;
-  SysCallIntResult rc = sys_.GetSockOpt(fd_, IPPROTO_SCTP, name, value, &size);
-  if (!rc.ok()) return ErrnoStatus(rc.error, absl::StrCat("getsockopt(", what, ")"));
-  return absl::OkStatus();
+  return GetSctpOption(sys_, fd_, name, value, &length, what);
 }
 
 absl::Status PathControl::Set(int name, const void* value, socklen_t length, const char* what) {
-  SysCallIntResult rc = sys_.SetSockOpt(fd_, IPPROTO_SCTP, name, value, length);
-  if (!rc.ok()) return ErrnoStatus(rc.error, absl::StrCat("setsockopt(", what, ")"));
-  return absl::OkStatus();
+  return SetSctpOption(sys_, fd_, name, value, length, what);
 }
 
 absl::StatusOr<PathInfo> PathControl::Path(sctp_assoc_t assoc_id, const SocketAddress& peer) const {

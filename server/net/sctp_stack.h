@@ -45,6 +45,14 @@ struct EndpointConfig {
   // associations; 0 = directly over IP. Needs net.sctp.udp_port set
   // (udp_encapsulation.h): FAILED_PRECONDITION otherwise.
   uint16_t udp_encapsulation_port = 0;
+  // Stream reconfiguration (RFC 6525) offered and the requests allowed.
+  StreamReconfiguration stream_reconfiguration;
+  // Message interleaving (RFC 8260 I-DATA) offered. Needs
+  // net.sctp.intl_enable: FAILED_PRECONDITION otherwise.
+  bool interleaving = false;
+  StreamScheduler scheduler = StreamScheduler::kDefault;
+  // SCTP-AUTH (RFC 4895): offered when enabled or anything else is set.
+  AuthConfig auth;
 };
 
 // One whole message as received (reassembled if the kernel gave it in
@@ -129,6 +137,21 @@ class SctpStack : public TaskRunner {
   // Asks the peer to make `local` (an address of this side) its primary.
   virtual absl::Status SetPeerPrimary(SocketId socket, AssocId assoc_id,
                                       const SocketAddress& local) = 0;
+  // Streams (stream_control.h): a reconfiguration request (its outcome
+  // arrives as a notification), the scheduler and stream values, and what
+  // is in force (with the values of `value_streams`).
+  virtual absl::Status ReconfigureStreams(SocketId socket, AssocId assoc_id,
+                                          const StreamReconfigRequest& request) = 0;
+  virtual absl::Status SetStreamScheduling(SocketId socket, AssocId assoc_id,
+                                           StreamScheduler scheduler,
+                                           const std::vector<StreamValue>& values) = 0;
+  virtual absl::StatusOr<StreamSettings> Streams(SocketId socket, AssocId assoc_id,
+                                                 const std::vector<uint16_t>& value_streams) = 0;
+  // SCTP-AUTH keys (auth_control.h); on an endpoint's socket with assoc_id
+  // 0, for its associations to come.
+  virtual absl::Status ChangeAuthKey(SocketId socket, AssocId assoc_id,
+                                     const AuthKeyChange& change) = 0;
+  virtual absl::StatusOr<AuthStatus> Auth(SocketId socket, AssocId assoc_id) = 0;
   // Closes the socket. On an association's socket with the association still
   // up, the kernel shuts it down gracefully in the background.
   virtual void Close(SocketId socket) = 0;

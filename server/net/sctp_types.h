@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "server/net/socket_address.h"
 
@@ -106,6 +108,72 @@ struct PathParameters {
   // SCTP_DELAYED_SACK.
   std::optional<uint32_t> sack_delay_ms;
   std::optional<uint32_t> sack_frequency;
+};
+
+// Stream reconfiguration (RFC 6525): the requests an endpoint's
+// associations make and accept (SCTP_ENABLE_STREAM_RESET).
+struct StreamReconfiguration {
+  bool reset_streams = false;      // SCTP_ENABLE_RESET_STREAM_REQ
+  bool reset_association = false;  // SCTP_ENABLE_RESET_ASSOC_REQ
+  bool add_streams = false;        // SCTP_ENABLE_CHANGE_ASSOC_REQ
+  bool any() const { return reset_streams || reset_association || add_streams; }
+};
+
+// One reconfiguration request of a live association.
+struct StreamReconfigRequest {
+  enum class Kind { kResetStreams, kResetAssociation, kAddStreams };
+  Kind kind = Kind::kResetStreams;
+  // kResetStreams: which directions, and which streams (empty: all).
+  bool outgoing = false;
+  bool incoming = false;
+  std::vector<uint16_t> streams;
+  // kAddStreams.
+  uint16_t add_outbound = 0;
+  uint16_t add_inbound = 0;
+};
+
+// SCTP_SS_*; kDefault leaves the kernel's.
+enum class StreamScheduler { kDefault, kFirstCome, kPriority, kRoundRobin, kFairCapacity, kWeightedFair };
+
+// A stream's priority or weight (SCTP_STREAM_SCHEDULER_VALUE).
+struct StreamValue {
+  uint16_t stream = 0;
+  uint16_t value = 0;
+};
+
+// Stream settings of a live association as the kernel has them.
+struct StreamSettings {
+  StreamScheduler scheduler = StreamScheduler::kDefault;
+  bool interleaving = false;  // I-DATA in use.
+  StreamReconfiguration reconfiguration;
+  std::vector<StreamValue> values;  // Those asked for.
+};
+
+// SCTP-AUTH (RFC 4895).
+struct AuthKey {
+  uint16_t id = 0;
+  std::string secret;
+};
+
+struct AuthConfig {
+  bool enabled = false;
+  std::vector<uint8_t> chunk_types;
+  std::vector<AuthKey> keys;
+  std::optional<uint16_t> active_key;
+};
+
+struct AuthKeyChange {
+  enum class Action { kAdd, kActivate, kDeactivate, kDelete };
+  Action action = Action::kAdd;
+  uint16_t key_id = 0;
+  std::string secret;  // kAdd.
+};
+
+struct AuthStatus {
+  bool peer_supports_auth = false;
+  uint16_t active_key = 0;
+  std::vector<uint8_t> local_chunk_types;
+  std::vector<uint8_t> peer_chunk_types;
 };
 
 }  // namespace sctpgw::net

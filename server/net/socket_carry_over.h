@@ -28,6 +28,8 @@ struct PartialMessage {
   uint32_t ppid = 0;  // Host byte order.
   bool unordered = false;
   std::string bytes;
+  // The message is too large: its rest is being dropped (bytes empty).
+  bool discarding = false;
 };
 
 struct SocketCarryOver {
@@ -35,8 +37,10 @@ struct SocketCarryOver {
   bool one_to_many = true;
   // ASCONF offered (peeled-off sockets do not inherit it from the kernel).
   bool address_reconfiguration = false;
-  std::optional<PartialMessage> partial;
-  // Dropping the rest of a message beyond the maximum size.
+  // Messages read in part, one per association, stream and ordering.
+  std::vector<PartialMessage> partials;
+  // Dropping the data pieces up to the next MSG_EOR (the rest of a message
+  // whose start died with a process).
   bool discarding = false;
   // SEND_FAILED of unsent messages, joined so far, one per association.
   std::vector<Notification> send_failed;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/core/errors.h"
+#include "server/rpc/extensions_convert.h"
 
 namespace sctpgw::rpc {
 namespace {
@@ -106,6 +107,7 @@ absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest&
                  {{"field", "udp_encapsulation_port"}});
   }
   spec.udp_encapsulation_port = static_cast<uint16_t>(request.udp_encapsulation_port());
+  if (absl::Status extensions = ToExtensions(request, &spec); !extensions.ok()) return extensions;
   return spec;
 }
 
@@ -301,6 +303,7 @@ void ToProto(const core::EndpointInfo& info, v1::Endpoint* out) {
   out->set_listening(info.listening);
   out->set_address_reconfiguration(info.address_reconfiguration);
   out->set_udp_encapsulation_port(info.udp_encapsulation_port);
+  ExtensionsToProto(info, out);
   out->set_association_count(static_cast<uint32_t>(info.association_count));
 }
 
@@ -339,6 +342,8 @@ void ToProto(const core::AssociationDescription& description, v1::GetAssociation
   if (description.parameters.has_value()) {
     ToProto(*description.parameters, out->mutable_path_parameters());
   }
+  if (description.streams.has_value()) ToProto(*description.streams, out->mutable_streams());
+  if (description.auth.has_value()) ToProto(*description.auth, out->mutable_auth());
 }
 
 void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {

@@ -69,6 +69,22 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerUnaryReactor* ConfigurePaths(grpc::CallbackServerContext* context,
                                            const v1::ConfigurePathsRequest* request,
                                            v1::ConfigurePathsResponse* response) override;
+  // The SCTP extensions (gateway_service_extensions.cc).
+  grpc::ServerUnaryReactor* ResetStreams(grpc::CallbackServerContext* context,
+                                         const v1::ResetStreamsRequest* request,
+                                         v1::ResetStreamsResponse* response) override;
+  grpc::ServerUnaryReactor* ResetAssociation(grpc::CallbackServerContext* context,
+                                             const v1::ResetAssociationRequest* request,
+                                             v1::ResetAssociationResponse* response) override;
+  grpc::ServerUnaryReactor* AddStreams(grpc::CallbackServerContext* context,
+                                       const v1::AddStreamsRequest* request,
+                                       v1::AddStreamsResponse* response) override;
+  grpc::ServerUnaryReactor* ConfigureStreams(grpc::CallbackServerContext* context,
+                                             const v1::ConfigureStreamsRequest* request,
+                                             v1::ConfigureStreamsResponse* response) override;
+  grpc::ServerUnaryReactor* ChangeAuthKey(grpc::CallbackServerContext* context,
+                                          const v1::ChangeAuthKeyRequest* request,
+                                          v1::ChangeAuthKeyResponse* response) override;
   grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse>* SendStream(
       grpc::CallbackServerContext* context) override;
   grpc::ServerWriteReactor<v1::ReceiveResponse>* ReceiveStream(

@@ -38,6 +38,7 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -166,6 +167,18 @@ struct EndpointOptions {
   // SCTP over UDP (RFC 6951): the peer's UDP port for this endpoint's
   // associations; 0 = SCTP directly over IP. Needs sctpgw's sctp.udp_port.
   uint16_t udp_encapsulation_port = 0;
+  // Stream reconfiguration (RFC 6525): the requests this endpoint's
+  // associations make and accept (ResetStreams, ResetAssociation,
+  // AddStreams).
+  bool reset_streams = false;
+  bool reset_association = false;
+  bool add_streams = false;
+  // Message interleaving (RFC 8260, I-DATA). Needs sctpgw's
+  // sctp.interleaving.
+  bool interleaving = false;
+  v1::StreamScheduler stream_scheduler = v1::STREAM_SCHEDULER_UNSPECIFIED;
+  // SCTP-AUTH (RFC 4895): chunk types to authenticate, keys, active key.
+  std::optional<v1::AuthOptions> auth;
 
   // An endpoint accepting associations on `addresses` at `port`.
   static EndpointOptions Listening(std::vector<std::string> addresses, uint16_t port) {
@@ -297,6 +310,27 @@ class Client {
   absl::Status SetPrimaryPath(uint64_t association_id, const std::string& peer_address,
                               std::optional<Milliseconds> timeout = {});
 
+  // The SCTP extensions (client_extensions.cc; docs/api.md). Stream
+  // reconfiguration (RFC 6525) returns once the request is sent: the
+  // peer's answer is an event (STREAM_RESET, ASSOCIATION_RESET,
+  // STREAM_CHANGE). `streams` empty: every stream.
+  absl::Status ResetStreams(uint64_t association_id, v1::StreamResetDirection direction,
+                            const std::vector<uint32_t>& streams = {},
+                            std::optional<Milliseconds> timeout = {});
+  absl::Status ResetAssociation(uint64_t association_id, std::optional<Milliseconds> timeout = {});
+  absl::Status AddStreams(uint64_t association_id, uint32_t outbound, uint32_t inbound,
+                          std::optional<Milliseconds> timeout = {});
+  // The stream scheduler (UNSPECIFIED: kept) and stream priorities or
+  // weights; returns what is in force.
+  absl::StatusOr<v1::ConfigureStreamsResponse> ConfigureStreams(
+      uint64_t association_id, v1::StreamScheduler scheduler,
+      const std::vector<v1::StreamValue>& values = {}, std::optional<Milliseconds> timeout = {});
+  // SCTP-AUTH keys (RFC 4895) of an endpoint or of one association.
+  enum class AuthKeyScope { kEndpoint, kAssociation };
+  absl::Status ChangeAuthKey(AuthKeyScope scope, uint64_t id, v1::AuthKeyAction action,
+                             uint32_t key_id, const std::string& secret = {},
+                             std::optional<Milliseconds> timeout = {});
+
   // Streams for high rates (see SendStream and ReceiveStream above). They
   // have no deadline unless `timeout` is given; a stream's deadline bounds
   // the whole stream.
@@ -344,6 +378,9 @@ class Client {
   // connection to the new process, all within one deadline.
   template <typename Rpc>
   absl::Status Call(std::optional<Milliseconds> timeout, Rpc rpc);
+  // The same, for calls made in other files of the library.
+  absl::Status CallWith(std::optional<Milliseconds> timeout,
+                        const std::function<absl::Status(grpc::ClientContext&)>& rpc);
   // Hands an item to the handler now (library thread) or queues it for
   // Dispatch().
   struct Item {

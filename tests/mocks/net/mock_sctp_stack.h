@@ -58,6 +58,19 @@ class MockSctpStack : public SctpStack {
               (override));
   MOCK_METHOD(absl::Status, SetPeerPrimary,
               (SocketId socket, AssocId assoc_id, const SocketAddress& local), (override));
+  MOCK_METHOD(absl::Status, ReconfigureStreams,
+              (SocketId socket, AssocId assoc_id, const StreamReconfigRequest& request),
+              (override));
+  MOCK_METHOD(absl::Status, SetStreamScheduling,
+              (SocketId socket, AssocId assoc_id, StreamScheduler scheduler,
+               const std::vector<StreamValue>& values),
+              (override));
+  MOCK_METHOD(absl::StatusOr<StreamSettings>, Streams,
+              (SocketId socket, AssocId assoc_id, const std::vector<uint16_t>& value_streams),
+              (override));
+  MOCK_METHOD(absl::Status, ChangeAuthKey,
+              (SocketId socket, AssocId assoc_id, const AuthKeyChange& change), (override));
+  MOCK_METHOD(absl::StatusOr<AuthStatus>, Auth, (SocketId socket, AssocId assoc_id), (override));
   MOCK_METHOD(void, Close, (SocketId socket), (override));
   MOCK_METHOD(void, CloseWhenDrained, (SocketId socket), (override));
 

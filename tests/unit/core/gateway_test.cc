@@ -81,7 +81,7 @@ class GatewayTest : public ::testing::Test {
     EXPECT_CALL(stack_, LocalAddresses(kEndpointSocket, 0))
         .WillOnce(Return(std::vector<net::SocketAddress>{Address("192.0.2.1", 38412)}));
     EXPECT_CALL(stack_, MaxSendSize(kEndpointSocket)).WillOnce(Return(size_t{1 << 20}));
-    EndpointSpec spec;
+    EndpointSpec spec = endpoint_spec_;
     spec.addresses = {Address("192.0.2.1", 0)};
     auto endpoint = gateway_->OpenEndpoint(session_, spec);
     EXPECT_TRUE(endpoint.ok()) << endpoint.status();
@@ -121,6 +121,7 @@ class GatewayTest : public ::testing::Test {
   }
 
   StrictMock<net::MockSctpStack> stack_;
+  EndpointSpec endpoint_spec_;  // What OpenEndpoint() asks for besides its address.
   Limits limits_;
   std::optional<Gateway> gateway_;
   std::string session_;
@@ -859,6 +860,98 @@ TEST_F(GatewayTest, MessagesNeverWrittenGoBackToTheFrontOfTheQueue) {
   ReceivedMessage stray;
   stray.association_id = id + 100;
   gateway_->ReturnUnwritten({stray});
+}
+
+// ---------------------------------------------------------------- extensions
+
+TEST_F(GatewayTest, StreamReconfigurationIsCheckedAndTheKernelsRefusalsGetTheirReasons) {
+  endpoint_spec_.stream_reconfiguration.reset_streams = true;
+  uint64_t id = Establish();  // 4 streams each way.
+  net::StreamReconfigRequest reset;
+  reset.outgoing = true;
+  reset.streams = {1, 3};
+  EXPECT_CALL(stack_, ReconfigureStreams(kAssociationSocket, kKernelAssoc, _))
+      .WillOnce(Return(absl::OkStatus()))
+      .WillOnce(Return(net::ErrnoStatus(ENOPROTOOPT, "setsockopt")))
+      .WillOnce(Return(net::ErrnoStatus(EINPROGRESS, "setsockopt")))
+      .WillOnce(Return(net::ErrnoStatus(EAGAIN, "setsockopt")));
+  EXPECT_TRUE(gateway_->ReconfigureStreams(session_, id, reset).ok());
+  EXPECT_TRUE(HasReason(gateway_->ReconfigureStreams(session_, id, reset),
+                        Reason::kStreamReconfigurationUnavailable));
+  absl::Status pending = gateway_->ReconfigureStreams(session_, id, reset);
+  EXPECT_TRUE(HasReason(pending, Reason::kReconfigurationPending)) << pending;
+  EXPECT_EQ(pending.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(HasReason(gateway_->ReconfigureStreams(session_, id, reset),
+                        Reason::kReconfigurationPending));
+  // Checked before the kernel is asked: a stream beyond the association's,
+  // a request the endpoint does not allow, too many streams.
+  reset.streams = {4};
+  EXPECT_TRUE(HasReason(gateway_->ReconfigureStreams(session_, id, reset), Reason::kStreamOutOfRange));
+  net::StreamReconfigRequest add;
+  add.kind = net::StreamReconfigRequest::Kind::kAddStreams;
+  add.add_outbound = 1;
+  EXPECT_TRUE(HasReason(gateway_->ReconfigureStreams(session_, id, add),
+                        Reason::kStreamReconfigurationUnavailable));
+}
+
+TEST_F(GatewayTest, SchedulersTheKernelLacksAreUnsupportedAndValuesChecked) {
+  uint64_t id = Establish();
+  EXPECT_CALL(stack_, SetStreamScheduling(kAssociationSocket, kKernelAssoc,
+                                          net::StreamScheduler::kWeightedFair, _))
+      .WillOnce(Return(net::ErrnoStatus(EINVAL, "setsockopt")));
+  auto refused = gateway_->ConfigureStreams(session_, id, net::StreamScheduler::kWeightedFair, {});
+  EXPECT_TRUE(HasReason(refused.status(), Reason::kSchedulerUnsupported)) << refused.status();
+  auto beyond = gateway_->ConfigureStreams(session_, id, net::StreamScheduler::kDefault,
+                                           {net::StreamValue{4, 1}});
+  EXPECT_TRUE(HasReason(beyond.status(), Reason::kStreamOutOfRange));
+  net::StreamSettings now;
+  now.scheduler = net::StreamScheduler::kPriority;
+  now.values = {net::StreamValue{2, 7}};
+  EXPECT_CALL(stack_, SetStreamScheduling(kAssociationSocket, kKernelAssoc,
+                                          net::StreamScheduler::kPriority, _))
+      .WillOnce(Return(absl::OkStatus()));
+  EXPECT_CALL(stack_, Streams(kAssociationSocket, kKernelAssoc, std::vector<uint16_t>{2}))
+      .WillOnce(Return(now));
+  auto set = gateway_->ConfigureStreams(session_, id, net::StreamScheduler::kPriority,
+                                        {net::StreamValue{2, 7}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->scheduler, net::StreamScheduler::kPriority);
+}
+
+TEST_F(GatewayTest, AuthKeyChangesReachTheEndpointAndItsAssociations) {
+  endpoint_spec_.auth.enabled = true;
+  uint64_t id = Establish();
+  const uint64_t endpoint = gateway_->GetAssociation(session_, id)->endpoint_id;
+  net::AuthKeyChange add;
+  add.key_id = 2;
+  add.secret = "s";
+  EXPECT_CALL(stack_, ChangeAuthKey(kEndpointSocket, 0, _)).WillOnce(Return(absl::OkStatus()));
+  EXPECT_CALL(stack_, ChangeAuthKey(kAssociationSocket, kKernelAssoc, _))
+      .WillOnce(Return(absl::OkStatus()));
+  ASSERT_TRUE(gateway_->ChangeAuthKey(session_, AuthKeyTarget{endpoint, 0}, add).ok());
+  auto endpoints = gateway_->ListEndpoints(session_);
+  ASSERT_TRUE(endpoints.ok());
+  EXPECT_EQ((*endpoints)[0].auth_key_ids, std::vector<uint16_t>{2});
+  // EINVAL: the active key (cannot be deleted) or no such key.
+  net::AuthKeyChange remove;
+  remove.action = net::AuthKeyChange::Action::kDelete;
+  remove.key_id = 1;
+  net::AuthStatus status;
+  status.peer_supports_auth = true;
+  status.active_key = 1;
+  EXPECT_CALL(stack_, ChangeAuthKey(kAssociationSocket, kKernelAssoc, _))
+      .WillRepeatedly(Return(net::ErrnoStatus(EINVAL, "setsockopt")));
+  EXPECT_CALL(stack_, Auth(kAssociationSocket, kKernelAssoc)).WillRepeatedly(Return(status));
+  EXPECT_TRUE(HasReason(gateway_->ChangeAuthKey(session_, AuthKeyTarget{0, id}, remove),
+                        Reason::kAuthKeyActive));
+  remove.key_id = 5;
+  EXPECT_TRUE(HasReason(gateway_->ChangeAuthKey(session_, AuthKeyTarget{0, id}, remove),
+                        Reason::kAuthKeyNotFound));
+  // EACCES: the peer does not use AUTH.
+  EXPECT_CALL(stack_, ChangeAuthKey(kAssociationSocket, kKernelAssoc, _))
+      .WillOnce(Return(net::ErrnoStatus(EACCES, "setsockopt")));
+  EXPECT_TRUE(HasReason(gateway_->ChangeAuthKey(session_, AuthKeyTarget{0, id}, add),
+                        Reason::kAuthUnavailable));
 }
 
 TEST_F(GatewayTest, SnapshotHoldsIdsButNoMessagesAndChangesNothing) {

@@ -69,9 +69,11 @@ HandoverState Sample() {
   state.sockets.push_back({11, {}, "sctp-1x2-11"});
   HandedSocket peeled{12, {}, ""};
   peeled.carry.one_to_many = false;
-  peeled.carry.partial = net::PartialMessage{};
-  peeled.carry.partial->stream = 1;
-  peeled.carry.partial->bytes = "first half";
+  peeled.carry.partials.resize(2);
+  peeled.carry.partials[0].stream = 1;
+  peeled.carry.partials[0].bytes = "first half";
+  peeled.carry.partials[1].stream = 2;
+  peeled.carry.partials[1].discarding = true;
   state.sockets.push_back(peeled);
   state.listeners.push_back("unix:/run/sctpgw/sctpgw.sock");
   return state;
@@ -104,7 +106,9 @@ TEST(StateCodecTest, RoundTripKeepsEverything) {
   EXPECT_EQ(g.events.last_sequence, 9u);
   ASSERT_EQ(decoded->sockets.size(), 2u);
   EXPECT_FALSE(decoded->sockets[1].carry.one_to_many);
-  EXPECT_EQ(decoded->sockets[1].carry.partial->bytes, "first half");
+  ASSERT_EQ(decoded->sockets[1].carry.partials.size(), 2u);
+  EXPECT_EQ(decoded->sockets[1].carry.partials[0].bytes, "first half");
+  EXPECT_TRUE(decoded->sockets[1].carry.partials[1].discarding);
   EXPECT_EQ(decoded->listeners, std::vector<std::string>{"unix:/run/sctpgw/sctpgw.sock"});
 }
 

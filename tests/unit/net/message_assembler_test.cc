@@ -21,6 +21,7 @@ struct Piece {
   bool end_of_record = true;
   bool notification = false;
   sctp_assoc_t assoc_id = 1;
+  uint16_t stream = 0;
 };
 
 ReceiveResult Describe(const Piece& piece) {
@@ -30,6 +31,7 @@ ReceiveResult Describe(const Piece& piece) {
   result.notification = piece.notification;
   result.has_info = !piece.notification;
   result.assoc_id = piece.assoc_id;
+  result.stream = piece.stream;
   return result;
 }
 
@@ -46,7 +48,9 @@ std::vector<std::string> Deliveries(MessageAssembler& assembler, const std::vect
     std::fill(buffer.begin(), buffer.end(), 'x');  // The next read overwrites it.
     if (auto* whole = std::get_if<AssembledMessage>(&result)) {
       delivered.push_back(absl::StrCat(whole->info.notification ? "notification " : "message ",
-                                       whole->info.assoc_id, ": ", whole->bytes));
+                                       whole->info.assoc_id,
+                                       whole->info.stream == 0 ? "" : absl::StrCat("/", whole->info.stream),
+                                       ": ", whole->bytes));
     } else if (auto* oversized = std::get_if<OversizedMessage>(&result)) {
       delivered.push_back(absl::StrCat("oversized ", oversized->assoc_id));
     }
@@ -99,6 +103,7 @@ TEST(MessageAssemblerTest, TheFirstPieceDescribesTheWhole) {
   first.stream = 4;
   first.ppid = 60;
   ReceiveResult last = Describe({"de"});
+  last.stream = 4;  // The kernel repeats the stream on every piece; the PPID may not be.
   const std::string bytes = "abcde";
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   EXPECT_TRUE(std::holds_alternative<NothingReady>(
@@ -172,10 +177,27 @@ TEST(MessageAssemblerTest, RestoredPartialOverTheMaximumIsReportedOversized) {
   partial.assoc_id = 4;
   partial.has_info = true;
   partial.bytes = "0123456789";
-  assembler.Restore(partial, /*discarding=*/false);
+  assembler.Restore({partial}, /*discarding=*/false);
   EXPECT_THAT(Deliveries(assembler, {{"ab", false, false, 4}, {"cd", true, false, 4},
                                      {"next", true, false, 4}}),
               ElementsAre("oversized 4", "message 4: next"));
+}
+
+// Message interleaving (I-DATA): the kernel delivers the pieces of messages
+// of several streams in turn; each message is joined from its own pieces,
+// and one too large is dropped without touching the others.
+TEST(MessageAssemblerTest, PiecesOfInterleavedStreamsAreJoinedPerStream) {
+  MessageAssembler assembler(6);
+  EXPECT_THAT(Deliveries(assembler, {{"big1", false, false, 1, 1},
+                                     {"a", false, false, 1, 2},
+                                     {"huge1", false, false, 1, 3},
+                                     {"b", true, false, 1, 2},
+                                     {"big2", false, false, 1, 1},
+                                     {"x", true, false, 1, 4},
+                                     {"huge2", true, false, 1, 3},
+                                     {"!", true, false, 1, 1}}),
+              ElementsAre("message 1/2: ab", "oversized 1", "message 1/4: x", "oversized 1"));
+  EXPECT_FALSE(assembler.mid_message());
 }
 
 }  // namespace

@@ -126,6 +126,34 @@ TEST_F(GatewayServiceTest, OpenEndpointReturnsWhatTheKernelBound) {
   EXPECT_EQ(Stats().endpoints, 1u);
 }
 
+// The extensions' bad requests never reach the core: INVALID_ARGUMENT
+// naming the field.
+TEST_F(GatewayServiceTest, ExtensionRequestsOutOfRangeAreRefusedNamingTheField) {
+  auto configure = For<v1::ConfigureStreamsRequest>(session());
+  configure.set_association_id(1);
+  v1::StreamValue* value = configure.add_values();
+  value->set_stream(1);
+  value->set_value(70000);
+  v1::ConfigureStreamsResponse configured;
+  grpc::Status status = Call(&Stub::ConfigureStreams, configure, &configured);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(ErrorMetadata(status)["field"], "values[0].value");
+  auto reset = For<v1::ResetStreamsRequest>(session());
+  reset.set_association_id(1);
+  v1::ResetStreamsResponse reset_done;
+  status = Call(&Stub::ResetStreams, reset, &reset_done);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ErrorMetadata(status)["field"], "direction");
+  auto key = For<v1::ChangeAuthKeyRequest>(session());
+  key.set_endpoint_id(1);
+  key.set_action(v1::AUTH_KEY_ACTION_ADD);
+  key.set_secret(std::string(200, 's'));
+  v1::ChangeAuthKeyResponse key_done;
+  status = Call(&Stub::ChangeAuthKey, key, &key_done);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().find("sss"), std::string::npos);
+}
+
 TEST_F(GatewayServiceTest, OpenEndpointRefusesABadAddressAndAnUnknownSession) {
   EXPECT_CALL(stack(), OpenEndpoint(_)).Times(0);
   auto request = For<v1::OpenEndpointRequest>(session());

@@ -23,6 +23,15 @@ echo "run:   (RFC 6951) reaches peers outside: sctpgw's UDP port is 9899 in the"
 echo "run:   VM; open endpoints with udp_encapsulation_port (sctpctl endpoint open"
 echo "run:   --udp-port) set to the peer's UDP port. Peers cannot associate in"
 echo "run:   to the VM from outside (no inbound forward)."
+if [ -n "${SCTPGW_LAB_TAP:-}" ]; then
+  echo "run: plain SCTP: the VM also has ${SCTPGW_LAB_TAP#*=} on this host's tap"
+  echo "run:   device ${SCTPGW_LAB_TAP%%=*} (SCTPGW_LAB_TAP): peers reached through it"
+  echo "run:   (this host's side of the tap, and beyond by its routing) associate"
+  echo "run:   both ways with plain SCTP."
+else
+  echo "run: for plain SCTP to peers outside the VM, give it a tap device:"
+  echo "run:   SCTPGW_LAB_TAP=IF=ADDRESS/PREFIX make run (tests/lab/lab --help)."
+fi
 # Inside the VM sctpgw listens on all of the VM's addresses so that the
 # forward reaches it; the VM's network is private to this host. The VM is
 # its own network namespace, so sctpgw may set its SCTP-over-UDP port.

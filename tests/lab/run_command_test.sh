@@ -3,16 +3,35 @@
 # (inside the lab VM when this kernel has no SCTP) and a gRPC client on this
 # host reaches it and finds it SERVING; through it, an association over UDP
 # (RFC 6951) reaches an SCTP peer on this host (usrsctp's echo server, a
-# userland stack: this kernel needs no SCTP for it); SIGTERM then stops
-# everything.
+# userland stack: this kernel needs no SCTP for it); with a tap device
+# (SCTPGW_LAB_TAP, made here where this user may), plain SCTP from the VM
+# reaches this host's side of the tap; SIGTERM then stops everything.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build_dir="$1"
 port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 log="$(mktemp)"
+# A tap for the plain-SCTP path, where this user may make one (root, and a
+# kernel with tun): documentation addresses, a name of this run's own.
+tap=""
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && ! "$root/tests/lab/lab" --probe 2>/dev/null; then
+  tap="sctpgwt$$"
+  tap="${tap:0:15}"
+  if ip tuntap add dev "$tap" mode tap && ip addr add 198.51.100.1/24 dev "$tap" &&
+     ip link set "$tap" up; then
+    export SCTPGW_LAB_TAP="$tap=198.51.100.2/24"
+  else
+    ip link del "$tap" 2>/dev/null || true
+    tap=""
+  fi
+fi
 SCTPGW_PORT="$port" SCTPGW_BUILD_DIR="$build_dir" setsid "$root/scripts/run.sh" >"$log" 2>&1 &
 pid=$!
-cleanup() { kill -TERM -- "-$pid" 2>/dev/null || true; rm -f "$log"; }
+cleanup() {
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  rm -f "$log"
+  [ -z "$tap" ] || ip link del "$tap" 2>/dev/null || true
+}
 trap cleanup EXIT
 
 status=0
@@ -46,6 +65,28 @@ else
     { echo "FAIL: the peer did not log the message"; cat "$peer_log"; exit 1; }
   "${ctl[@]}" shutdown "$association"
   echo "run command: an association over UDP reached usrsctp on this host (UDP port $udp_port)"
+
+  if [ -n "$tap" ]; then
+    # Plain SCTP (IP protocol 132) from the VM over the tap: this host's
+    # kernel has no SCTP, so a raw socket here sees the association's INIT
+    # arrive (and the kernel answers protocol unreachable).
+    exec {watch}< <(/usr/bin/python3 "$root/tests/tools/sctp_init_watch.py" 90)
+    read -r -t 10 ready <&"$watch" || ready=""
+    [ "$ready" = ready ] || { echo "FAIL: the raw-socket watcher did not start"; exit 1; }
+    plain="$("${ctl[@]}" --json endpoint open 198.51.100.2 |
+      /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["endpoint_id"])')"
+    # Nothing here answers SCTP: the association fails; its INIT is the proof.
+    "$build_dir/client/sctpctl" --target "127.0.0.1:$port" --timeout-ms 5000 \
+      associate "$plain" 198.51.100.1 --port 3868 >/dev/null 2>&1 || true
+    read -r -t 100 seen <&"$watch" || seen=""
+    exec {watch}<&-
+    echo "tap: $seen"
+    [[ "$seen" =~ ^INIT\ from\ 198\.51\.100\.2:[0-9]+\ to\ port\ 3868$ ]] ||
+      { echo "FAIL: no plain SCTP INIT from the VM arrived over the tap $tap"; cat "$log"; exit 1; }
+    echo "run command: plain SCTP from the VM reached this host over the tap $tap"
+  else
+    echo "run command: no tap device (needs root and /dev/net/tun): the plain-SCTP path is not checked"
+  fi
 fi
 
 kill -TERM -- "-$pid"

@@ -385,6 +385,46 @@ TEST_F(RobustnessLabTest, EveryRpcRefusesBadInputWithItsCode) {
         return Unary(stub, &Stub::ConfigurePaths, request);
       },
       foreign, "ASSOCIATION_NOT_FOUND");
+  add("foreign association: ResetStreams",
+      [&] {
+        auto request = WithSession<v1::ResetStreamsRequest>(theirs);
+        request.set_association_id(association);
+        request.set_direction(v1::STREAM_RESET_DIRECTION_OUTGOING);
+        return Unary(stub, &Stub::ResetStreams, request);
+      },
+      foreign, "ASSOCIATION_NOT_FOUND");
+  add("foreign association: ResetAssociation",
+      [&] {
+        auto request = WithSession<v1::ResetAssociationRequest>(theirs);
+        request.set_association_id(association);
+        return Unary(stub, &Stub::ResetAssociation, request);
+      },
+      foreign, "ASSOCIATION_NOT_FOUND");
+  add("foreign association: AddStreams",
+      [&] {
+        auto request = WithSession<v1::AddStreamsRequest>(theirs);
+        request.set_association_id(association);
+        request.set_outbound(1);
+        return Unary(stub, &Stub::AddStreams, request);
+      },
+      foreign, "ASSOCIATION_NOT_FOUND");
+  add("foreign association: ConfigureStreams",
+      [&] {
+        auto request = WithSession<v1::ConfigureStreamsRequest>(theirs);
+        request.set_association_id(association);
+        request.set_scheduler(v1::STREAM_SCHEDULER_ROUND_ROBIN);
+        return Unary(stub, &Stub::ConfigureStreams, request);
+      },
+      foreign, "ASSOCIATION_NOT_FOUND");
+  add("foreign association: ChangeAuthKey",
+      [&] {
+        auto request = WithSession<v1::ChangeAuthKeyRequest>(theirs);
+        request.set_association_id(association);
+        request.set_action(v1::AUTH_KEY_ACTION_DEACTIVATE);
+        request.set_key_id(1);
+        return Unary(stub, &Stub::ChangeAuthKey, request);
+      },
+      foreign, "ASSOCIATION_NOT_FOUND");
 
   // Values out of range, malformed, or absurd, from the owning session.
   auto invalid = grpc::StatusCode::INVALID_ARGUMENT;

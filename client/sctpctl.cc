@@ -531,7 +531,8 @@ int main(int argc, char** argv) {
                             "a chunk type that must arrive authenticated (0 = DATA; repeatable)")
       ->check(CLI::Range(0, 255));
   endpoint_open->add_option("--auth-key", auth_keys,
-                            "a shared key, ID:FILE with the secret in FILE (repeatable)");
+                            "a shared key, ID:FILE with the secret in FILE, every byte of it "
+                            "(a trailing newline too; repeatable)");
   endpoint_open->add_option("--auth-active-key", auth_active, "the key id to send with")
       ->check(CLI::Range(0, 65535));
   endpoint_open->callback([&] {
@@ -546,12 +547,12 @@ int main(int argc, char** argv) {
       auth.set_enabled(true);
       for (uint32_t chunk : auth_chunks) auth.add_chunk_types(chunk);
       for (const std::string& text : auth_keys) {
-        auto key = ParseAuthKey(text);
-        if (!key.ok()) {
-          result = Fail(key.status());
+        auto parsed = ParseAuthKey(text);
+        if (!parsed.ok()) {
+          result = Fail(parsed.status());
           return;
         }
-        *auth.add_keys() = *key;
+        *auth.add_keys() = *parsed;
       }
       if (auth_active.has_value()) auth.set_active_key_id(*auth_active);
       endpoint_options.auth = auth;
@@ -855,7 +856,9 @@ int main(int argc, char** argv) {
   auth_key->add_option("key", key_id, "key id")->required()->check(CLI::Range(0, 65535));
   auth_key->add_option("--endpoint", key_endpoint, "the endpoint (its associations too)");
   auth_key->add_option("--association", key_association, "one association");
-  auth_key->add_option("--secret-file", key_secret_file, "add: the file holding the secret");
+  auth_key->add_option("--secret-file", key_secret_file,
+                       "add: the file holding the secret, every byte of it (a trailing newline "
+                       "too)");
   auth_key->callback([&] {
     auto client = Attach(globals);
     if (!client.ok()) {

@@ -53,6 +53,8 @@ class Association {
   // Messages taken by receives and not yet written to their callers
   // (Settle() says when they are).
   size_t unsettled_messages() const { return unsettled_; }
+  // Ended, and nothing of it is queued or being written: it can be forgotten.
+  bool read_out() const { return closed() && queue_.empty() && unsettled_ == 0; }
   void Settle(size_t messages);
   // Taken messages that were never written (their write failed): back at
   // the front of the queue, in the order given, no longer unsettled.

@@ -40,20 +40,23 @@ absl::Status AuthManager::ChangeKey(Endpoint& endpoint, const net::AuthKeyChange
   const std::string what = absl::StrCat("endpoint ", endpoint.info.id);
   absl::Status status = Change(endpoint.socket, 0, change, what);
   if (!status.ok()) return status;
+  // The endpoint's keys have changed, whatever its associations say.
+  auto& ids = endpoint.info.auth_key_ids;
+  if (change.action == net::AuthKeyChange::Action::kAdd) {
+    if (std::find(ids.begin(), ids.end(), change.key_id) == ids.end()) ids.push_back(change.key_id);
+  } else if (change.action == net::AuthKeyChange::Action::kDelete) {
+    ids.erase(std::remove(ids.begin(), ids.end(), change.key_id), ids.end());
+  }
   for (uint64_t association_id : endpoint.associations) {
     Association* association = registry_.FindAssociation(association_id);
     if (association == nullptr || association->socket() == 0 || association->closed()) continue;
     status = Change(association->socket(), association->kernel_id(), change,
                     absl::StrCat("association ", association_id));
     // An association whose peer does not use AUTH has no keys to change.
-    if (!status.ok() && !HasReason(status, Reason::kAuthUnavailable)) return status;
-  }
-  if (change.action == net::AuthKeyChange::Action::kAdd) {
-    auto& ids = endpoint.info.auth_key_ids;
-    if (std::find(ids.begin(), ids.end(), change.key_id) == ids.end()) ids.push_back(change.key_id);
-  } else if (change.action == net::AuthKeyChange::Action::kDelete) {
-    auto& ids = endpoint.info.auth_key_ids;
-    ids.erase(std::remove(ids.begin(), ids.end(), change.key_id), ids.end());
+    if (!status.ok() && !HasReason(status, Reason::kAuthUnavailable)) {
+      AddErrorMetadata(&status, "endpoint_changed", "true");
+      return status;
+    }
   }
   return absl::OkStatus();
 }

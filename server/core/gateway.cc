@@ -247,9 +247,7 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
                  absl::StrCat("opening the endpoint: ", socket.status().message()),
                  {{"field", "interleaving"}});
   }
-  if (!socket.ok() && net::StatusErrno(socket.status()) == EINVAL &&
-      (spec.scheduler == net::StreamScheduler::kFairCapacity ||
-       spec.scheduler == net::StreamScheduler::kWeightedFair)) {
+  if (!socket.ok() && net::StatusErrno(socket.status()) == EOPNOTSUPP) {
     return Error(Reason::kSchedulerUnsupported,
                  "this kernel does not offer that stream scheduler (fair capacity and weighted "
                  "fair queueing came with Linux 6.4)",
@@ -657,7 +655,11 @@ OperationId Gateway::Receive(const std::string& session, const ReceiveSpec& spec
     if (!owned.ok()) return Reject(stack_, std::move(done), owned.status());
     Association& association = **owned;
     if (association.closed() && !association.has_messages()) {
-      return Reject(stack_, std::move(done), registry_.NotFound(session, spec.association_id));
+      // Its last messages are being written to another receive.
+      return Reject(stack_, std::move(done),
+                    Error(Reason::kAssociationClosed,
+                          absl::StrCat("association ", spec.association_id, " has ended"),
+                          {{"association_id", absl::StrCat(spec.association_id)}}));
     }
     waiting = &association.receivers();
   } else {
@@ -764,7 +766,8 @@ void Gateway::Ended(uint64_t association_id, const absl::Status& why) {
   // (or at once when its session has ended: nobody will read them).
   const Endpoint* endpoint = registry_.FindEndpoint(association->endpoint_id());
   bool orphan = endpoint == nullptr || endpoint->closing;
-  if (!association->has_messages() || orphan) Forget(association_id);
+  // Messages being written to a receive keep it too: they may come back.
+  if (association->read_out() || orphan) Forget(association_id);
 }
 
 void Gateway::FailWaiting(Association& association, const absl::Status& why) {

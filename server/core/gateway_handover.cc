@@ -264,7 +264,11 @@ void Gateway::SetQueueTally(QueueTally* tally) {
 void Gateway::Settle(const std::map<uint64_t, size_t>& messages) {
   CheckThread();
   for (const auto& [id, count] : messages) {
-    if (Association* association = registry_.FindAssociation(id)) association->Settle(count);
+    Association* association = registry_.FindAssociation(id);
+    if (association == nullptr) continue;
+    association->Settle(count);
+    // An ended association whose last messages are now written.
+    if (association->read_out() && !frozen_ && !released_) Forget(id);
   }
 }
 

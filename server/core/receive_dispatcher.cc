@@ -61,7 +61,7 @@ bool ReceiveDispatcher::TryReceive(OperationId id) {
     Association* association = registry_.FindAssociation(association_id);
     if (association == nullptr) continue;
     UpdateReading(*association);
-    if (association->closed() && !association->has_messages()) read_out_(association_id);
+    if (association->read_out()) read_out_(association_id);
   }
   return true;
 }

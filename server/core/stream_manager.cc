@@ -40,7 +40,8 @@ absl::Status StreamManager::Reconfigure(Association& association,
   }
   const AssociationInfo& info = association.info();
   if (request.kind == net::StreamReconfigRequest::Kind::kResetStreams) {
-    for (uint16_t stream : request.streams) {
+    for (size_t i = 0; i < request.streams.size(); ++i) {
+      const uint16_t stream = request.streams[i];
       // Each direction reset must have the stream.
       if ((request.outgoing && stream >= info.outbound_streams) ||
           (request.incoming && stream >= info.inbound_streams)) {
@@ -48,7 +49,7 @@ absl::Status StreamManager::Reconfigure(Association& association,
                      absl::StrCat("stream ", stream, " is beyond association ", association.id(),
                                   "'s ", info.outbound_streams, " outbound and ",
                                   info.inbound_streams, " inbound streams"),
-                     {{"field", "streams"}});
+                     {{"field", absl::StrCat("streams[", i, "]")}});
       }
     }
   }
@@ -88,21 +89,20 @@ absl::StatusOr<net::StreamSettings> StreamManager::Configure(
     Association& association, net::StreamScheduler scheduler,
     const std::vector<net::StreamValue>& values) {
   std::vector<uint16_t> streams;
-  for (const net::StreamValue& value : values) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    const net::StreamValue& value = values[i];
     if (value.stream >= association.info().outbound_streams) {
       return Error(Reason::kStreamOutOfRange,
                    absl::StrCat("stream ", value.stream, " is beyond association ",
                                 association.id(), "'s ", association.info().outbound_streams,
                                 " outbound streams"),
-                   {{"field", "values"}});
+                   {{"field", absl::StrCat("values[", i, "].stream")}});
     }
     streams.push_back(value.stream);
   }
   absl::Status status = stack_.SetStreamScheduling(association.socket(), association.kernel_id(),
                                                    scheduler, values);
-  if (net::StatusErrno(status) == EINVAL &&
-      (scheduler == net::StreamScheduler::kFairCapacity ||
-       scheduler == net::StreamScheduler::kWeightedFair)) {
+  if (net::StatusErrno(status) == EOPNOTSUPP) {
     return Error(Reason::kSchedulerUnsupported,
                  "this kernel does not offer that stream scheduler (fair capacity and weighted "
                  "fair queueing came with Linux 6.4)",

@@ -277,7 +277,7 @@ std::string EncodeState(const HandoverState& state) {
     socket->set_one_to_many(s.carry.one_to_many);
     socket->set_address_reconfiguration(s.carry.address_reconfiguration);
     for (const net::PartialMessage& p : s.carry.partials) {
-      pb::PartialMessage* partial = socket->add_partial();
+      pb::PartialMessage* partial = socket->add_partials();
       partial->set_notification(p.notification);
       partial->set_has_info(p.has_info);
       partial->set_assoc_id(p.assoc_id);
@@ -289,6 +289,7 @@ std::string EncodeState(const HandoverState& state) {
       partial->set_bytes(p.bytes);
       partial->set_discarding(p.discarding);
     }
+    if (!s.carry.partials.empty()) *socket->mutable_partial() = socket->partials(0);
     socket->set_discarding(s.carry.discarding);
     socket->set_fd_name(s.fd_name);
     for (const Notification& n : s.carry.send_failed) Put(n, socket->add_send_failed());
@@ -312,7 +313,10 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     socket.id = s.id();
     socket.carry.one_to_many = s.one_to_many();
     socket.carry.address_reconfiguration = s.address_reconfiguration();
-    for (const pb::PartialMessage& p : s.partial()) {
+    // Every partial message, or the one a process that knew only one wrote.
+    google::protobuf::RepeatedPtrField<pb::PartialMessage> partials = s.partials();
+    if (partials.empty() && s.has_partial()) *partials.Add() = s.partial();
+    for (const pb::PartialMessage& p : partials) {
       net::PartialMessage partial;
       partial.notification = p.notification();
       partial.has_info = p.has_info();

@@ -104,6 +104,8 @@ absl::StatusOr<AuthStatus> AuthControl::Status(sctp_assoc_t assoc_id) const {
   auto local = Chunks(SCTP_LOCAL_AUTH_CHUNKS, assoc_id, "SCTP_LOCAL_AUTH_CHUNKS");
   if (!local.ok()) return local.status();
   status.local_chunk_types = *std::move(local);
+  // An endpoint's socket has no peer to ask (the kernel says EINVAL).
+  if (one_to_many_ && assoc_id == 0) return status;
   auto peer = Chunks(SCTP_PEER_AUTH_CHUNKS, assoc_id, "SCTP_PEER_AUTH_CHUNKS");
   if (!peer.ok()) return peer.status();
   status.peer_chunk_types = *std::move(peer);

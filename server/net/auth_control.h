@@ -24,6 +24,7 @@ class AuthControl {
   // (SCTP_AUTH_KEY) and the active one. Before bind.
   absl::Status Configure(const AuthConfig& config);
   absl::Status ChangeKey(sctp_assoc_t assoc_id, const AuthKeyChange& change);
+  // On an endpoint's socket (assoc_id 0): its own settings, no peer's.
   absl::StatusOr<AuthStatus> Status(sctp_assoc_t assoc_id) const;
 
  private:

@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "server/net/errno_status.h"
 #include "server/net/sctp_option.h"
 
 namespace sctpgw::net {
@@ -124,8 +128,14 @@ absl::Status StreamControl::Reconfigure(sctp_assoc_t assoc_id,
 
 absl::Status StreamControl::SetScheduler(sctp_assoc_t assoc_id, StreamScheduler scheduler) {
   if (scheduler == StreamScheduler::kDefault) return absl::OkStatus();
-  return SetAssocValue(SCTP_STREAM_SCHEDULER, assoc_id, EncodeScheduler(scheduler),
-                       "SCTP_STREAM_SCHEDULER");
+  absl::Status status = SetAssocValue(SCTP_STREAM_SCHEDULER, assoc_id, EncodeScheduler(scheduler),
+                                      "SCTP_STREAM_SCHEDULER");
+  // The kernel's EINVAL for a scheduler it does not have.
+  if (StatusErrno(status) == EINVAL) {
+    return ErrnoStatus(EOPNOTSUPP, absl::StrCat("SCTP_STREAM_SCHEDULER: this kernel does not "
+                                                "offer scheduler ", EncodeScheduler(scheduler)));
+  }
+  return status;
 }
 
 absl::Status StreamControl::SetValue(sctp_assoc_t assoc_id, const StreamValue& value) {

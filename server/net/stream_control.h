@@ -31,7 +31,8 @@ class StreamControl {
   // Not offered, also where net.sctp.intl_enable makes it the default.
   void DisableInterleaving(sctp_assoc_t assoc_id);
   absl::Status Reconfigure(sctp_assoc_t assoc_id, const StreamReconfigRequest& request);
-  // kDefault leaves the scheduler as it is.
+  // kDefault leaves the scheduler as it is. EOPNOTSUPP for a scheduler this
+  // kernel does not have.
   absl::Status SetScheduler(sctp_assoc_t assoc_id, StreamScheduler scheduler);
   absl::Status SetValue(sctp_assoc_t assoc_id, const StreamValue& value);
   // The scheduler, interleaving and reconfiguration in force, with the

@@ -64,7 +64,10 @@ absl::StatusOr<net::AuthConfig> ToAuth(const v1::AuthOptions& in) {
     }
     if (key.secret().empty() || key.secret().size() > kMaxAuthSecretBytes) {
       // The length only: a secret is never echoed.
-      return OutOfRange(field + ".secret (length)", key.secret().size(), "1..128 bytes");
+      return Error(Reason::kInvalidArgument,
+                   absl::StrCat(field, ".secret is ", key.secret().size(),
+                                " bytes long; allowed: 1..128 bytes"),
+                   {{"field", field + ".secret"}});
     }
     auth.keys.push_back(net::AuthKey{static_cast<uint16_t>(key.key_id()), key.secret()});
   }
@@ -187,7 +190,10 @@ absl::StatusOr<std::pair<core::AuthKeyTarget, net::AuthKeyChange>> ToAuthKeyChan
   change.key_id = static_cast<uint16_t>(request.key_id());
   if (change.action == net::AuthKeyChange::Action::kAdd) {
     if (request.secret().empty() || request.secret().size() > kMaxAuthSecretBytes) {
-      return OutOfRange("secret (length)", request.secret().size(), "1..128 bytes");
+      return Error(Reason::kInvalidArgument,
+                   absl::StrCat("secret is ", request.secret().size(),
+                                " bytes long; allowed: 1..128 bytes"),
+                   {{"field", "secret"}});
     }
     change.secret = request.secret();
   } else if (!request.secret().empty()) {

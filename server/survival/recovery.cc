@@ -22,6 +22,21 @@
 namespace sctpgw::survival {
 namespace {
 
+// Whether `socket` (the dead process's id) is an endpoint opened with
+// message interleaving, or an association of one.
+bool Interleaving(const core::GatewayState& state, net::SocketId socket) {
+  uint64_t endpoint_id = 0;
+  for (const core::AssociationRecord& association : state.associations) {
+    if (association.socket == socket) endpoint_id = association.info.endpoint_id;
+  }
+  for (const core::EndpointRecord& endpoint : state.endpoints) {
+    if (endpoint.socket == socket || endpoint.info.id == endpoint_id) {
+      return endpoint.info.interleaving;
+    }
+  }
+  return false;
+}
+
 // A state record larger than this is not one of sctpgw's.
 constexpr size_t kMaxRecordBytes = 256 << 20;
 // How far the event sequence jumps when the ledger did not survive: past
@@ -131,6 +146,17 @@ absl::StatusOr<Recovered> Recover(FdStore& store, net::KernelSctpStack& stack,
     if (socket.fd_name.empty() || fd == sockets.end()) continue;  // Reported lost by Restore.
     if (ledger.has_value() && !complete) {
       if (auto mid = ledger->mid_message.find(socket.id); mid != ledger->mid_message.end()) {
+        if (Interleaving(gateway_state, socket.id)) {
+          // Pieces of several streams' messages arrive in turn there: which
+          // pieces continue the messages whose starts died is not known.
+          // The association ends (reported) rather than deliver one cut.
+          spdlog::warn("crash recovery: socket {} was reading interleaved messages when sctpgw "
+                       "died; its association is not restored",
+                       socket.fd_name);
+          (void)store.Remove(socket.fd_name);
+          sockets.erase(fd);
+          continue;
+        }
         socket.carry.discarding = true;  // The rest of a message whose start died.
         if (mid->second.held) {
           for (const core::AssociationRecord& association : gateway_state.associations) {

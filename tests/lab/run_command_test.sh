@@ -70,7 +70,9 @@ else
     # Plain SCTP (IP protocol 132) from the VM over the tap: this host's
     # kernel has no SCTP, so a raw socket here sees the association's INIT
     # arrive (and the kernel answers protocol unreachable).
-    exec {watch}< <(/usr/bin/python3 "$root/tests/tools/sctp_init_watch.py" 90)
+    exec {watch}< <(/usr/bin/python3 "$root/tests/tools/sctp_init_watch.py" 90 198.51.100.2)
+    watcher=$!
+    trap 'cleanup; kill "$peer" "$watcher" 2>/dev/null || true; rm -f "$peer_log"' EXIT
     read -r -t 10 ready <&"$watch" || ready=""
     [ "$ready" = ready ] || { echo "FAIL: the raw-socket watcher did not start"; exit 1; }
     plain="$("${ctl[@]}" --json endpoint open 198.51.100.2 |

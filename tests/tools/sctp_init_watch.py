@@ -2,10 +2,10 @@
 """Watches for an SCTP INIT arriving at this host over IP (protocol 132),
 with a raw socket: needs no SCTP in this host's kernel, only CAP_NET_RAW.
 
-  sctp_init_watch.py SECONDS
+  sctp_init_watch.py SECONDS [SOURCE]
 
 Prints "ready" once it listens, then "INIT from ADDRESS:PORT to port PORT"
-for the first INIT, or "none" after SECONDS.
+for the first INIT (from SOURCE, if given), or "none" after SECONDS.
 """
 import socket
 import struct
@@ -22,6 +22,8 @@ while time.monotonic() < until:
     except socket.timeout:
         continue
     header = (packet[0] & 0x0F) * 4
+    if len(sys.argv) > 2 and source != sys.argv[2]:
+        continue
     if len(packet) < header + 13:
         continue
     src_port, dst_port = struct.unpack_from("!HH", packet, header)

@@ -372,7 +372,42 @@ TEST_F(GatewayTest, MessagesQueuedWhenTheAssociationEndsCanStillBeRead) {
   stack_.RunPosted();
   ASSERT_TRUE(result.value->ok());
   EXPECT_EQ((**result.value)[0].message.payload, "last words");
-  // Read out: now it is gone.
+  // Read out and written: now it is gone.
+  gateway_->Settle({{id, 1}});
+  EXPECT_FALSE(gateway_->GetAssociation(session_, id).ok());
+}
+
+// The last messages of an ended association, taken by a receive whose
+// response is never written, come back; the association stays until they
+// are written.
+TEST_F(GatewayTest, AnEndedAssociationsLastMessagesComeBackIfNeverWritten) {
+  uint64_t id = Establish();
+  stack_.observer()->OnMessage(kAssociationSocket, Inbound("last words"));
+  stack_.RunPosted();
+  EXPECT_CALL(stack_, CloseWhenDrained(kAssociationSocket));
+  stack_.observer()->OnNotification(kAssociationSocket, AssocChange(net::AssociationChange::kCommLost));
+  stack_.RunPosted();
+  ReceiveSpec spec;
+  spec.association_id = id;
+  Result<std::vector<ReceivedMessage>> taken;
+  gateway_->Receive(session_, spec, In(1000ms), taken.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(taken.value->ok());
+  // Being written: kept, and another receive hears it has ended.
+  ASSERT_TRUE(gateway_->GetAssociation(session_, id).ok());
+  Result<std::vector<ReceivedMessage>> meanwhile;
+  gateway_->Receive(session_, spec, In(1000ms), meanwhile.callback());
+  stack_.RunPosted();
+  EXPECT_EQ(ErrorReason(meanwhile.value->status()), "ASSOCIATION_CLOSED");
+  // The write failed: back, and read again.
+  gateway_->ReturnUnwritten(std::move(**taken.value));
+  Result<std::vector<ReceivedMessage>> again;
+  gateway_->Receive(session_, spec, In(1000ms), again.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(again.value->ok());
+  EXPECT_EQ((**again.value)[0].message.payload, "last words");
+  // Written this time: now it is gone.
+  gateway_->Settle({{id, 1}});
   EXPECT_FALSE(gateway_->GetAssociation(session_, id).ok());
 }
 
@@ -898,7 +933,7 @@ TEST_F(GatewayTest, SchedulersTheKernelLacksAreUnsupportedAndValuesChecked) {
   uint64_t id = Establish();
   EXPECT_CALL(stack_, SetStreamScheduling(kAssociationSocket, kKernelAssoc,
                                           net::StreamScheduler::kWeightedFair, _))
-      .WillOnce(Return(net::ErrnoStatus(EINVAL, "setsockopt")));
+      .WillOnce(Return(net::ErrnoStatus(EOPNOTSUPP, "setsockopt")));
   auto refused = gateway_->ConfigureStreams(session_, id, net::StreamScheduler::kWeightedFair, {});
   EXPECT_TRUE(HasReason(refused.status(), Reason::kSchedulerUnsupported)) << refused.status();
   auto beyond = gateway_->ConfigureStreams(session_, id, net::StreamScheduler::kDefault,

@@ -112,6 +112,22 @@ TEST(StateCodecTest, RoundTripKeepsEverything) {
   EXPECT_EQ(decoded->listeners, std::vector<std::string>{"unix:/run/sctpgw/sctpgw.sock"});
 }
 
+// A record of a process that knew one partial message per socket (field
+// partial only) is read as that one.
+TEST(StateCodecTest, ARecordWithOnePartialMessageIsRead) {
+  v1::State state;
+  ASSERT_TRUE(state.ParseFromString(EncodeState(Sample())));
+  for (v1::Socket& socket : *state.mutable_sockets()) {
+    if (socket.partials_size() == 0) continue;
+    EXPECT_EQ(socket.partial().bytes(), socket.partials(0).bytes());
+    socket.clear_partials();
+  }
+  auto decoded = DecodeState(state.SerializeAsString());
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_EQ(decoded->sockets[1].carry.partials.size(), 1u);
+  EXPECT_EQ(decoded->sockets[1].carry.partials[0].bytes, "first half");
+}
+
 TEST(StateCodecTest, HostileStatesAreRefusedWithAReason) {
   EXPECT_EQ(DecodeState("\xff\xff\xff garbage").status().code(), absl::StatusCode::kInvalidArgument);
   v1::State state;

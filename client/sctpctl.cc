@@ -135,18 +135,43 @@ std::string Addresses(const google::protobuf::RepeatedPtrField<v1::TransportAddr
   return absl::StrJoin(out, ",");
 }
 
+const char* SchedulerName(v1::StreamScheduler scheduler) {
+  switch (scheduler) {
+    case v1::STREAM_SCHEDULER_FIRST_COME: return "fcfs";
+    case v1::STREAM_SCHEDULER_PRIORITY: return "priority";
+    case v1::STREAM_SCHEDULER_ROUND_ROBIN: return "rr";
+    case v1::STREAM_SCHEDULER_FAIR_CAPACITY: return "fc";
+    case v1::STREAM_SCHEDULER_WEIGHTED_FAIR: return "wfq";
+    default: return "default";
+  }
+}
+
 void PrintEndpoint(const Globals& globals, const v1::Endpoint& endpoint) {
   if (globals.json) {
     std::cout << Json(endpoint) << "\n";
     return;
   }
+  // What it was opened with beyond the defaults, as sctpctl's options say it.
+  std::string options;
+  if (endpoint.udp_encapsulation_port() != 0) {
+    absl::StrAppend(&options, " udp-port ", endpoint.udp_encapsulation_port());
+  }
+  if (endpoint.reset_streams()) absl::StrAppend(&options, " reset-streams");
+  if (endpoint.reset_association()) absl::StrAppend(&options, " reset-association");
+  if (endpoint.add_streams()) absl::StrAppend(&options, " add-streams");
+  if (endpoint.interleaving()) absl::StrAppend(&options, " interleaving");
+  if (endpoint.stream_scheduler() != v1::STREAM_SCHEDULER_UNSPECIFIED) {
+    absl::StrAppend(&options, " scheduler ", SchedulerName(endpoint.stream_scheduler()));
+  }
+  if (endpoint.auth()) {
+    absl::StrAppend(&options, " auth chunks ", absl::StrJoin(endpoint.auth_chunk_types(), ","),
+                    " keys ", absl::StrJoin(endpoint.auth_key_ids(), ","));
+  }
   std::cout << absl::StrFormat("endpoint %d port %d %s addresses %s associations %d%s\n",
                                endpoint.endpoint_id(), endpoint.port(),
                                endpoint.listening() ? "listening" : "not-listening",
                                Addresses(endpoint.local_addresses()), endpoint.association_count(),
-                               endpoint.udp_encapsulation_port() != 0
-                                   ? absl::StrCat(" udp-port ", endpoint.udp_encapsulation_port())
-                                   : "");
+                               options);
 }
 
 void PrintAssociation(const Globals& globals, const v1::Association& a) {
@@ -199,17 +224,6 @@ void PrintServiceStatus(const Globals& globals, const v1::GetServiceStatusRespon
             << "\n";
   std::cout << absl::StrFormat("holds: %d sessions, %d endpoints, %d associations\n",
                                s.sessions(), s.endpoints(), s.associations());
-}
-
-const char* SchedulerName(v1::StreamScheduler scheduler) {
-  switch (scheduler) {
-    case v1::STREAM_SCHEDULER_FIRST_COME: return "fcfs";
-    case v1::STREAM_SCHEDULER_PRIORITY: return "priority";
-    case v1::STREAM_SCHEDULER_ROUND_ROBIN: return "rr";
-    case v1::STREAM_SCHEDULER_FAIR_CAPACITY: return "fc";
-    case v1::STREAM_SCHEDULER_WEIGHTED_FAIR: return "wfq";
-    default: return "default";
-  }
 }
 
 // The names sctpctl takes for the stream schedulers.

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <tuple>
@@ -222,6 +224,89 @@ TEST_F(ExamplesLabTest, MonitorReportsPathDownAndUp) {
 }
 
 // sctpctl: output and exit codes, for people and for scripts.
+// sctpctl and the SCTP extensions: an endpoint opened with stream
+// reconfiguration, a scheduler and AUTH (the secret from a file), shown as
+// opened; against a Python peer with the same key, the association's
+// streams and AUTH in `status`, its scheduler and stream values set, streams
+// added and reset, a key added, and the active key refused deletion.
+TEST_F(ExamplesLabTest, SctpctlDrivesTheSctpExtensions) {
+  std::string ctl = absl::StrCat(SCTPCTL, Target());
+  Finished session = RunToEnd(ctl + " session open --lease-ms 120000");
+  ASSERT_EQ(session.exit_code, 0) << session.output;
+  ctl += " --session " + session.output.substr(0, session.output.find('\n'));
+  const std::string secret_file = absl::StrCat("/tmp/sctpctl-secret-", getpid());
+  std::ofstream(secret_file) << "shared-secret";  // No newline: every byte counts.
+
+  Finished endpoint = RunToEnd(ctl + " endpoint open 127.0.0.1 --listen --reset-streams " +
+                               "--add-streams --scheduler rr --auth --auth-chunk 0 --auth-key 1:" +
+                               secret_file + " --auth-active-key 1");
+  ASSERT_EQ(endpoint.exit_code, 0) << endpoint.output;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(
+      endpoint.output, match,
+      std::regex("^endpoint ([0-9]+) port ([0-9]+) listening .* reset-streams add-streams "
+                 "scheduler rr auth chunks 0 keys 1\n")))
+      << endpoint.output;
+  std::string endpoint_id = match[1], port = match[2];
+
+  auto peer = Subprocess::Start(
+      {"/usr/bin/python3", std::string(SCTPGW_SOURCE_DIR) + "/tests/lab/tools/sctp_extensions_peer.py",
+       "connect", "127.0.0.1", port, "--reconfig", "--auth-key", "1:shared-secret", "--auth-chunk",
+       "0"},
+      /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("send 1 5 ping\n").ok());
+  Finished received = RunToEnd(ctl + " receive --endpoint " + endpoint_id + " --wait-ms 20000");
+  ASSERT_EQ(received.exit_code, 0) << received.output;
+  ASSERT_TRUE(std::regex_search(received.output, match,
+                                std::regex("^association ([0-9]+) stream 1 ppid 5: ping\n")))
+      << received.output;
+  const std::string association = match[1];
+
+  Finished status = RunToEnd(ctl + " status " + association);
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("streams: scheduler rr, interleaving off, reconfiguration "
+                               "reset-streams,add-streams\n"),
+            std::string::npos)
+      << status.output;
+  EXPECT_NE(status.output.find("auth: active key 1, chunks authenticated here 0, by the peer 0\n"),
+            std::string::npos)
+      << status.output;
+
+  Finished schedule =
+      RunToEnd(ctl + " streams schedule " + association + " --scheduler priority --value 1=3");
+  EXPECT_EQ(schedule.exit_code, 0) << schedule.output;
+  EXPECT_EQ(schedule.output, "scheduler priority\nstream 1 value 3\n");
+  EXPECT_EQ(RunToEnd(ctl + " streams add " + association + " --out 2").exit_code, 0);
+  auto changed = peer->ReadStdoutUntil("note stream_change", kTimeout);
+  EXPECT_TRUE(changed.ok()) << changed.status();
+  // The add may still wait for the peer's answer here: a retryable
+  // RECONFIGURATION_PENDING, retried as a script would.
+  Finished reset_run;
+  for (auto until = std::chrono::steady_clock::now() + kTimeout;
+       std::chrono::steady_clock::now() < until;) {
+    reset_run = RunToEnd(ctl + " streams reset " + association + " --stream 1");
+    if (reset_run.output.find("RECONFIGURATION_PENDING") == std::string::npos) break;
+  }
+  EXPECT_EQ(reset_run.exit_code, 0) << reset_run.output;
+  auto reset = peer->ReadStdoutUntil("note stream_reset 1 1\n", kTimeout);
+  EXPECT_TRUE(reset.ok()) << reset.status();
+  // Not allowed on this endpoint: exit 1, the reason said.
+  Finished whole = RunToEnd(ctl + " streams reset-association " + association);
+  EXPECT_EQ(whole.exit_code, 1) << whole.output;
+  EXPECT_NE(whole.output.find("STREAM_RECONFIGURATION_UNAVAILABLE"), std::string::npos)
+      << whole.output;
+
+  Finished added = RunToEnd(ctl + " auth-key add 2 --association " + association +
+                            " --secret-file " + secret_file);
+  EXPECT_EQ(added.exit_code, 0) << added.output;
+  Finished active = RunToEnd(ctl + " auth-key delete 1 --association " + association);
+  EXPECT_EQ(active.exit_code, 1) << active.output;
+  EXPECT_NE(active.output.find("AUTH_KEY_ACTIVE"), std::string::npos) << active.output;
+  EXPECT_EQ(active.output.find("shared-secret"), std::string::npos) << active.output;
+  std::remove(secret_file.c_str());
+}
+
 TEST_F(ExamplesLabTest, SctpctlDrivesASessionWithReliableExitCodes) {
   std::string ctl = absl::StrCat(SCTPCTL, Target());
   Finished health = RunToEnd(ctl + " health");

@@ -61,7 +61,7 @@ struct Peer {
     if (banner.ok()) peer.port = static_cast<uint32_t>(std::stoul(banner->substr(5)));
     return peer;
   }
-  // Writes a command line; with `answer`, waits for it in the output.
+  // Writes a command line to the peer.
   void Do(const std::string& line) { EXPECT_TRUE(process->WriteStdin(line + "\n").ok()); }
   bool Saw(const std::string& text, std::chrono::milliseconds timeout = kCallTimeout) {
     return process->ReadStdoutUntil(text, timeout).ok();

@@ -451,26 +451,8 @@ absl::Status Client::CallWith(std::optional<Milliseconds> timeout,
 
 absl::StatusOr<v1::Endpoint> Client::OpenEndpoint(const EndpointOptions& options,
                                                   std::optional<Milliseconds> timeout) {
-    v1::OpenEndpointRequest request;
+  v1::OpenEndpointRequest request = MakeOpenEndpointRequest(options);
   request.set_session_id(session_id_);
-  for (const std::string& address : options.addresses) request.add_local_addresses(address);
-  request.set_port(options.port);
-  request.set_listen(options.listen);
-  if (options.streams != 0) {
-    request.mutable_init()->set_outbound_streams(options.streams);
-    request.mutable_init()->set_max_inbound_streams(options.streams);
-  }
-  request.set_address_reconfiguration(options.address_reconfiguration);
-  request.set_udp_encapsulation_port(options.udp_encapsulation_port);
-  request.mutable_stream_reconfiguration()->set_reset_streams(options.reset_streams);
-  request.mutable_stream_reconfiguration()->set_reset_association(options.reset_association);
-  request.mutable_stream_reconfiguration()->set_add_streams(options.add_streams);
-  request.set_interleaving(options.interleaving);
-  request.set_stream_scheduler(options.stream_scheduler);
-  if (options.auth.has_value()) *request.mutable_auth() = *options.auth;
-  if (options.path_parameters.has_value()) {
-    *request.mutable_path_parameters() = *options.path_parameters;
-  }
   v1::OpenEndpointResponse response;
   absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
     return FromGrpc(stub_->OpenEndpoint(&context, request, &response));
@@ -533,13 +515,7 @@ absl::StatusOr<v1::Association> Client::Associate(uint64_t endpoint_id,
 
 absl::Status Client::Send(uint64_t association_id, std::string payload,
                           const SendOptions& options, std::optional<Milliseconds> timeout) {
-  v1::OutboundMessage message;
-  message.set_stream(options.stream);
-  message.set_ppid(options.ppid);
-  message.set_unordered(options.unordered);
-  message.set_lifetime_ms(options.lifetime_ms);
-  message.set_payload(std::move(payload));
-  return SendBatch(association_id, {std::move(message)}, timeout).status();
+  return SendBatch(association_id, {MakeMessage(std::move(payload), options)}, timeout).status();
 }
 
 absl::StatusOr<size_t> Client::SendBatch(uint64_t association_id,
@@ -729,9 +705,16 @@ absl::StatusOr<std::vector<v1::Association>> Client::ListAssociations(
 
 absl::StatusOr<v1::GetAssociationResponse> Client::GetAssociation(
     uint64_t association_id, std::optional<Milliseconds> timeout) {
-    v1::GetAssociationRequest request;
+  return GetAssociation(association_id, std::vector<uint32_t>{}, timeout);
+}
+
+absl::StatusOr<v1::GetAssociationResponse> Client::GetAssociation(
+    uint64_t association_id, const std::vector<uint32_t>& pr_sctp_streams,
+    std::optional<Milliseconds> timeout) {
+  v1::GetAssociationRequest request;
   request.set_session_id(session_id_);
   request.set_association_id(association_id);
+  for (uint32_t stream : pr_sctp_streams) request.add_streams(stream);
   v1::GetAssociationResponse response;
   absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
     return FromGrpc(stub_->GetAssociation(&context, request, &response));

@@ -1,5 +1,6 @@
 // Client's calls of the SCTP extensions: stream reconfiguration (RFC 6525),
-// stream scheduling (RFC 8260) and SCTP-AUTH keys (RFC 4895).
+// stream scheduling (RFC 8260), SCTP-AUTH keys (RFC 4895); and of the
+// socket API's heartbeat on demand (RFC 6458 SPP_HB_DEMAND).
 #include "sctpgw/client.h"
 
 namespace sctpgw::client {
@@ -73,6 +74,18 @@ absl::Status Client::ChangeAuthKey(AuthKeyScope scope, uint64_t id, v1::AuthKeyA
   v1::ChangeAuthKeyResponse response;
   return CallWith(timeout, [&](grpc::ClientContext& context) {
     return FromGrpc(stub_->ChangeAuthKey(&context, request, &response));
+  });
+}
+
+absl::Status Client::RequestHeartbeat(uint64_t association_id, const std::string& peer_address,
+                                      std::optional<Milliseconds> timeout) {
+  v1::RequestHeartbeatRequest request;
+  request.set_session_id(session_id_);
+  request.set_association_id(association_id);
+  request.set_peer_address(peer_address);
+  v1::RequestHeartbeatResponse response;
+  return CallWith(timeout, [&](grpc::ClientContext& context) {
+    return FromGrpc(stub_->RequestHeartbeat(&context, request, &response));
   });
 }
 

@@ -1,5 +1,8 @@
 #include "sctpgw/format.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,6 +14,19 @@ namespace {
 // The enum value's name without the enum's prefix ("COMM_UP").
 std::string Trim(const std::string& name, absl::string_view prefix) {
   return absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;
+}
+
+// "U/S": unsent and sent.
+std::string UnsentSent(const v1::AbandonedMessages& abandoned) {
+  return absl::StrCat(abandoned.unsent(), "/", abandoned.sent());
+}
+
+std::string Abandoned(const v1::AbandonedMessages& total, const v1::AbandonedMessages& timed,
+                      const v1::AbandonedMessages& retransmissions,
+                      const v1::AbandonedMessages& priority) {
+  return absl::StrCat("all ", UnsentSent(total), ", timed ", UnsentSent(timed),
+                      ", retransmissions ", UnsentSent(retransmissions), ", priority ",
+                      UnsentSent(priority));
 }
 
 }  // namespace
@@ -105,6 +121,70 @@ std::string DescribeEvent(const v1::Event& event) {
   }
   if (!event.detail().empty()) absl::StrAppend(&text, " (", event.detail(), ")");
   return text;
+}
+
+std::string DescribeMessage(const v1::InboundMessage& message, bool with_source) {
+  std::string text = absl::StrCat("association ", message.association_id(), " stream ",
+                                  message.stream(), " ppid ", message.ppid());
+  if (message.unordered()) absl::StrAppend(&text, " unordered");
+  if (message.more_follows() || message.offset() != 0) {
+    absl::StrAppend(&text, " offset ", message.offset(),
+                    message.more_follows() ? " more-follows" : " last-piece");
+  }
+  if (with_source && message.has_source() && !message.source().ip().empty()) {
+    absl::StrAppend(&text, " from ", DescribeAddress(message.source()));
+  }
+  return text;
+}
+
+std::string DescribeSocketSettings(const v1::SocketSettings& settings) {
+  std::vector<std::string> parts;
+  if (settings.has_cookie_life_ms()) {
+    parts.push_back(absl::StrCat("cookie-life ", settings.cookie_life_ms()));
+  }
+  if (settings.has_receive_window_bytes()) {
+    parts.push_back(absl::StrCat("receive-window ", settings.receive_window_bytes()));
+  }
+  if (settings.has_max_segment_bytes()) {
+    parts.push_back(absl::StrCat("max-segment ", settings.max_segment_bytes()));
+  }
+  if (settings.has_partial_delivery_point_bytes()) {
+    parts.push_back(
+        absl::StrCat("partial-delivery-point ", settings.partial_delivery_point_bytes()));
+  }
+  if (settings.disable_fragments()) parts.push_back("disable-fragments");
+  if (settings.bundle_messages()) parts.push_back("bundle");
+  return absl::StrJoin(parts, " ");
+}
+
+std::string OversizedMessagesName(v1::OversizedMessages policy) {
+  return policy == v1::OVERSIZED_MESSAGES_ABORT ? "abort" : "pieces";
+}
+
+std::string DescribeStatistics(const v1::AssociationStatistics& s) {
+  std::string text = absl::StrCat(
+      "packets sent ", s.packets_sent(), " received ", s.packets_received(), ", DATA chunks sent ",
+      s.ordered_chunks_sent(), " ordered + ", s.unordered_chunks_sent(), " unordered, received ",
+      s.ordered_chunks_received(), " ordered + ", s.unordered_chunks_received(),
+      " unordered, SACKs sent ", s.sacks_sent(), " received ", s.sacks_received(),
+      ", control chunks sent ", s.control_chunks_sent(), " received ",
+      s.control_chunks_received(), "\n");
+  absl::StrAppend(&text, "retransmitted chunks ", s.retransmitted_chunks(), ", gap reports ",
+                  s.gap_reports(), ", out-of-sequence TSNs ", s.out_of_sequence_tsns(),
+                  ", duplicate chunks received ", s.duplicate_chunks_received(), ", max RTO ",
+                  s.max_rto_ms(), " ms");
+  if (s.has_max_rto_path() && !s.max_rto_path().ip().empty()) {
+    absl::StrAppend(&text, " on ", s.max_rto_path().ip());
+  }
+  return text;
+}
+
+std::string DescribeAbandoned(const v1::PrSctpStatus& status) {
+  return Abandoned(status.total(), status.timed(), status.retransmissions(), status.priority());
+}
+
+std::string DescribeAbandoned(const v1::StreamAbandoned& stream) {
+  return Abandoned(stream.total(), stream.timed(), stream.retransmissions(), stream.priority());
 }
 
 std::string DescribeError(const absl::Status& status) {

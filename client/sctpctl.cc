@@ -3,7 +3,7 @@
 // Objects live in sessions; a session outlives one sctpctl run when opened
 // with `sctpctl session open` and named with --session (or SCTPGW_SESSION) in
 // the commands that follow, within its lease. Output is for people by
-// default and JSON (one object per line) with --json.
+// default and JSON (one object per line) with --json (sctpctl_print.cc).
 //
 // Exit status: 0 done; 1 sctpgw refused or failed the request; 2 bad
 // arguments (here or as judged by sctpgw); 3 sctpgw not reachable or not
@@ -24,18 +24,17 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "sctpgw/client.h"
 #include "sctpgw/format.h"
+#include "sctpctl_print.h"
 
 namespace sctpgw::client {
+using namespace sctpgw::client::sctpctl;  // NOLINT: the output, split out of this file.
 namespace {
 
 enum Exit {
@@ -103,14 +102,6 @@ int Fail(const absl::Status& status) {
 // kOk, or the error reported.
 int Done(const absl::Status& status) { return status.ok() ? kOk : Fail(status); }
 
-std::string Json(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  return out;
-}
-
 // A client attached to --session, without an event stream unless asked.
 absl::StatusOr<std::unique_ptr<Client>> Attach(const Globals& globals, bool need_session = true,
                                                EventHandler* handler = nullptr) {
@@ -127,103 +118,6 @@ absl::StatusOr<std::unique_ptr<Client>> Attach(const Globals& globals, bool need
   options.watch_events = handler != nullptr;
   options.close_session_on_destroy = false;
   return Client::Connect(options, handler);
-}
-
-std::string Addresses(const google::protobuf::RepeatedPtrField<v1::TransportAddress>& list) {
-  std::vector<std::string> out;
-  for (const auto& address : list) out.push_back(address.ip());
-  return absl::StrJoin(out, ",");
-}
-
-const char* SchedulerName(v1::StreamScheduler scheduler) {
-  switch (scheduler) {
-    case v1::STREAM_SCHEDULER_FIRST_COME: return "fcfs";
-    case v1::STREAM_SCHEDULER_PRIORITY: return "priority";
-    case v1::STREAM_SCHEDULER_ROUND_ROBIN: return "rr";
-    case v1::STREAM_SCHEDULER_FAIR_CAPACITY: return "fc";
-    case v1::STREAM_SCHEDULER_WEIGHTED_FAIR: return "wfq";
-    default: return "default";
-  }
-}
-
-void PrintEndpoint(const Globals& globals, const v1::Endpoint& endpoint) {
-  if (globals.json) {
-    std::cout << Json(endpoint) << "\n";
-    return;
-  }
-  // What it was opened with beyond the defaults, as sctpctl's options say it.
-  std::string options;
-  if (endpoint.udp_encapsulation_port() != 0) {
-    absl::StrAppend(&options, " udp-port ", endpoint.udp_encapsulation_port());
-  }
-  if (endpoint.reset_streams()) absl::StrAppend(&options, " reset-streams");
-  if (endpoint.reset_association()) absl::StrAppend(&options, " reset-association");
-  if (endpoint.add_streams()) absl::StrAppend(&options, " add-streams");
-  if (endpoint.interleaving()) absl::StrAppend(&options, " interleaving");
-  if (endpoint.stream_scheduler() != v1::STREAM_SCHEDULER_UNSPECIFIED) {
-    absl::StrAppend(&options, " scheduler ", SchedulerName(endpoint.stream_scheduler()));
-  }
-  if (endpoint.auth()) {
-    absl::StrAppend(&options, " auth chunks ", absl::StrJoin(endpoint.auth_chunk_types(), ","),
-                    " keys ", absl::StrJoin(endpoint.auth_key_ids(), ","));
-  }
-  std::cout << absl::StrFormat("endpoint %d port %d %s addresses %s associations %d%s\n",
-                               endpoint.endpoint_id(), endpoint.port(),
-                               endpoint.listening() ? "listening" : "not-listening",
-                               Addresses(endpoint.local_addresses()), endpoint.association_count(),
-                               options);
-}
-
-void PrintAssociation(const Globals& globals, const v1::Association& a) {
-  if (globals.json) {
-    std::cout << Json(a) << "\n";
-    return;
-  }
-  std::cout << absl::StrFormat(
-      "association %d endpoint %d %s %s peer %s port %d streams in %d out %d\n",
-      a.association_id(), a.endpoint_id(), AssociationStateName(a.state()),
-      a.incoming() ? "incoming" : "outgoing", Addresses(a.peer_addresses()),
-      a.peer_addresses_size() > 0 ? a.peer_addresses(0).port() : 0, a.inbound_streams(),
-      a.outbound_streams());
-}
-
-void PrintMessage(const Globals& globals, const v1::InboundMessage& m) {
-  if (globals.json) {
-    std::cout << Json(m) << "\n";
-    return;
-  }
-  std::cout << absl::StrFormat("association %d stream %d ppid %d%s: %s\n", m.association_id(),
-                               m.stream(), m.ppid(), m.unordered() ? " unordered" : "",
-                               m.payload());
-}
-
-void PrintServiceStatus(const Globals& globals, const v1::GetServiceStatusResponse& s) {
-  if (globals.json) {
-    std::cout << Json(s) << "\n";
-    return;
-  }
-  auto state = v1::ServiceState_Name(s.state());
-  auto start = v1::ServiceStart_Name(s.start());
-  std::cout << absl::StrFormat("sctpgw %s %s (kernel SCTP %s) since %s\n", s.version(),
-                               state.substr(std::string("SERVICE_STATE_").size()),
-                               s.kernel_sctp() ? "ok" : "missing",
-                               google::protobuf::util::TimeUtil::ToString(s.started()));
-  std::string how = start.substr(std::string("SERVICE_START_").size());
-  if (s.start() == v1::SERVICE_START_TOOK_OVER) {
-    how += " from sctpgw " + s.took_over_from_version();
-  } else if (s.start() == v1::SERVICE_START_RESTARTED) {
-    how += absl::StrFormat(" from the fd holder: %d associations kept, nothing lost",
-                           s.associations_recovered());
-  } else if (s.start() == v1::SERVICE_START_RECOVERED) {
-    how += absl::StrFormat(" after a crash: %d associations kept, %d messages lost, %d perhaps",
-                           s.associations_recovered(), s.messages_lost(),
-                           s.messages_unconfirmed());
-  }
-  std::cout << "started: " << how << "\n";
-  std::cout << "crash survival: " << (s.crash_survival() ? "on (file descriptor store)" : "off")
-            << "\n";
-  std::cout << absl::StrFormat("holds: %d sessions, %d endpoints, %d associations\n",
-                               s.sessions(), s.endpoints(), s.associations());
 }
 
 // The names sctpctl takes for the stream schedulers.
@@ -247,58 +141,6 @@ absl::StatusOr<v1::AuthKey> ParseAuthKey(const std::string& text) {
   key.set_key_id(id);
   key.set_secret(ReadAll(parts[1]));
   return key;
-}
-
-void PrintStatus(const Globals& globals, const v1::GetAssociationResponse& r) {
-  if (globals.json) {
-    std::cout << Json(r) << "\n";
-    return;
-  }
-  const v1::Association& a = r.association();
-  PrintAssociation(globals, a);
-  std::cout << "local addresses: " << Addresses(a.local_addresses()) << "\n";
-  if (r.has_status()) {
-    std::cout << absl::StrFormat("peer window %d bytes, unacknowledged %d, pending %d\n",
-                                 r.status().peer_rwnd(), r.status().unacked_chunks(),
-                                 r.status().pending_chunks());
-    if (r.status().udp_encapsulation_port() != 0) {
-      std::cout << absl::StrFormat("over UDP: the peer's UDP port %d\n",
-                                   r.status().udp_encapsulation_port());
-    }
-  }
-  if (r.has_streams()) {
-    const v1::StreamReconfiguration& reconf = r.streams().reconfiguration();
-    std::vector<std::string> allowed;
-    if (reconf.reset_streams()) allowed.push_back("reset-streams");
-    if (reconf.reset_association()) allowed.push_back("reset-association");
-    if (reconf.add_streams()) allowed.push_back("add-streams");
-    std::cout << absl::StrFormat("streams: scheduler %s, interleaving %s, reconfiguration %s\n",
-                                 SchedulerName(r.streams().scheduler()),
-                                 r.streams().interleaving() ? "on (I-DATA)" : "off",
-                                 allowed.empty() ? "off" : absl::StrJoin(allowed, ","));
-  }
-  if (r.has_auth()) {
-    if (r.auth().peer_supports_auth()) {
-      std::cout << absl::StrFormat("auth: active key %d, chunks authenticated here %s, by the "
-                                   "peer %s\n",
-                                   r.auth().active_key_id(),
-                                   absl::StrJoin(r.auth().local_chunk_types(), ","),
-                                   absl::StrJoin(r.auth().peer_chunk_types(), ","));
-    } else {
-      std::cout << "auth: not used (the peer does not support it)\n";
-    }
-  }
-  std::cout << absl::StrFormat("%-40s %-20s %-8s %8s %6s %6s %6s %s\n", "PEER ADDRESS", "STATE",
-                               "PRIMARY", "CWND", "SRTT", "RTO", "MTU", "HEARTBEAT");
-  for (const v1::PeerPath& path : r.paths()) {
-    bool primary = r.has_status() && r.status().primary().address().ip() == path.address().ip();
-    std::string heartbeat = path.heartbeat_enabled()
-                                ? absl::StrCat("every ", path.heartbeat_interval_ms(), " ms")
-                                : "off";
-    std::cout << absl::StrFormat("%-40s %-20s %-8s %8d %6d %6d %6d %s\n", path.address().ip(),
-                                 PathStateName(path.state()), primary ? "yes" : "", path.cwnd(),
-                                 path.srtt_ms(), path.rto_ms(), path.mtu(), heartbeat);
-  }
 }
 
 // Prints events as they arrive (EventHandler on the library thread).
@@ -549,6 +391,31 @@ int main(int argc, char** argv) {
                             "(a trailing newline too; repeatable)");
   endpoint_open->add_option("--auth-active-key", auth_active, "the key id to send with")
       ->check(CLI::Range(0, 65535));
+  // The socket API's remaining settings (RFC 6458): each unset keeps
+  // sctpgw's default; sctpgw judges the ranges (docs/api.md).
+  endpoint_open->add_option("--cookie-life", endpoint_options.cookie_life_ms,
+                            "state cookie lifetime, ms (SCTP_ASSOCINFO; 1..3600000, default "
+                            "60000)");
+  endpoint_open->add_option("--receive-window", endpoint_options.receive_window_bytes,
+                            "receive window advertised to peers, bytes (4096..67108864; the "
+                            "kernel rounds it)");
+  endpoint_open->add_option("--max-segment", endpoint_options.max_segment_bytes,
+                            "largest DATA chunk before fragmenting, bytes (SCTP_MAXSEG; "
+                            "0..65535, 0 = as the path MTU allows)");
+  endpoint_open->add_flag("--disable-fragments", endpoint_options.disable_fragments,
+                          "refuse to send a message above the fragmentation point "
+                          "(SCTP_DISABLE_FRAGMENTS: MESSAGE_TOO_LARGE_FOR_PATH)");
+  endpoint_open->add_option("--partial-delivery-point",
+                            endpoint_options.partial_delivery_point_bytes,
+                            "bytes of a message the kernel gathers before handing over a part "
+                            "(SCTP_PARTIAL_DELIVERY_POINT; 1..half the receive buffer)");
+  endpoint_open->add_flag("--bundle", endpoint_options.bundle_messages,
+                          "bundle small messages into shared packets (SCTP_NODELAY off)");
+  std::string endpoint_oversized;
+  endpoint_open->add_option("--oversized", endpoint_oversized,
+                            "incoming messages above sctpgw's max_message_bytes: delivered in "
+                            "pieces (the default) or abort their association")
+      ->check(CLI::IsMember({"pieces", "abort"}));
   endpoint_open->callback([&] {
     auto client = Attach(globals);
     if (!client.ok()) {
@@ -556,6 +423,11 @@ int main(int argc, char** argv) {
       return;
     }
     endpoint_options.stream_scheduler = kSchedulers.at(endpoint_scheduler);
+    if (!endpoint_oversized.empty()) {
+      endpoint_options.oversized_messages = endpoint_oversized == "abort"
+                                                ? v1::OVERSIZED_MESSAGES_ABORT
+                                                : v1::OVERSIZED_MESSAGES_DELIVER_IN_PIECES;
+    }
     if (endpoint_auth || !auth_chunks.empty() || !auth_keys.empty() || auth_active.has_value()) {
       v1::AuthOptions auth;
       auth.set_enabled(true);
@@ -577,7 +449,7 @@ int main(int argc, char** argv) {
       result = Fail(opened.status());
       return;
     }
-    PrintEndpoint(globals, *opened);
+    PrintEndpoint(globals.json, *opened);
   });
   auto* endpoint_close = endpoint->add_subcommand("close", "close an endpoint and its associations");
   uint64_t close_id = 0;
@@ -602,13 +474,13 @@ int main(int argc, char** argv) {
       result = Fail(endpoints.status());
       return;
     }
-    for (const v1::Endpoint& e : *endpoints) PrintEndpoint(globals, e);
+    for (const v1::Endpoint& e : *endpoints) PrintEndpoint(globals.json, e);
     auto associations = (*client)->ListAssociations();
     if (!associations.ok()) {
       result = Fail(associations.status());
       return;
     }
-    for (const v1::Association& a : *associations) PrintAssociation(globals, a);
+    for (const v1::Association& a : *associations) PrintAssociation(globals.json, a);
   });
 
   auto* associate = app.add_subcommand("associate", "set up an association; prints it once up");
@@ -632,7 +504,7 @@ int main(int argc, char** argv) {
       result = Fail(association.status());
       return;
     }
-    PrintAssociation(globals, *association);
+    PrintAssociation(globals.json, *association);
   });
 
   auto* send = app.add_subcommand("send", "send one message (argument, --file, or stdin)");
@@ -645,6 +517,19 @@ int main(int argc, char** argv) {
   send->add_option("--stream", send_options.stream, "stream id")->capture_default_str();
   send->add_option("--ppid", send_options.ppid, "payload protocol identifier")->capture_default_str();
   send->add_flag("--unordered", send_options.unordered, "unordered delivery");
+  // PR-SCTP (RFC 7496): one policy per message (sctpgw refuses more).
+  send->add_option("--lifetime-ms", send_options.lifetime_ms,
+                   "PR-SCTP timed: abandon the message after this long, ms (0 = reliable)");
+  send->add_option("--max-retransmissions", send_options.max_retransmissions,
+                   "PR-SCTP limited retransmissions: abandon the message after this many "
+                   "(0..65535; 0 = sent once)");
+  send->add_option("--priority", send_options.priority,
+                   "PR-SCTP priority (0..65535, 0 the most important): abandoned for a more "
+                   "important message when the send buffer is full");
+  send->add_option("--to", send_options.peer_address,
+                   "send to this peer address instead of the primary path");
+  send->add_option("--context", send_options.context,
+                   "a number returned in the SEND_FAILED event if the message is not delivered");
   send->callback([&] {
     auto payload = ReadPayload(send_text, send_file, text_option->count() > 0);
     if (!payload.ok()) {
@@ -668,8 +553,15 @@ int main(int argc, char** argv) {
   auto* by_endpoint =
       receive->add_option("--endpoint", receive_endpoint, "from any association of an endpoint");
   by_association->excludes(by_endpoint);
-  receive->add_option("--count", receive_count, "wait for this many messages")->capture_default_str();
+  receive->add_option("--count", receive_count,
+                      "wait for this many messages (a message in pieces counts once, at its "
+                      "last piece)")
+      ->capture_default_str();
   receive->add_option("--wait-ms", receive_wait_ms, "give up after this long, ms")->capture_default_str();
+  bool receive_source = false;
+  receive->add_flag("--show-source", receive_source,
+                    "print each message's source address (\"from ADDRESS:PORT\") where the "
+                    "kernel gave one");
   receive->callback([&] {
     if (by_association->count() + by_endpoint->count() == 0) {
       result = Fail(absl::InvalidArgumentError("give --association or --endpoint"));
@@ -692,8 +584,12 @@ int main(int argc, char** argv) {
         result = Fail(messages.status());
         return;
       }
-      for (const v1::InboundMessage& m : *messages) PrintMessage(globals, m);
-      got += static_cast<uint32_t>(messages->size());
+      for (const v1::InboundMessage& m : *messages) {
+        PrintMessage(globals.json, m, receive_source);
+        // Each call asks for at most the messages still missing, so a
+        // message in pieces never makes it take more than asked for.
+        if (!m.more_follows()) ++got;
+      }
     }
     if (got < receive_count) {
       result = Fail(absl::DeadlineExceededError(
@@ -716,9 +612,13 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand(
       "status",
       "without an association: how sctpgw stands (serving, handing over, stopping; how it "
-      "started; what it holds); with one: its state and paths");
+      "started; what it holds); with one: its state, statistics, PR-SCTP counters and paths");
   uint64_t status_association = 0;
+  std::vector<uint32_t> status_streams;
   status->add_option("association", status_association, "association id (needs --session)");
+  status->add_option("--stream", status_streams,
+                     "with an association: also the PR-SCTP counters of this outbound stream "
+                     "(repeatable; none: every stream below 256 with a message abandoned)");
   status->callback([&] {
     if (status_association == 0) {
       auto answer = GetServiceStatus(globals.target, Milliseconds(globals.timeout_ms),
@@ -727,7 +627,7 @@ int main(int argc, char** argv) {
         result = Fail(answer.status());
         return;
       }
-      PrintServiceStatus(globals, *answer);
+      PrintServiceStatus(globals.json, *answer);
       return;
     }
     auto client = Attach(globals);
@@ -735,12 +635,12 @@ int main(int argc, char** argv) {
       result = Fail(client.status());
       return;
     }
-    auto info = (*client)->GetAssociation(status_association);
+    auto info = (*client)->GetAssociation(status_association, status_streams);
     if (!info.ok()) {
       result = Fail(info.status());
       return;
     }
-    PrintStatus(globals, *info);
+    PrintStatus(globals.json, *info);
   });
 
   auto* primary = app.add_subcommand("primary", "make a peer address the primary path");
@@ -752,6 +652,19 @@ int main(int argc, char** argv) {
     auto client = Attach(globals);
     result = client.ok() ? Done((*client)->SetPrimaryPath(primary_association, primary_address))
                          : Fail(client.status());
+  });
+
+  auto* heartbeat = app.add_subcommand(
+      "heartbeat", "send a HEARTBEAT now to one peer address, or to every one (SPP_HB_DEMAND)");
+  uint64_t heartbeat_association = 0;
+  std::string heartbeat_address;
+  heartbeat->add_option("association", heartbeat_association, "association id")->required();
+  heartbeat->add_option("peer", heartbeat_address, "peer IP address (none: every one)");
+  heartbeat->callback([&] {
+    auto client = Attach(globals);
+    result = client.ok()
+                 ? Done((*client)->RequestHeartbeat(heartbeat_association, heartbeat_address))
+                 : Fail(client.status());
   });
 
   auto* shutdown = app.add_subcommand("shutdown", "end an association (graceful, or --abort)");

@@ -446,7 +446,11 @@ int main(int argc, char** argv) {
     auto render = [&, sctp_ok] {
       auto snapshot = std::make_shared<std::promise<sctpgw::core::GatewayStats>>();
       auto stats = snapshot->get_future();
-      (*stack)->Post([&gateway, snapshot] { snapshot->set_value(gateway.Stats()); });
+      (*stack)->Post([&gateway, snapshot] {
+        sctpgw::core::GatewayStats now = gateway.Stats();
+        now.association_counters = gateway.ReadCounters();
+        snapshot->set_value(std::move(now));
+      });
       if (stats.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
         return std::string("# sctpgw is busy; no snapshot in 5 s\n");
       }

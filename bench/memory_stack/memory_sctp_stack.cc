@@ -406,6 +406,24 @@ absl::StatusOr<net::AuthStatus> MemorySctpStack::Auth(SocketId, AssocId) {
   return absl::UnimplementedError("memory stack: no AUTH");
 }
 
+absl::StatusOr<net::SocketSettings> MemorySctpStack::Settings(SocketId) {
+  return net::SocketSettings{};
+}
+
+absl::StatusOr<net::AssociationStatistics> MemorySctpStack::Statistics(SocketId, AssocId) {
+  return absl::UnimplementedError("memory stack: no statistics");
+}
+
+absl::StatusOr<net::PrSctpStatus> MemorySctpStack::PrSctp(SocketId, AssocId,
+                                                          const std::vector<uint16_t>&) {
+  return absl::UnimplementedError("memory stack: no PR-SCTP");
+}
+
+absl::Status MemorySctpStack::RequestHeartbeat(SocketId, AssocId,
+                                               const std::optional<net::SocketAddress>&) {
+  return absl::UnimplementedError("memory stack: no heartbeats");
+}
+
 void MemorySctpStack::Close(SocketId socket) {
   auto it = sockets_.find(socket);
   if (it == sockets_.end()) return;

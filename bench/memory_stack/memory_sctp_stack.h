@@ -103,6 +103,15 @@ class MemorySctpStack final : public net::SctpStack {
   absl::Status ChangeAuthKey(net::SocketId socket, net::AssocId assoc_id,
                              const net::AuthKeyChange& change) override;
   absl::StatusOr<net::AuthStatus> Auth(net::SocketId socket, net::AssocId assoc_id) override;
+  // Settings read back as opened (defaults); counters and heartbeats: not
+  // modelled (UNIMPLEMENTED).
+  absl::StatusOr<net::SocketSettings> Settings(net::SocketId endpoint) override;
+  absl::StatusOr<net::AssociationStatistics> Statistics(net::SocketId socket,
+                                                        net::AssocId assoc_id) override;
+  absl::StatusOr<net::PrSctpStatus> PrSctp(net::SocketId socket, net::AssocId assoc_id,
+                                           const std::vector<uint16_t>& streams) override;
+  absl::Status RequestHeartbeat(net::SocketId socket, net::AssocId assoc_id,
+                                const std::optional<net::SocketAddress>& peer) override;
   void Close(net::SocketId socket) override;
   void CloseWhenDrained(net::SocketId socket) override;
 

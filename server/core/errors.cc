@@ -27,6 +27,7 @@ constexpr ReasonRow kReasons[] = {
     {Reason::kStreamOutOfRange, "STREAM_OUT_OF_RANGE", absl::StatusCode::kInvalidArgument},
     {Reason::kMessageTooLarge, "MESSAGE_TOO_LARGE", absl::StatusCode::kInvalidArgument},
     {Reason::kEmptyMessage, "EMPTY_MESSAGE", absl::StatusCode::kInvalidArgument},
+    {Reason::kMessageTooLargeForPath, "MESSAGE_TOO_LARGE_FOR_PATH", absl::StatusCode::kInvalidArgument},
     {Reason::kSessionNotFound, "SESSION_NOT_FOUND", absl::StatusCode::kNotFound},
     {Reason::kEndpointNotFound, "ENDPOINT_NOT_FOUND", absl::StatusCode::kNotFound},
     {Reason::kAssociationNotFound, "ASSOCIATION_NOT_FOUND", absl::StatusCode::kNotFound},

@@ -19,6 +19,7 @@ enum class Reason {
   kStreamOutOfRange,          // INVALID_ARGUMENT: stream >= negotiated outbound streams.
   kMessageTooLarge,           // INVALID_ARGUMENT: payload above the maximum message size.
   kEmptyMessage,              // INVALID_ARGUMENT: SCTP cannot carry an empty user message.
+  kMessageTooLargeForPath,    // INVALID_ARGUMENT: fragments disabled, above the fragmentation point.
   kSessionNotFound,           // NOT_FOUND: no such session (ended, expired, or never opened).
   kEndpointNotFound,          // NOT_FOUND
   kAssociationNotFound,       // NOT_FOUND

@@ -8,6 +8,7 @@
 #include "server/core/errors.h"
 #include "server/core/overloaded.h"
 #include "server/net/errno_status.h"
+#include "server/net/socket_settings.h"
 
 namespace sctpgw::core {
 namespace {
@@ -233,8 +234,20 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   config.auth = spec.auth;
   config.send_buffer_bytes = limits_.socket_send_buffer_bytes;
   config.receive_buffer_bytes = limits_.socket_receive_buffer_bytes;
-  config.no_delay = true;
+  config.settings = spec.settings;
+  config.abort_oversized_messages = spec.abort_oversized_messages;
   auto socket = stack_.OpenEndpoint(config);
+  if (!socket.ok() && !net::RefusedSetting(socket.status()).empty()) {
+    const std::string field = absl::StrCat("socket_settings.", net::RefusedSetting(socket.status()));
+    if (net::StatusErrno(socket.status()) == EINVAL) {
+      return Error(Reason::kInvalidArgument,
+                   absl::StrCat("the kernel refused ", field, ": ", socket.status().message()),
+                   {{"field", field}});
+    }
+    absl::Status refused = FromKernel(socket.status(), absl::StrCat("setting ", field));
+    AddErrorMetadata(&refused, "field", field);
+    return refused;
+  }
   if (!socket.ok() && spec.udp_encapsulation_port != 0 &&
       socket.status().code() == absl::StatusCode::kFailedPrecondition &&
       net::StatusErrno(socket.status()) == 0) {
@@ -258,10 +271,14 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
   auto port = stack_.LocalPort(*socket);
   auto local = stack_.LocalAddresses(*socket, 0);
   auto max_send = stack_.MaxSendSize(*socket);
-  if (!port.ok() || !local.ok() || !max_send.ok()) {
+  auto settings = stack_.Settings(*socket);
+  if (!port.ok() || !local.ok() || !max_send.ok() || !settings.ok()) {
     stack_.Close(*socket);
-    absl::Status status = !port.ok() ? port.status() : !local.ok() ? local.status() : max_send.status();
-    return FromKernel(status, "reading the endpoint's addresses");
+    absl::Status status = !port.ok()       ? port.status()
+                          : !local.ok()    ? local.status()
+                          : !max_send.ok() ? max_send.status()
+                                           : settings.status();
+    return FromKernel(status, "reading the endpoint back");
   }
   Endpoint endpoint;
   endpoint.session = session;
@@ -277,6 +294,8 @@ absl::StatusOr<EndpointInfo> Gateway::OpenEndpoint(const std::string& session,
                        !spec.auth.keys.empty() || spec.auth.active_key.has_value();
   endpoint.info.auth_chunk_types = spec.auth.chunk_types;
   for (const net::AuthKey& key : spec.auth.keys) endpoint.info.auth_key_ids.push_back(key.id);
+  endpoint.info.settings = *settings;
+  endpoint.info.abort_oversized_messages = spec.abort_oversized_messages;
   endpoint.socket = *socket;
   endpoint.max_send_bytes = *max_send;
   return registry_.AddEndpoint(std::move(endpoint)).Snapshot();
@@ -368,8 +387,9 @@ absl::StatusOr<AssociationInfo> Gateway::GetAssociation(const std::string& sessi
   return (*association)->Snapshot();
 }
 
-absl::StatusOr<AssociationDescription> Gateway::DescribeAssociation(const std::string& session,
-                                                                    uint64_t association_id) {
+absl::StatusOr<AssociationDescription> Gateway::DescribeAssociation(
+    const std::string& session, uint64_t association_id,
+    const std::vector<uint16_t>& counter_streams) {
   auto info = GetAssociation(session, association_id);
   if (!info.ok()) return info.status();
   if (info->state == AssociationState::kEstablished ||
@@ -383,6 +403,7 @@ absl::StatusOr<AssociationDescription> Gateway::DescribeAssociation(const std::s
         // Left out where the kernel cannot say.
         if (auto streams = streams_.Settings(**live); streams.ok()) described->streams = *streams;
         if (auto auth = auth_.Status(**live); auth.ok()) described->auth = *auth;
+        AddCounters(**live, counter_streams, &*described);
         return described;
       }
     }
@@ -407,6 +428,14 @@ absl::Status Gateway::RequestPeerPrimaryPath(const std::string& session,
   auto live = LiveAssociation(session, association_id, /*established=*/true);
   if (!live.ok()) return live.status();
   return paths_.RequestPeerPrimary(**live, local);
+}
+
+absl::Status Gateway::RequestHeartbeat(const std::string& session, uint64_t association_id,
+                                       const std::optional<net::SocketAddress>& peer) {
+  CheckThread();
+  auto live = LiveAssociation(session, association_id, /*established=*/true);
+  if (!live.ok()) return live.status();
+  return paths_.RequestHeartbeat(**live, peer);
 }
 
 absl::Status Gateway::ReconfigureStreams(const std::string& session, uint64_t association_id,

@@ -102,9 +102,15 @@ class Gateway final : private net::SctpStack::Observer {
                                                                 uint64_t endpoint_id);
   absl::StatusOr<AssociationInfo> GetAssociation(const std::string& session,
                                                  uint64_t association_id);
-  // The association and, while it is up, what the kernel says of it.
-  absl::StatusOr<AssociationDescription> DescribeAssociation(const std::string& session,
-                                                             uint64_t association_id);
+  // The association and, while it is up, what the kernel says of it, with
+  // the PR-SCTP counters of `streams` (none: every stream below 256 with a
+  // message abandoned).
+  absl::StatusOr<AssociationDescription> DescribeAssociation(
+      const std::string& session, uint64_t association_id,
+      const std::vector<uint16_t>& streams = {});
+  // Every live association's kernel counters, for metrics
+  // (gateway_counters.cc).
+  std::vector<AssociationCountersSnapshot> ReadCounters();
   // Makes `peer` (one of the association's peer addresses; its port is the
   // association's) the primary path.
   absl::Status SetPrimaryPath(const std::string& session, uint64_t association_id,
@@ -113,6 +119,10 @@ class Gateway final : private net::SctpStack::Observer {
   // addresses) its primary path. Needs ASCONF on both sides.
   absl::Status RequestPeerPrimaryPath(const std::string& session, uint64_t association_id,
                                       const net::SocketAddress& local);
+  // Sends a HEARTBEAT now to `peer` (one of the association's addresses) or
+  // to every peer address.
+  absl::Status RequestHeartbeat(const std::string& session, uint64_t association_id,
+                                const std::optional<net::SocketAddress>& peer);
   // Changes the timers and thresholds of a live association, or with `peer`
   // one path's heartbeat and failure settings; returns what is in force.
   // Stream reconfiguration (RFC 6525): returns once the request is sent.
@@ -230,6 +240,10 @@ class Gateway final : private net::SctpStack::Observer {
   void Established(Endpoint& endpoint, Association& association, const net::Notification& up);
   void LogEvent(uint64_t endpoint_id, uint64_t association_id, net::Notification notification,
                 std::string detail = "");
+  // The kernel's counters of a live association into `description`
+  // (gateway_counters.cc); left out where the kernel cannot say.
+  void AddCounters(const Association& association, const std::vector<uint16_t>& streams,
+                   AssociationDescription* description);
 
   // Ends an operation that is still waiting with `status`, undoing what it
   // waited in (the half-open association of an Associate is aborted).

@@ -44,7 +44,8 @@ void Gateway::OnMessage(net::SocketId socket, net::InboundMessage message) {
     }
   }
   if (association == nullptr) return;  // An association sctpgw has already let go of.
-  ++counters_.messages_received;
+  // A long message delivered in parts counts once, with its last part.
+  if (!message.more_follows) ++counters_.messages_received;
   counters_.bytes_received += message.payload.size();
   if (tally_ != nullptr && !association->queue_mirrored()) {
     association->MirrorQueueLength(tally_->Track(association->id()));

@@ -43,6 +43,11 @@ struct EndpointSpec {
   bool interleaving = false;
   net::StreamScheduler scheduler = net::StreamScheduler::kDefault;
   net::AuthConfig auth;
+  // The socket API's remaining settings; incoming messages longer than
+  // Limits::max_message_bytes abort their association rather than arrive in
+  // parts.
+  net::SocketSettings settings;
+  bool abort_oversized_messages = false;
 };
 
 struct EndpointInfo {
@@ -60,6 +65,9 @@ struct EndpointInfo {
   bool auth = false;
   std::vector<uint8_t> auth_chunk_types;
   std::vector<uint16_t> auth_key_ids;
+  // The socket settings as the kernel reported them when it was opened.
+  net::SocketSettings settings;
+  bool abort_oversized_messages = false;
   size_t association_count = 0;
 };
 
@@ -93,6 +101,8 @@ struct AssociationDescription {
   std::optional<net::PathParameters> parameters;
   std::optional<net::StreamSettings> streams;
   std::optional<net::AuthStatus> auth;
+  std::optional<net::AssociationStatistics> statistics;
+  std::optional<net::PrSctpStatus> pr_sctp;
 };
 
 // The target of a SCTP-AUTH key change: an endpoint (its associations to
@@ -117,9 +127,14 @@ struct OutboundMessage {
   uint32_t stream = 0;  // Wider than SCTP's 16 bits so out-of-range values are caught, not wrapped.
   uint32_t ppid = 0;
   bool unordered = false;
-  uint32_t lifetime_ms = 0;
+  // PR-SCTP: how and after what the message may be abandoned.
+  net::SendInfo::PrPolicy pr_policy = net::SendInfo::PrPolicy::kReliable;
+  uint32_t pr_value = 0;
   uint32_t context = 0;
   std::string payload;
+  // Sent to this peer address (its port is the association's) rather than
+  // the primary; it must be one of the association's.
+  std::optional<net::SocketAddress> peer_address;
 };
 
 struct ReceivedMessage {
@@ -134,6 +149,14 @@ struct ReceiveSpec {
   uint64_t endpoint_id = 0;
   size_t max_messages = 0;  // 0 = Limits::default_messages_per_receive.
   size_t max_bytes = 0;     // 0 = Limits::default_bytes_per_receive.
+};
+
+// One live association's kernel counters, for metrics.
+struct AssociationCountersSnapshot {
+  uint64_t association_id = 0;
+  uint64_t endpoint_id = 0;
+  net::AssociationStatistics statistics;
+  net::AbandonedByPolicy abandoned;
 };
 
 // What the gateway holds now and has done since it started, for metrics.
@@ -155,6 +178,8 @@ struct GatewayStats {
   // state: {"assoc_change", "COMM_UP"}, {"peer_addr_change", "ADDR_UNREACHABLE"},
   // {"send_failed", ""}, ...
   std::map<std::pair<std::string, std::string>, uint64_t> events;
+  // Every live association's counters (Gateway::ReadCounters()).
+  std::vector<AssociationCountersSnapshot> association_counters;
 };
 
 // Where the gateway stands, as a whole.

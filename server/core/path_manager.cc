@@ -57,6 +57,17 @@ absl::Status PathManager::SetPrimary(Association& association, const net::Socket
                     "setting the primary path");
 }
 
+absl::Status PathManager::RequestHeartbeat(Association& association,
+                                           const std::optional<net::SocketAddress>& peer) {
+  std::optional<net::SocketAddress> target = peer;
+  if (target.has_value()) {
+    target->set_port(association.info().peer_port);
+    if (absl::Status known = CheckPeer(association, *target); !known.ok()) return known;
+  }
+  return FromKernel(stack_.RequestHeartbeat(association.socket(), association.kernel_id(), target),
+                    "requesting a heartbeat");
+}
+
 absl::Status PathManager::RequestPeerPrimary(Association& association,
                                              const net::SocketAddress& local) {
   Endpoint* endpoint = registry_.FindEndpoint(association.endpoint_id());

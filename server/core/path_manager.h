@@ -27,6 +27,10 @@ class PathManager {
   absl::StatusOr<AssociationDescription> Describe(Association& association);
   absl::Status SetPrimary(Association& association, const net::SocketAddress& peer);
   absl::Status RequestPeerPrimary(Association& association, const net::SocketAddress& local);
+  // A HEARTBEAT now to `peer` (one of the association's addresses; its
+  // port is the association's) or to every peer address.
+  absl::Status RequestHeartbeat(Association& association,
+                                const std::optional<net::SocketAddress>& peer);
   absl::StatusOr<PathConfiguration> Configure(Association& association,
                                               const net::PathParameters& parameters,
                                               std::optional<net::SocketAddress> peer);

@@ -20,6 +20,14 @@ absl::Status SendError(const absl::Status& status, size_t index) {
     return Error(Reason::kAssociationLost, absl::StrCat(what, ": ", status.message()),
                  {{"errno", absl::StrCat(error)}});
   }
+  if (error == EMSGSIZE) {
+    // SCTP_DISABLE_FRAGMENTS and a message beyond the fragmentation point.
+    return Error(Reason::kMessageTooLargeForPath,
+                 absl::StrCat("message ", index,
+                              " is larger than the association's fragmentation point and the "
+                              "endpoint was opened with disable_fragments"),
+                 {{"field", absl::StrCat("messages[", index, "].payload")}});
+  }
   if (error == ESHUTDOWN) {
     // A SHUTDOWN (the peer's, not read yet) is under way.
     return Error(Reason::kAssociationNotEstablished, absl::StrCat(what, ": ", status.message()),
@@ -58,6 +66,18 @@ absl::Status ValidateMessages(const Association& association,
       return Error(Reason::kEmptyMessage,
                    absl::StrCat(field, ".payload is empty; SCTP cannot send an empty message"),
                    {{"field", field + ".payload"}});
+    }
+    if (m.peer_address.has_value()) {
+      bool known = false;
+      for (const net::SocketAddress& peer : info.peer_addresses) {
+        known = known || peer.Ip() == m.peer_address->Ip();
+      }
+      if (!known) {
+        return Error(Reason::kInvalidAddress,
+                     absl::StrCat(field, ".peer_address ", m.peer_address->Ip(),
+                                  " is not a peer address of association ", info.id),
+                     {{"field", field + ".peer_address"}});
+      }
     }
     if (m.payload.size() > max_size) {
       return Error(Reason::kMessageTooLarge,
@@ -113,8 +133,13 @@ bool SendPump::SendMessages(Association& association, OperationId id, SendOperat
     info.stream = static_cast<uint16_t>(m.stream);
     info.ppid = m.ppid;
     info.unordered = m.unordered;
-    info.lifetime_ms = m.lifetime_ms;
+    info.pr_policy = m.pr_policy;
+    info.pr_value = m.pr_value;
     info.context = m.context;
+    if (m.peer_address.has_value()) {
+      info.destination = *m.peer_address;
+      info.destination->set_port(association.info().peer_port);
+    }
     absl::Status status = stack_.Send(
         association.socket(), info,
         absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(m.payload.data()),
@@ -122,7 +147,16 @@ bool SendPump::SendMessages(Association& association, OperationId id, SendOperat
     if (!status.ok()) {
       if (net::StatusErrno(status) == EAGAIN) return false;  // OnWritable resumes.
       ++counters_.send_errors;
-      absl::Status failure = WithAcceptedCount(SendError(status, send.next), send);
+      absl::Status refused = SendError(status, send.next);
+      if (net::StatusErrno(status) == EMSGSIZE) {
+        // Say how large a message can be sent whole.
+        auto kernel = stack_.Status(association.socket(), association.kernel_id());
+        if (kernel.ok()) {
+          AddErrorMetadata(&refused, "fragmentation_point",
+                           absl::StrCat(kernel->fragmentation_point));
+        }
+      }
+      absl::Status failure = WithAcceptedCount(refused, send);
       association.outbound().pop_front();
       pending_.Fail(*pending_.Take(id), failure);
       return true;  // The sends behind it go on.

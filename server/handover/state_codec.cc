@@ -63,6 +63,9 @@ void Put(const net::InboundMessage& m, pb::InboundMessage* out) {
   out->set_ppid(m.ppid);
   out->set_unordered(m.unordered);
   out->set_payload(m.payload);
+  if (m.source) Put(*m.source, out->mutable_source());
+  out->set_more_follows(m.more_follows);
+  out->set_offset(m.offset);
 }
 
 pb::AssociationState ToProto(core::AssociationState state) {
@@ -162,6 +165,13 @@ absl::StatusOr<net::InboundMessage> Get(const pb::InboundMessage& in) {
   m.unordered = in.unordered();
   m.payload = in.payload();
   if (m.payload.empty()) return Invalid("an empty queued message");
+  if (in.has_source()) {
+    auto source = Get(in.source());
+    if (!source.ok()) return source.status();
+    m.source = *source;
+  }
+  m.more_follows = in.more_follows();
+  m.offset = in.offset();
   return m;
 }
 
@@ -205,6 +215,14 @@ std::string EncodeState(const HandoverState& state) {
     endpoint->set_auth(e.info.auth);
     for (uint8_t chunk : e.info.auth_chunk_types) endpoint->add_auth_chunk_types(chunk);
     for (uint16_t key : e.info.auth_key_ids) endpoint->add_auth_key_ids(key);
+    const net::SocketSettings& settings = e.info.settings;
+    endpoint->set_cookie_life_ms(settings.cookie_life_ms.value_or(0));
+    endpoint->set_receive_window_bytes(settings.receive_window_bytes.value_or(0));
+    endpoint->set_max_segment_bytes(settings.max_segment_bytes.value_or(0));
+    endpoint->set_disable_fragments(settings.disable_fragments);
+    endpoint->set_partial_delivery_point_bytes(settings.partial_delivery_point_bytes.value_or(0));
+    endpoint->set_bundle_messages(settings.bundle_messages);
+    endpoint->set_abort_oversized(e.info.abort_oversized_messages);
     endpoint->set_socket(e.socket);
     endpoint->set_max_send_bytes(e.max_send_bytes);
     endpoint->set_next_receive_from(e.next_receive_from);
@@ -276,6 +294,7 @@ std::string EncodeState(const HandoverState& state) {
     socket->set_id(s.id);
     socket->set_one_to_many(s.carry.one_to_many);
     socket->set_address_reconfiguration(s.carry.address_reconfiguration);
+    socket->set_abort_oversized(s.carry.abort_oversized);
     for (const net::PartialMessage& p : s.carry.partials) {
       pb::PartialMessage* partial = socket->add_partials();
       partial->set_notification(p.notification);
@@ -288,6 +307,8 @@ std::string EncodeState(const HandoverState& state) {
       partial->set_unordered(p.unordered);
       partial->set_bytes(p.bytes);
       partial->set_discarding(p.discarding);
+      partial->set_offset(p.offset);
+      if (p.source) Put(*p.source, partial->mutable_source());
     }
     if (!s.carry.partials.empty()) *socket->mutable_partial() = socket->partials(0);
     socket->set_discarding(s.carry.discarding);
@@ -313,6 +334,7 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     socket.id = s.id();
     socket.carry.one_to_many = s.one_to_many();
     socket.carry.address_reconfiguration = s.address_reconfiguration();
+    socket.carry.abort_oversized = s.abort_oversized();
     // Every partial message, or the one a process that knew only one wrote.
     google::protobuf::RepeatedPtrField<pb::PartialMessage> partials = s.partials();
     if (partials.empty() && s.has_partial()) *partials.Add() = s.partial();
@@ -328,6 +350,12 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
       partial.unordered = p.unordered();
       partial.bytes = p.bytes();
       partial.discarding = p.discarding();
+      partial.offset = p.offset();
+      if (p.has_source()) {
+        auto source = Get(p.source());
+        if (!source.ok()) return source.status();
+        partial.source = *source;
+      }
       socket.carry.partials.push_back(std::move(partial));
     }
     socket.carry.discarding = s.discarding();
@@ -375,6 +403,14 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     }
     record.info.scheduler = static_cast<net::StreamScheduler>(e.stream_scheduler());
     record.info.auth = e.auth();
+    net::SocketSettings& settings = record.info.settings;
+    settings.cookie_life_ms = e.cookie_life_ms();
+    settings.receive_window_bytes = e.receive_window_bytes();
+    settings.max_segment_bytes = e.max_segment_bytes();
+    settings.disable_fragments = e.disable_fragments();
+    settings.partial_delivery_point_bytes = e.partial_delivery_point_bytes();
+    settings.bundle_messages = e.bundle_messages();
+    record.info.abort_oversized_messages = e.abort_oversized();
     for (uint32_t chunk : e.auth_chunk_types()) {
       uint8_t narrow = 0;
       SCTPGW_ASSIGN(narrow, Narrow<uint8_t>(chunk, "endpoint AUTH chunk type"));

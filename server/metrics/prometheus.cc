@@ -39,6 +39,56 @@ const char* StateLabel(core::AssociationState state) {
   return "unknown";
 }
 
+// Every live association's kernel counters (SCTP_GET_ASSOC_STATS and
+// PR-SCTP), one series per association.
+void AssociationCounters(std::string* out, const core::GatewayStats& stats) {
+  const auto& all = stats.association_counters;
+  auto labels = [](const core::AssociationCountersSnapshot& a, const std::string& more = "") {
+    return absl::StrCat("association=\"", a.association_id, "\",endpoint=\"", a.endpoint_id, "\"",
+                        more.empty() ? "" : ",", more);
+  };
+  struct Counter {
+    const char* name;
+    const char* help;
+    uint64_t net::AssociationStatistics::*field;
+  };
+  static constexpr Counter kCounters[] = {
+      {"sctpgw_association_retransmitted_chunks_total", "DATA chunks retransmitted",
+       &net::AssociationStatistics::retransmitted_chunks},
+      {"sctpgw_association_gap_reports_total", "SACKs received reporting gaps",
+       &net::AssociationStatistics::gap_reports},
+      {"sctpgw_association_out_of_sequence_tsns_total", "TSNs received out of sequence",
+       &net::AssociationStatistics::out_of_sequence_tsns},
+      {"sctpgw_association_duplicate_chunks_total", "Duplicate DATA chunks received",
+       &net::AssociationStatistics::duplicate_chunks_received},
+      {"sctpgw_association_packets_sent_total", "SCTP packets sent",
+       &net::AssociationStatistics::packets_sent},
+      {"sctpgw_association_packets_received_total", "SCTP packets received",
+       &net::AssociationStatistics::packets_received},
+  };
+  for (const Counter& counter : kCounters) {
+    Header(out, counter.name, "counter", counter.help);
+    for (const auto& a : all) Sample(out, counter.name, a.statistics.*counter.field, labels(a));
+  }
+  Header(out, "sctpgw_association_max_rto_milliseconds", "gauge",
+         "The largest retransmission timeout the association has used");
+  for (const auto& a : all) {
+    Sample(out, "sctpgw_association_max_rto_milliseconds", a.statistics.max_rto_ms, labels(a));
+  }
+  Header(out, "sctpgw_association_abandoned_messages_total", "counter",
+         "Messages abandoned under PR-SCTP, by policy and whether they had been sent");
+  for (const auto& a : all) {
+    for (auto [policy, counts] : {std::pair{"timed", a.abandoned.timed},
+                                  std::pair{"retransmissions", a.abandoned.retransmissions},
+                                  std::pair{"priority", a.abandoned.priority}}) {
+      Sample(out, "sctpgw_association_abandoned_messages_total", counts.unsent,
+             labels(a, absl::StrCat("policy=\"", policy, "\",when=\"unsent\"")));
+      Sample(out, "sctpgw_association_abandoned_messages_total", counts.sent,
+             labels(a, absl::StrCat("policy=\"", policy, "\",when=\"sent\"")));
+    }
+  }
+}
+
 }  // namespace
 
 std::string RenderPrometheus(const core::GatewayStats& stats, bool kernel_sctp_available) {
@@ -88,6 +138,7 @@ std::string RenderPrometheus(const core::GatewayStats& stats, bool kernel_sctp_a
     Sample(&out, "sctpgw_path_state_changes_total", count,
            absl::StrCat("state=\"", Lower(key.second), "\""));
   }
+  AssociationCounters(&out, stats);
   return out;
 }
 

@@ -6,7 +6,9 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/cord.h"
 #include "server/net/errno_status.h"
+#include "server/net/socket_settings.h"
 #include "server/net/udp_encapsulation.h"
 
 namespace sctpgw::net {
@@ -92,12 +94,20 @@ absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& con
   }
   auto socket = SctpSocket::Open(sys_, family, SctpSocket::Style::kOneToMany);
   if (!socket.ok()) return socket.status();
-  absl::Status status = socket->SetBufferSizes(config.send_buffer_bytes, config.receive_buffer_bytes);
+  // Linux advertises half the receive buffer as the window, and doubles
+  // what SO_RCVBUF is given: the window asked for is the value to set.
+  const int receive_buffer = config.settings.receive_window_bytes.has_value()
+                                 ? static_cast<int>(*config.settings.receive_window_bytes)
+                                 : config.receive_buffer_bytes;
+  absl::Status status = socket->SetBufferSizes(config.send_buffer_bytes, receive_buffer);
+  if (!status.ok() && config.settings.receive_window_bytes.has_value()) {
+    status.SetPayload(kRefusedSettingPayload, absl::Cord("receive_window_bytes"));
+  }
   if (status.ok() && config.udp_encapsulation_port != 0) {
     status = socket->SetRemoteUdpPort(SCTP_FUTURE_ASSOC, config.udp_encapsulation_port);
   }
   if (status.ok()) status = socket->SetInitParams(config.init);
-  if (status.ok()) status = socket->SetNoDelay(config.no_delay);
+  if (status.ok()) status = ApplySocketSettings(sys_, socket->fd(), config.settings);
   if (status.ok()) status = socket->EnableReceiveInfo();
   if (status.ok()) status = socket->SubscribeEvents(SubscribedNotificationTypes());
   if (status.ok() && config.address_reconfiguration) {
@@ -129,8 +139,57 @@ absl::StatusOr<SocketId> KernelSctpStack::OpenEndpoint(const EndpointConfig& con
   if (status.ok() && config.listen) status = socket->Listen(config.backlog);
   if (!status.ok()) return status;
   auto id = Adopt(std::move(*socket));
-  if (id.ok()) sockets_[*id]->address_reconfiguration = config.address_reconfiguration;
+  if (id.ok()) {
+    Entry& entry = *sockets_[*id];
+    entry.address_reconfiguration = config.address_reconfiguration;
+    entry.bundle_messages = config.settings.bundle_messages;
+    entry.pieces.set_deliver_in_pieces(!config.abort_oversized_messages);
+  }
   return id;
+}
+
+absl::StatusOr<SocketSettings> KernelSctpStack::Settings(SocketId endpoint) {
+  auto entry = Find(endpoint);
+  if (!entry.ok()) return entry.status();
+  return ReadSocketSettings(sys_, (*entry)->socket.fd());
+}
+
+absl::StatusOr<AssociationCounters> KernelSctpStack::CountersOf(SocketId id) {
+  auto entry = Find(id);
+  if (!entry.ok()) return entry.status();
+  SctpSocket& s = (*entry)->socket;
+  return AssociationCounters(sys_, s.fd(), s.style() == SctpSocket::Style::kOneToMany);
+}
+
+absl::StatusOr<AssociationStatistics> KernelSctpStack::Statistics(SocketId socket,
+                                                                  sctp_assoc_t assoc_id) {
+  auto counters = CountersOf(socket);
+  if (!counters.ok()) return counters.status();
+  auto statistics = counters->Statistics(assoc_id);
+  if (!statistics.ok()) return statistics.status();
+  // The kernel restarts its maximum at each read: keep the largest here.
+  Entry& entry = *sockets_[socket];
+  if (statistics->max_rto_ms >= entry.max_rto_ms && statistics->max_rto_path.has_value()) {
+    entry.max_rto_ms = statistics->max_rto_ms;
+    entry.max_rto_path = statistics->max_rto_path;
+  }
+  statistics->max_rto_ms = entry.max_rto_ms;
+  statistics->max_rto_path = entry.max_rto_path;
+  return statistics;
+}
+
+absl::StatusOr<PrSctpStatus> KernelSctpStack::PrSctp(SocketId socket, sctp_assoc_t assoc_id,
+                                                     const std::vector<uint16_t>& streams) {
+  auto counters = CountersOf(socket);
+  if (!counters.ok()) return counters.status();
+  return counters->PrSctp(assoc_id, streams);
+}
+
+absl::Status KernelSctpStack::RequestHeartbeat(SocketId socket, sctp_assoc_t assoc_id,
+                                               const std::optional<SocketAddress>& peer) {
+  auto paths = Paths(socket);
+  if (!paths.ok()) return paths.status();
+  return paths->RequestHeartbeat(assoc_id, peer.has_value() ? &*peer : nullptr);
 }
 
 absl::StatusOr<uint16_t> KernelSctpStack::LocalPort(SocketId endpoint) {
@@ -232,14 +291,21 @@ absl::StatusOr<SocketId> KernelSctpStack::PeelOff(SocketId endpoint, sctp_assoc_
   // Options are inherited from the endpoint; these two are set again so the
   // data path never depends on that.
   absl::Status status = peeled->EnableReceiveInfo();
-  if (status.ok()) status = peeled->SetNoDelay(true);
+  if (status.ok()) status = peeled->SetNoDelay(!(*entry)->bundle_messages);
   // The kernel keeps ASCONF support per socket and does not copy it here;
   // without it the association's socket would not announce address changes.
   bool reconfiguration = (*entry)->address_reconfiguration;
   if (status.ok() && reconfiguration) status = peeled->EnableAddressReconfiguration();
   if (!status.ok()) return status;
+  const bool bundle = (*entry)->bundle_messages;
+  const bool in_pieces = (*entry)->pieces.deliver_in_pieces();
   auto id = Adopt(std::move(*peeled));
-  if (id.ok()) sockets_[*id]->address_reconfiguration = reconfiguration;
+  if (id.ok()) {
+    Entry& adopted = *sockets_[*id];
+    adopted.address_reconfiguration = reconfiguration;
+    adopted.bundle_messages = bundle;
+    adopted.pieces.set_deliver_in_pieces(in_pieces);
+  }
   return id;
 }
 
@@ -247,13 +313,50 @@ absl::Status KernelSctpStack::Send(SocketId socket, const SendInfo& info,
                                    absl::Span<const uint8_t> data) {
   auto entry = Find(socket);
   if (!entry.ok()) return entry.status();
-  auto sent = (*entry)->socket.Send(info, data);
+  SctpSocket& s = (*entry)->socket;
+  if (info.destination.has_value() && s.style() == SctpSocket::Style::kOneToOne) {
+    return SendToChosenPath(socket, **entry, info, data);
+  }
+  auto sent = s.Send(info, data);
   if (sent.ok()) return absl::OkStatus();
   if (StatusErrno(sent.status()) == EAGAIN && !(*entry)->want_write) {
     (*entry)->want_write = true;
     UpdateInterest(socket, **entry);
   }
   return sent.status();
+}
+
+absl::Status KernelSctpStack::SendToChosenPath(SocketId socket, Entry& entry,
+                                               const SendInfo& info,
+                                               absl::Span<const uint8_t> data) {
+  // Linux ignores the destination (msg_name) of a message sent on a
+  // peeled-off association's socket: the chosen address is made the
+  // primary for this send, and the primary put back after it. What the
+  // kernel transmits within the send goes to the chosen address.
+  auto status = entry.socket.Status(0);
+  if (!status.ok()) return status.status();
+  SendInfo plain = info;
+  plain.destination.reset();
+  const SocketAddress primary = status->primary_address;
+  if (primary == *info.destination) {
+    auto sent = entry.socket.Send(plain, data);
+    return sent.ok() ? absl::OkStatus() : Unsent(socket, entry, sent.status());
+  }
+  PathControl paths(sys_, entry.socket.fd(), /*one_to_many=*/false);
+  absl::Status chosen = paths.SetPrimary(0, *info.destination);
+  if (!chosen.ok()) return chosen;
+  auto sent = entry.socket.Send(plain, data);
+  absl::Status restored = paths.SetPrimary(0, primary);
+  if (!sent.ok()) return Unsent(socket, entry, sent.status());
+  return restored;
+}
+
+absl::Status KernelSctpStack::Unsent(SocketId socket, Entry& entry, absl::Status status) {
+  if (StatusErrno(status) == EAGAIN && !entry.want_write) {
+    entry.want_write = true;
+    UpdateInterest(socket, entry);
+  }
+  return status;
 }
 
 absl::Status KernelSctpStack::Shutdown(SocketId socket, sctp_assoc_t assoc_id) {
@@ -386,6 +489,7 @@ absl::StatusOr<std::pair<int, SocketCarryOver>> KernelSctpStack::Export(SocketId
   SocketCarryOver carry;
   carry.one_to_many = e.socket.style() == SctpSocket::Style::kOneToMany;
   carry.address_reconfiguration = e.address_reconfiguration;
+  carry.abort_oversized = !e.pieces.deliver_in_pieces();
   carry.partials = e.pieces.Partials();
   carry.discarding = e.pieces.discarding();
   carry.send_failed = e.send_failed.Pending();
@@ -423,6 +527,7 @@ absl::StatusOr<SocketId> KernelSctpStack::Adopt(UniqueFd fd, const SocketCarryOv
   if (!id.ok()) return id.status();
   Entry& entry = *sockets_[*id];
   entry.address_reconfiguration = carry.address_reconfiguration;
+  entry.pieces.set_deliver_in_pieces(!carry.abort_oversized);
   entry.pieces.Restore(carry.partials, carry.discarding);
   entry.mid_message = entry.pieces.mid_message();
   if (keeper_ != nullptr && entry.mid_message) {
@@ -549,10 +654,24 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
   }
   auto* whole = std::get_if<AssembledMessage>(&assembled);
   if (whole == nullptr) return true;  // Nothing to deliver yet.
-  const ReceiveResult& info = whole->info;
+  if (whole->info.notification) {
+    Deliver(id, entry, std::move(*whole));
+    return true;
+  }
+  // One piece read may complete several parts of a long message.
+  std::optional<AssembledMessage> next = std::move(*whole);
+  while (next.has_value() && sockets_.count(id) != 0) {
+    Deliver(id, entry, std::move(*next));
+    next = sockets_.count(id) != 0 ? entry.pieces.TakeReady() : std::nullopt;
+  }
+  return sockets_.count(id) != 0;
+}
+
+void KernelSctpStack::Deliver(SocketId id, Entry& entry, AssembledMessage whole) {
+  const ReceiveResult& info = whole.info;
   if (info.notification) {
     auto notification = DecodeNotification(absl::Span<const uint8_t>(
-        reinterpret_cast<const uint8_t*>(whole->bytes.data()), whole->bytes.size()));
+        reinterpret_cast<const uint8_t*>(whole.bytes.data()), whole.bytes.size()));
     // A notification this build cannot decode is skipped: it carries nothing
     // the core acts on.
     if (notification.ok() && observer_ != nullptr) {
@@ -561,7 +680,7 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
         observer_->OnNotification(id, std::move(ready));
       }
     }
-    return true;
+    return;
   }
   InboundMessage message;
   message.assoc_id = info.assoc_id;
@@ -570,9 +689,11 @@ bool KernelSctpStack::ReadOne(SocketId id, Entry& entry) {
   message.tsn = info.tsn;
   message.ppid = info.ppid;
   message.unordered = info.unordered;
-  message.payload = std::move(whole->bytes);
+  message.payload = std::move(whole.bytes);
+  message.source = info.source;
+  message.offset = whole.offset;
+  message.more_follows = whole.more_follows;
   if (observer_ != nullptr) observer_->OnMessage(id, std::move(message));
-  return true;
 }
 
 }  // namespace sctpgw::net

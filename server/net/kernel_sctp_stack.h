@@ -9,6 +9,7 @@
 
 #include "server/net/event_loop.h"
 #include "server/net/message_assembler.h"
+#include "server/net/association_counters.h"
 #include "server/net/auth_control.h"
 #include "server/net/path_control.h"
 #include "server/net/stream_control.h"
@@ -22,8 +23,10 @@
 namespace sctpgw::net {
 
 struct KernelSctpStackOptions {
-  // The largest message reassembled from pieces; a longer one is dropped
-  // whole and reported (OnReceiveError with RESOURCE_EXHAUSTED, once).
+  // The largest message reassembled from pieces; a longer one arrives in
+  // parts of this size, or on sockets opened with abort_oversized_messages
+  // is dropped whole and reported (OnReceiveError with RESOURCE_EXHAUSTED,
+  // once).
   size_t max_message_bytes = 256 * 1024;
   // Messages read from one socket per wakeup before the loop moves on.
   int reads_per_wakeup = 32;
@@ -79,6 +82,12 @@ class KernelSctpStack final : public SctpStack {
   absl::Status ChangeAuthKey(SocketId socket, sctp_assoc_t assoc_id,
                              const AuthKeyChange& change) override;
   absl::StatusOr<AuthStatus> Auth(SocketId socket, sctp_assoc_t assoc_id) override;
+  absl::StatusOr<SocketSettings> Settings(SocketId endpoint) override;
+  absl::StatusOr<AssociationStatistics> Statistics(SocketId socket, sctp_assoc_t assoc_id) override;
+  absl::StatusOr<PrSctpStatus> PrSctp(SocketId socket, sctp_assoc_t assoc_id,
+                                      const std::vector<uint16_t>& streams) override;
+  absl::Status RequestHeartbeat(SocketId socket, sctp_assoc_t assoc_id,
+                                const std::optional<SocketAddress>& peer) override;
   void Close(SocketId socket) override;
   void CloseWhenDrained(SocketId socket) override;
   void Post(std::function<void()> task) override { loop_->Post(std::move(task)); }
@@ -121,6 +130,12 @@ class KernelSctpStack final : public SctpStack {
     bool address_reconfiguration = false;
     // Reading stopped in the middle of a message (SocketKeeper).
     bool mid_message = false;
+    // SCTP_NODELAY off (an endpoint's setting, set again on peeled-off
+    // sockets).
+    bool bundle_messages = false;
+    // The largest RTO SCTP_GET_ASSOC_STATS reported, and its path.
+    uint32_t max_rto_ms = 0;
+    std::optional<SocketAddress> max_rto_path;
     // What recvmsg() returns, joined into messages and notifications.
     MessageAssembler pieces;
     // SEND_FAILED fragments of unsent messages, joined per association.
@@ -130,6 +145,7 @@ class KernelSctpStack final : public SctpStack {
   KernelSctpStack(SysCalls& sys, KernelSctpStackOptions options, std::unique_ptr<EventLoop> loop);
   absl::StatusOr<Entry*> Find(SocketId id);
   absl::StatusOr<PathControl> Paths(SocketId id);
+  absl::StatusOr<AssociationCounters> CountersOf(SocketId id);
   absl::StatusOr<StreamControl> StreamsOf(SocketId id);
   absl::StatusOr<AuthControl> AuthOf(SocketId id);
   absl::StatusOr<SocketId> Adopt(SctpSocket socket);
@@ -137,6 +153,14 @@ class KernelSctpStack final : public SctpStack {
   void OnReady(SocketId id, uint32_t events);
   // Reads one piece; false when nothing more can be read now.
   bool ReadOne(SocketId id, Entry& entry);
+  // Send() of a message to a chosen peer address on an association's own
+  // socket; and what a refused send leaves to do (EAGAIN: wait for room).
+  absl::Status SendToChosenPath(SocketId socket, Entry& entry, const SendInfo& info,
+                                absl::Span<const uint8_t> data);
+  absl::Status Unsent(SocketId socket, Entry& entry, absl::Status status);
+  // Hands a whole message (or part of a long one) or notification to the
+  // observer, which may close the socket.
+  void Deliver(SocketId id, Entry& entry, AssembledMessage whole);
   // Closes a socket marked closing once its queue is empty.
   void FinishClosing(SocketId id);
 

@@ -30,6 +30,16 @@ AssemblyResult MessageAssembler::Add(const ReceiveResult& piece,
     return NothingReady{};
   }
   if (first) pending.info = piece;
+  if (pending.bytes.size() + bytes.size() > max_message_bytes_ && deliver_in_pieces_ &&
+      !piece.notification) {
+    pending.bytes.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const bool complete = piece.end_of_record;
+    CutParts(pending, complete);
+    if (complete) pending_.erase(it);
+    auto part = TakeReady();
+    if (!part.has_value()) return NothingReady{};
+    return *std::move(part);
+  }
   if (pending.bytes.size() + bytes.size() > max_message_bytes_) {
     const sctp_assoc_t assoc_id = pending.info.assoc_id;
     if (piece.end_of_record) {
@@ -43,6 +53,12 @@ AssemblyResult MessageAssembler::Add(const ReceiveResult& piece,
   pending.bytes.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (!piece.end_of_record) return NothingReady{};
 
+  if (pending.offset > 0) {
+    // The last part of a long message.
+    CutParts(pending, /*complete=*/true);
+    pending_.erase(it);
+    return *TakeReady();
+  }
   AssembledMessage whole;
   whole.info = pending.info;
   whole.info.length = pending.bytes.size();
@@ -50,6 +66,32 @@ AssemblyResult MessageAssembler::Add(const ReceiveResult& piece,
   whole.bytes.swap(pending.bytes);
   pending_.erase(it);
   return whole;
+}
+
+void MessageAssembler::CutParts(Pending& pending, bool complete) {
+  auto emit = [&](size_t length, bool more) {
+    AssembledMessage part;
+    part.info = pending.info;
+    part.info.length = length;
+    part.info.end_of_record = true;
+    part.bytes = pending.bytes.substr(0, length);
+    part.offset = pending.offset;
+    part.more_follows = more;
+    pending.bytes.erase(0, length);
+    pending.offset += length;
+    ready_.push_back(std::move(part));
+  };
+  // A part is cut only once more is known to follow it: the last part is
+  // never empty.
+  while (pending.bytes.size() > max_message_bytes_) emit(max_message_bytes_, true);
+  if (complete) emit(pending.bytes.size(), false);
+}
+
+std::optional<AssembledMessage> MessageAssembler::TakeReady() {
+  if (ready_.empty()) return std::nullopt;
+  AssembledMessage part = std::move(ready_.front());
+  ready_.pop_front();
+  return part;
 }
 
 void MessageAssembler::StopDiscarding() {
@@ -86,6 +128,8 @@ std::vector<PartialMessage> MessageAssembler::Partials() const {
     partial.ppid = pending.info.ppid;
     partial.unordered = pending.info.unordered;
     partial.bytes = pending.bytes;
+    partial.offset = pending.offset;
+    partial.source = pending.info.source;
     partial.discarding = pending.discarding;
     partials.push_back(std::move(partial));
   }
@@ -111,6 +155,8 @@ void MessageAssembler::Restore(const std::vector<PartialMessage>& partials, bool
     pending.info.ppid = partial.ppid;
     pending.info.unordered = partial.unordered;
     pending.bytes = partial.bytes;
+    pending.offset = partial.offset;
+    pending.info.source = partial.source;
     pending.discarding = partial.discarding;
   }
 }

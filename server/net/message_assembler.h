@@ -4,9 +4,11 @@
 // are joined per association, stream and ordering: with message
 // interleaving (RFC 8260 I-DATA, SCTP_FRAGMENT_INTERLEAVE) the kernel may
 // deliver the pieces of messages of several streams in turn. A message
-// longer than max_message_bytes is dropped whole (what came of it, the
-// piece that crosses the limit and every later piece of it up to its
-// MSG_EOR) and reported once.
+// longer than max_message_bytes is delivered in consecutive parts of
+// max_message_bytes (the last one shorter), each marked with its offset and
+// whether more follows; or, with deliver_in_pieces off, dropped whole (what
+// came of it, the piece that crosses the limit and every later piece of it
+// up to its MSG_EOR) and reported once. Notifications are never cut.
 //
 // Threading and ownership: not thread-safe; one per socket, used on the
 // thread that reads that socket (KernelSctpStack's loop thread). It owns the
@@ -19,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <map>
 #include <string>
@@ -42,6 +45,10 @@ struct AssembledMessage {
   // with length the whole's and end_of_record set.
   ReceiveResult info;
   std::string bytes;
+  // A part of a message longer than max_message_bytes: where it starts in
+  // the message, and whether more of it follows.
+  uint64_t offset = 0;
+  bool more_follows = false;
 };
 
 // A message went past max_message_bytes: what came of it is dropped, and so
@@ -56,10 +63,18 @@ class MessageAssembler {
  public:
   explicit MessageAssembler(size_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
 
+  // Messages longer than the maximum: delivered in parts (true, the
+  // default) or dropped and reported (false).
+  void set_deliver_in_pieces(bool on) { deliver_in_pieces_ = on; }
+  bool deliver_in_pieces() const { return deliver_in_pieces_; }
+
   // Takes the socket's next piece: `piece` as recvmsg() described it and
   // its bytes (piece.length of them). Data pieces of a message being dropped
   // are dropped; a notification piece never is.
   AssemblyResult Add(const ReceiveResult& piece, absl::Span<const uint8_t> bytes);
+  // The further parts of a long message that the last Add() completed
+  // (one piece read may complete several), in order; empty once taken.
+  std::optional<AssembledMessage> TakeReady();
 
   // Stops dropping the rest of oversized messages: the next data piece
   // starts a new message.
@@ -97,11 +112,17 @@ class MessageAssembler {
   struct Pending {
     ReceiveResult info;
     std::string bytes;
+    uint64_t offset = 0;  // Bytes of the message already delivered in parts.
     bool discarding = false;
   };
+  // Cuts parts of max_message_bytes off `pending` into ready_ while it
+  // holds more, and the rest too when the message is complete.
+  void CutParts(Pending& pending, bool complete);
 
   const size_t max_message_bytes_;
+  bool deliver_in_pieces_ = true;
   std::map<Key, Pending> pending_;
+  std::deque<AssembledMessage> ready_;
   // Dropping the data pieces up to the next MSG_EOR, whatever their
   // stream: the rest of a message whose start died with a process.
   bool discarding_ = false;

@@ -186,4 +186,16 @@ absl::Status PathControl::SetParameters(sctp_assoc_t assoc_id, const PathParamet
   return absl::OkStatus();
 }
 
+absl::Status PathControl::RequestHeartbeat(sctp_assoc_t assoc_id, const SocketAddress* peer) {
+  sctp_paddrparams params{};
+  params.spp_assoc_id = Id(assoc_id);
+  if (peer != nullptr) {
+    sockaddr_storage address;
+    CopyAddress(*peer, &address);
+    std::memcpy(&params.spp_address, &address, sizeof(address));
+  }
+  params.spp_flags = SPP_HB_DEMAND;
+  return Set(SCTP_PEER_ADDR_PARAMS, &params, sizeof(params), "SCTP_PEER_ADDR_PARAMS");
+}
+
 }  // namespace sctpgw::net

@@ -33,6 +33,9 @@ class PathControl {
   // SCTP_SET_PEER_PRIMARY_ADDR: asks the peer (ASCONF SET_PRIMARY) to make
   // `local`, one of this side's addresses, its primary destination.
   absl::Status SetPeerPrimary(sctp_assoc_t assoc_id, const SocketAddress& local);
+  // Sends a HEARTBEAT now to `peer`, or without it to every peer address
+  // (SCTP_PEER_ADDR_PARAMS with SPP_HB_DEMAND alone: nothing else changes).
+  absl::Status RequestHeartbeat(sctp_assoc_t assoc_id, const SocketAddress* peer);
 
  private:
   sctp_assoc_t Id(sctp_assoc_t assoc_id) const { return one_to_many_ ? assoc_id : 0; }

@@ -244,6 +244,12 @@ absl::StatusOr<size_t> SctpSocket::Send(const SendInfo& info, absl::Span<const u
   message.msg_iovlen = 1;
   message.msg_control = control;
   message.msg_controllen = CMSG_SPACE(sizeof(sctp_sndinfo));
+  if (info.destination.has_value()) {
+    // The association is found by this address, and SCTP_ADDR_OVER keeps
+    // its path for the message (RFC 6458 section 5.3.4).
+    message.msg_name = const_cast<sockaddr*>(info.destination->sockaddr_ptr());
+    message.msg_namelen = info.destination->length();
+  }
 
   cmsghdr* cmsg = CMSG_FIRSTHDR(&message);
   cmsg->cmsg_level = IPPROTO_SCTP;
@@ -255,20 +261,26 @@ absl::StatusOr<size_t> SctpSocket::Send(const SendInfo& info, absl::Span<const u
   uint16_t flags = info.unordered ? SCTP_UNORDERED : 0;
   if (info.control == SendInfo::Control::kEndOfFile) flags |= SCTP_EOF;
   if (info.control == SendInfo::Control::kAbort) flags |= SCTP_ABORT;
+  if (info.destination.has_value()) flags |= SCTP_ADDR_OVER;
   sndinfo.snd_flags = flags;
   sndinfo.snd_context = info.context;
   sndinfo.snd_assoc_id = style_ == Style::kOneToMany ? info.assoc_id : 0;
   std::memcpy(CMSG_DATA(cmsg), &sndinfo, sizeof(sndinfo));
 
-  if (info.lifetime_ms > 0) {
+  if (info.pr_policy != SendInfo::PrPolicy::kReliable) {
     message.msg_controllen += CMSG_SPACE(sizeof(sctp_prinfo));
     cmsg = CMSG_NXTHDR(&message, cmsg);
     cmsg->cmsg_level = IPPROTO_SCTP;
     cmsg->cmsg_type = SCTP_PRINFO;
     cmsg->cmsg_len = CMSG_LEN(sizeof(sctp_prinfo));
     sctp_prinfo prinfo{};
-    prinfo.pr_policy = SCTP_PR_SCTP_TTL;
-    prinfo.pr_value = info.lifetime_ms;
+    switch (info.pr_policy) {
+      case SendInfo::PrPolicy::kTimed: prinfo.pr_policy = SCTP_PR_SCTP_TTL; break;
+      case SendInfo::PrPolicy::kRetransmissions: prinfo.pr_policy = SCTP_PR_SCTP_RTX; break;
+      case SendInfo::PrPolicy::kPriority: prinfo.pr_policy = SCTP_PR_SCTP_PRIO; break;
+      case SendInfo::PrPolicy::kReliable: break;
+    }
+    prinfo.pr_value = info.pr_value;
     std::memcpy(CMSG_DATA(cmsg), &prinfo, sizeof(prinfo));
   }
 
@@ -280,7 +292,10 @@ absl::StatusOr<size_t> SctpSocket::Send(const SendInfo& info, absl::Span<const u
 absl::StatusOr<ReceiveResult> SctpSocket::Receive(absl::Span<uint8_t> buffer, int flags) {
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(sctp_rcvinfo)) + CMSG_SPACE(sizeof(sctp_nxtinfo))] = {};
   iovec iov{buffer.data(), buffer.size()};
+  sockaddr_storage source{};
   msghdr message{};
+  message.msg_name = &source;
+  message.msg_namelen = sizeof(source);
   message.msg_iov = &iov;
   message.msg_iovlen = 1;
   message.msg_control = control;
@@ -293,6 +308,12 @@ absl::StatusOr<ReceiveResult> SctpSocket::Receive(absl::Span<uint8_t> buffer, in
   result.length = static_cast<size_t>(rc.value);
   result.end_of_record = (message.msg_flags & MSG_EOR) != 0;
   result.notification = (message.msg_flags & MSG_NOTIFICATION) != 0;
+  if (!result.notification && message.msg_namelen > 0 &&
+      (source.ss_family == AF_INET || source.ss_family == AF_INET6)) {
+    auto address = SocketAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&source),
+                                               message.msg_namelen);
+    if (address.ok()) result.source = *address;
+  }
   for (cmsghdr* cmsg = CMSG_FIRSTHDR(&message); cmsg != nullptr;
        cmsg = CMSG_NXTHDR(&message, cmsg)) {
     if (cmsg->cmsg_level != IPPROTO_SCTP || cmsg->cmsg_type != SCTP_RCVINFO ||

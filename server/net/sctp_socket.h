@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,6 +35,9 @@ struct ReceiveResult {
   uint32_t tsn = 0;
   uint32_t ppid = 0;           // Host byte order.
   bool unordered = false;
+  // The peer address of the packet that brought the data (msg_name), where
+  // the kernel gives one.
+  std::optional<SocketAddress> source;
 };
 
 class SctpSocket {

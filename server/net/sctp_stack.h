@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,14 @@ struct EndpointConfig {
   PathParameters path_parameters;
   int send_buffer_bytes = 0;     // 0 = the kernel's default.
   int receive_buffer_bytes = 0;  // 0 = the kernel's default.
-  bool no_delay = true;          // SCTP_NODELAY.
+  // The socket API's remaining settings; settings.receive_window_bytes,
+  // when set, is the receive buffer instead of receive_buffer_bytes. A
+  // setting the kernel refuses fails OpenEndpoint with a status naming it
+  // (RefusedSetting(), socket_settings.h).
+  SocketSettings settings;
+  // Incoming messages longer than the maximum abort their association
+  // (OnReceiveError) rather than arrive in parts.
+  bool abort_oversized_messages = false;
   // RFC 5061 ASCONF (with AUTH) offered to peers.
   bool address_reconfiguration = false;
   // SCTP over UDP (RFC 6951): the peer's UDP port for the endpoint's
@@ -65,6 +73,12 @@ struct InboundMessage {
   uint32_t ppid = 0;  // Host byte order.
   bool unordered = false;
   std::string payload;
+  // The peer address of the packet that brought it, where the kernel says.
+  std::optional<SocketAddress> source;
+  // A part of a message longer than the maximum: where it starts, and
+  // whether more follows.
+  uint64_t offset = 0;
+  bool more_follows = false;
 };
 
 class SctpStack : public TaskRunner {
@@ -152,6 +166,17 @@ class SctpStack : public TaskRunner {
   virtual absl::Status ChangeAuthKey(SocketId socket, AssocId assoc_id,
                                      const AuthKeyChange& change) = 0;
   virtual absl::StatusOr<AuthStatus> Auth(SocketId socket, AssocId assoc_id) = 0;
+  // The endpoint's socket settings as the kernel has them.
+  virtual absl::StatusOr<SocketSettings> Settings(SocketId endpoint) = 0;
+  // The association's counters (association_counters.h), with the maximum
+  // RTO the largest seen over every read, and the PR-SCTP counters of
+  // `streams`.
+  virtual absl::StatusOr<AssociationStatistics> Statistics(SocketId socket, AssocId assoc_id) = 0;
+  virtual absl::StatusOr<PrSctpStatus> PrSctp(SocketId socket, AssocId assoc_id,
+                                              const std::vector<uint16_t>& streams) = 0;
+  // Sends a HEARTBEAT now to `peer`, or to every peer address (SPP_HB_DEMAND).
+  virtual absl::Status RequestHeartbeat(SocketId socket, AssocId assoc_id,
+                                        const std::optional<SocketAddress>& peer) = 0;
   // Closes the socket. On an association's socket with the association still
   // up, the kernel shuts it down gracefully in the background.
   virtual void Close(SocketId socket) = 0;

@@ -30,8 +30,17 @@ struct SendInfo {
   uint16_t stream = 0;
   uint32_t ppid = 0;           // Host byte order; sent in network order.
   bool unordered = false;
-  uint32_t lifetime_ms = 0;    // PR-SCTP timed reliability; 0 = fully reliable.
+  // PR-SCTP (RFC 7496, SCTP_PRINFO): when the message may be abandoned.
+  // kTimed: after pr_value milliseconds; kRetransmissions: after pr_value
+  // retransmissions; kPriority: to make room for a message with a smaller
+  // pr_value when the send buffer is full.
+  enum class PrPolicy { kReliable, kTimed, kRetransmissions, kPriority };
+  PrPolicy pr_policy = PrPolicy::kReliable;
+  uint32_t pr_value = 0;
   uint32_t context = 0;        // Returned in a SEND_FAILED notification.
+  // Sent to this peer address rather than the primary (SCTP_ADDR_OVER);
+  // unset: the primary path.
+  std::optional<SocketAddress> destination;
   // Instead of data: the SHUTDOWN handshake (SCTP_EOF) or an ABORT whose
   // user-initiated cause carries the data (SCTP_ABORT).
   enum class Control { kNone, kEndOfFile, kAbort };
@@ -167,6 +176,64 @@ struct AuthKeyChange {
   Action action = Action::kAdd;
   uint16_t key_id = 0;
   std::string secret;  // kAdd.
+};
+
+// Settings of the socket API (RFC 6458) an endpoint's associations take;
+// an empty field keeps the default.
+struct SocketSettings {
+  std::optional<uint32_t> cookie_life_ms;         // SCTP_ASSOCINFO sasoc_cookie_life.
+  std::optional<uint32_t> receive_window_bytes;   // SO_RCVBUF (the kernel derives rwnd).
+  std::optional<uint32_t> max_segment_bytes;      // SCTP_MAXSEG; 0 = the path MTU's.
+  bool disable_fragments = false;                 // SCTP_DISABLE_FRAGMENTS.
+  std::optional<uint32_t> partial_delivery_point_bytes;  // SCTP_PARTIAL_DELIVERY_POINT.
+  bool bundle_messages = false;                   // SCTP_NODELAY off.
+};
+
+// An association's counters (SCTP_GET_ASSOC_STATS).
+struct AssociationStatistics {
+  uint64_t retransmitted_chunks = 0;
+  uint64_t gap_reports = 0;
+  uint64_t out_of_sequence_tsns = 0;
+  uint64_t sacks_sent = 0;
+  uint64_t sacks_received = 0;
+  uint64_t control_chunks_sent = 0;
+  uint64_t control_chunks_received = 0;
+  uint64_t ordered_chunks_sent = 0;
+  uint64_t ordered_chunks_received = 0;
+  uint64_t unordered_chunks_sent = 0;
+  uint64_t unordered_chunks_received = 0;
+  uint64_t duplicate_chunks_received = 0;
+  uint64_t packets_sent = 0;
+  uint64_t packets_received = 0;
+  // The largest RTO seen (the kernel's since its previous read; the stack
+  // keeps the largest of all reads) and its path.
+  uint32_t max_rto_ms = 0;
+  std::optional<SocketAddress> max_rto_path;
+};
+
+// Messages abandoned under PR-SCTP (SCTP_PR_ASSOC_STATUS,
+// SCTP_PR_STREAM_STATUS), in all and by policy.
+struct AbandonedMessages {
+  uint64_t unsent = 0;
+  uint64_t sent = 0;
+};
+
+struct AbandonedByPolicy {
+  AbandonedMessages total;
+  AbandonedMessages timed;
+  AbandonedMessages retransmissions;
+  AbandonedMessages priority;
+};
+
+struct StreamAbandoned {
+  uint16_t stream = 0;
+  AbandonedByPolicy abandoned;
+};
+
+struct PrSctpStatus {
+  bool peer_supports_pr_sctp = false;
+  AbandonedByPolicy abandoned;
+  std::vector<StreamAbandoned> streams;
 };
 
 struct AuthStatus {

@@ -28,6 +28,10 @@ struct PartialMessage {
   uint32_t ppid = 0;  // Host byte order.
   bool unordered = false;
   std::string bytes;
+  // Delivered in parts so far: the bytes before `bytes`.
+  uint64_t offset = 0;
+  // The source address of its first piece.
+  std::optional<SocketAddress> source;
   // The message is too large: its rest is being dropped (bytes empty).
   bool discarding = false;
 };
@@ -42,6 +46,9 @@ struct SocketCarryOver {
   // Dropping the data pieces up to the next MSG_EOR (the rest of a message
   // whose start died with a process).
   bool discarding = false;
+  // Oversized incoming messages abort their association rather than arrive
+  // in parts.
+  bool abort_oversized = false;
   // SEND_FAILED of unsent messages, joined so far, one per association.
   std::vector<Notification> send_failed;
 };

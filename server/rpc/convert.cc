@@ -7,6 +7,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/core/errors.h"
 #include "server/rpc/extensions_convert.h"
+#include "server/rpc/options_convert.h"
 
 namespace sctpgw::rpc {
 namespace {
@@ -108,6 +109,7 @@ absl::StatusOr<core::EndpointSpec> ToEndpointSpec(const v1::OpenEndpointRequest&
   }
   spec.udp_encapsulation_port = static_cast<uint16_t>(request.udp_encapsulation_port());
   if (absl::Status extensions = ToExtensions(request, &spec); !extensions.ok()) return extensions;
+  if (absl::Status options = ToSocketOptions(request, &spec); !options.ok()) return options;
   return spec;
 }
 
@@ -196,12 +198,13 @@ absl::StatusOr<core::AssociateSpec> ToAssociateSpec(const v1::AssociateRequest& 
 absl::StatusOr<std::vector<core::OutboundMessage>> ToOutboundMessages(v1::SendRequest* request) {
   std::vector<core::OutboundMessage> messages;
   messages.reserve(request->messages_size());
+  int index = 0;
   for (v1::OutboundMessage& m : *request->mutable_messages()) {
     core::OutboundMessage out;
     out.stream = m.stream();
     out.ppid = m.ppid();
     out.unordered = m.unordered();
-    out.lifetime_ms = m.lifetime_ms();
+    if (absl::Status options = ToMessageOptions(m, index++, &out); !options.ok()) return options;
     out.context = m.context();
     out.payload = std::move(*m.mutable_payload());
     messages.push_back(std::move(out));
@@ -304,6 +307,7 @@ void ToProto(const core::EndpointInfo& info, v1::Endpoint* out) {
   out->set_address_reconfiguration(info.address_reconfiguration);
   out->set_udp_encapsulation_port(info.udp_encapsulation_port);
   ExtensionsToProto(info, out);
+  SocketOptionsToProto(info, out);
   out->set_association_count(static_cast<uint32_t>(info.association_count));
 }
 
@@ -344,6 +348,10 @@ void ToProto(const core::AssociationDescription& description, v1::GetAssociation
   }
   if (description.streams.has_value()) ToProto(*description.streams, out->mutable_streams());
   if (description.auth.has_value()) ToProto(*description.auth, out->mutable_auth());
+  if (description.statistics.has_value()) {
+    ToProto(*description.statistics, out->mutable_statistics());
+  }
+  if (description.pr_sctp.has_value()) ToProto(*description.pr_sctp, out->mutable_pr_sctp());
 }
 
 void ToProto(const net::AssociationStatus& status, v1::AssociationStatus* out) {
@@ -421,6 +429,9 @@ void ToProto(core::ReceivedMessage&& message, v1::InboundMessage* out) {
   out->set_ppid(message.message.ppid);
   out->set_unordered(message.message.unordered);
   out->set_payload(std::move(message.message.payload));
+  if (message.message.source.has_value()) ToProto(*message.message.source, out->mutable_source());
+  out->set_more_follows(message.message.more_follows);
+  out->set_offset(message.message.offset);
 }
 
 core::ReceivedMessage FromProto(v1::InboundMessage&& message) {
@@ -432,6 +443,12 @@ core::ReceivedMessage FromProto(v1::InboundMessage&& message) {
   out.message.ppid = message.ppid();
   out.message.unordered = message.unordered();
   out.message.payload = std::move(*message.mutable_payload());
+  if (message.has_source()) {
+    auto source = net::SocketAddress::Parse(message.source().ip(), message.source().port());
+    if (source.ok()) out.message.source = *source;
+  }
+  out.message.more_follows = message.more_follows();
+  out.message.offset = message.offset();
   return out;
 }
 

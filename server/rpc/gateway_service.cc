@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/errors.h"
 #include "server/rpc/convert.h"
+#include "server/rpc/options_convert.h"
 #include "server/rpc/event_stream.h"
 #include "server/rpc/limits.h"
 #include "server/rpc/peer_identity.h"
@@ -224,10 +225,12 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ListAssociations(
 grpc::ServerUnaryReactor* GatewayServiceImpl::GetAssociation(
     grpc::CallbackServerContext* context, const v1::GetAssociationRequest* request,
     v1::GetAssociationResponse* response) {
-  return Answer(gateway_, calls_, absl::OkStatus(),
+  auto streams = ToCounterStreams(*request);
+  absl::Status checked = streams.status();  // Before streams is moved.
+  return Answer(gateway_, calls_, checked,
                 [this, response, session = SessionKeyOf(context, request->session_id()),
-                 id = request->association_id()] {
-                  auto description = gateway_.DescribeAssociation(session, id);
+                 id = request->association_id(), streams = std::move(streams)] {
+                  auto description = gateway_.DescribeAssociation(session, id, *streams);
                   if (description.ok()) ToProto(*description, response);
                   return description.status();
                 });

@@ -85,6 +85,9 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerUnaryReactor* ChangeAuthKey(grpc::CallbackServerContext* context,
                                           const v1::ChangeAuthKeyRequest* request,
                                           v1::ChangeAuthKeyResponse* response) override;
+  grpc::ServerUnaryReactor* RequestHeartbeat(grpc::CallbackServerContext* context,
+                                             const v1::RequestHeartbeatRequest* request,
+                                             v1::RequestHeartbeatResponse* response) override;
   grpc::ServerBidiReactor<v1::SendRequest, v1::SendStreamResponse>* SendStream(
       grpc::CallbackServerContext* context) override;
   grpc::ServerWriteReactor<v1::ReceiveResponse>* ReceiveStream(

@@ -2,6 +2,7 @@
 // reconfiguration (RFC 6525), stream scheduling (RFC 8260) and SCTP-AUTH
 // keys (RFC 4895). Each checks its request, then maps it to the core.
 #include "server/rpc/extensions_convert.h"
+#include "server/rpc/options_convert.h"
 #include "server/rpc/gateway_service.h"
 #include "server/rpc/peer_identity.h"
 #include "server/rpc/unary_call.h"
@@ -75,6 +76,18 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::ChangeAuthKey(grpc::CallbackServer
                 [this, session = SessionKeyOf(context, request->session_id()),
                  change = std::move(change)] {
                   return gateway_.ChangeAuthKey(session, change->first, change->second);
+                });
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::RequestHeartbeat(
+    grpc::CallbackServerContext* context, const v1::RequestHeartbeatRequest* request,
+    v1::RequestHeartbeatResponse*) {
+  auto peer = ToHeartbeatTarget(*request);
+  absl::Status checked = peer.status();  // Before peer is moved.
+  return Answer(gateway_, calls_, checked,
+                [this, session = SessionKeyOf(context, request->session_id()),
+                 id = request->association_id(), peer = std::move(peer)] {
+                  return gateway_.RequestHeartbeat(session, id, *peer);
                 });
 }
 

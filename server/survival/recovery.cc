@@ -24,17 +24,20 @@ namespace {
 
 // Whether `socket` (the dead process's id) is an endpoint opened with
 // message interleaving, or an association of one.
-bool Interleaving(const core::GatewayState& state, net::SocketId socket) {
+const core::EndpointInfo* EndpointOf(const core::GatewayState& state, net::SocketId socket) {
   uint64_t endpoint_id = 0;
   for (const core::AssociationRecord& association : state.associations) {
     if (association.socket == socket) endpoint_id = association.info.endpoint_id;
   }
   for (const core::EndpointRecord& endpoint : state.endpoints) {
-    if (endpoint.socket == socket || endpoint.info.id == endpoint_id) {
-      return endpoint.info.interleaving;
-    }
+    if (endpoint.socket == socket || endpoint.info.id == endpoint_id) return &endpoint.info;
   }
-  return false;
+  return nullptr;
+}
+
+bool Interleaving(const core::GatewayState& state, net::SocketId socket) {
+  const core::EndpointInfo* endpoint = EndpointOf(state, socket);
+  return endpoint != nullptr && endpoint->interleaving;
 }
 
 // A state record larger than this is not one of sctpgw's.
@@ -168,6 +171,10 @@ absl::StatusOr<Recovered> Recover(FdStore& store, net::KernelSctpStack& stack,
           }
         }
       }
+    }
+    // The socket's oversized-message policy is its endpoint's.
+    if (const core::EndpointInfo* endpoint = EndpointOf(gateway_state, socket.id)) {
+      socket.carry.abort_oversized = endpoint->abort_oversized_messages;
     }
     names[socket.id] = socket.fd_name;
     fds.push_back(std::move(fd->second));

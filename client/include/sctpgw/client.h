@@ -127,7 +127,9 @@ class EventHandler {
   }
   // Any other notification (adaptation indication, stream reset, ...).
   virtual void OnOtherEvent(const v1::Event& event) { (void)event; }
-  // A message received by StartReceiving().
+  // A message received by StartReceiving(): whole, or with more_follows
+  // (or an offset above 0) one piece of a message longer than sctpgw's
+  // max_message_bytes; join pieces by association, stream and unordered.
   virtual void OnMessage(const v1::InboundMessage& message) { (void)message; }
   // StartReceiving() stopped by itself: OUT_OF_RANGE when the association
   // ended after its last message, NOT_FOUND when it or the endpoint is gone,
@@ -141,11 +143,30 @@ class EventHandler {
   virtual void OnStreamStatus(const absl::Status& status) { (void)status; }
 };
 
+// How one message is sent (MakeMessage turns them into the OutboundMessage
+// that Send sends).
 struct SendOptions {
   uint32_t stream = 0;
   uint32_t ppid = 0;  // Payload protocol identifier, host byte order.
   bool unordered = false;
-  uint32_t lifetime_ms = 0;  // PR-SCTP timed reliability; 0 = reliable.
+  // PR-SCTP (RFC 7496), at most one policy per message (sctpgw refuses
+  // more with INVALID_ARGUMENT). Timed: give up after this many ms; 0 =
+  // reliable.
+  uint32_t lifetime_ms = 0;
+  // Limited retransmissions (SCTP_PR_SCTP_RTX): abandon the message once it
+  // has been retransmitted this many times, 0..65535 (0: sent once).
+  std::optional<uint32_t> max_retransmissions;
+  // Priority (SCTP_PR_SCTP_PRIO), 0..65535, 0 the most important: when the
+  // send buffer has no room for this message, queued messages with a larger
+  // value are abandoned to make room.
+  std::optional<uint32_t> priority;
+  // Send to this peer address (numeric, one of the association's) rather
+  // than the primary path; retransmissions may take another. Empty: the
+  // primary path.
+  std::string peer_address;
+  // Returned in the SEND_FAILED event if the message is not delivered
+  // (abandoned under PR-SCTP, or the association ended).
+  uint32_t context = 0;
 
   // The stream, PPID and ordering of a received message: for replies.
   static SendOptions Like(const v1::InboundMessage& message) {
@@ -179,6 +200,31 @@ struct EndpointOptions {
   v1::StreamScheduler stream_scheduler = v1::STREAM_SCHEDULER_UNSPECIFIED;
   // SCTP-AUTH (RFC 4895): chunk types to authenticate, keys, active key.
   std::optional<v1::AuthOptions> auth;
+  // The socket API's remaining settings (RFC 6458) for the endpoint's
+  // associations; each unset keeps sctpgw's default, and the Endpoint
+  // returned reports every one as the kernel has it (socket_settings).
+  // Ranges and defaults: docs/api.md, "Socket settings".
+  // State cookie lifetime (SCTP_ASSOCINFO), ms, 1..3600000; default 60000.
+  std::optional<uint32_t> cookie_life_ms;
+  // Receive window advertised to peers (set through SO_RCVBUF), bytes,
+  // 4096..67108864; the kernel rounds it.
+  std::optional<uint32_t> receive_window_bytes;
+  // Largest DATA chunk payload before fragmenting (SCTP_MAXSEG), bytes,
+  // 0..65535; 0 = as the path MTU allows.
+  std::optional<uint32_t> max_segment_bytes;
+  // Refuse a message above the fragmentation point instead of fragmenting
+  // it (SCTP_DISABLE_FRAGMENTS): Send fails with MESSAGE_TOO_LARGE_FOR_PATH.
+  bool disable_fragments = false;
+  // How much of a message the kernel gathers before handing sctpgw a part
+  // (SCTP_PARTIAL_DELIVERY_POINT), bytes, 1..half the receive buffer.
+  std::optional<uint32_t> partial_delivery_point_bytes;
+  // Bundle small messages (SCTP_NODELAY off): a message may wait to share a
+  // packet. Default: every message goes out at once.
+  bool bundle_messages = false;
+  // Incoming messages longer than sctpgw's max_message_bytes: delivered in
+  // pieces (UNSPECIFIED, the default, or DELIVER_IN_PIECES: InboundMessage
+  // more_follows and offset), or ABORT their association.
+  v1::OversizedMessages oversized_messages = v1::OVERSIZED_MESSAGES_UNSPECIFIED;
 
   // An endpoint accepting associations on `addresses` at `port`.
   static EndpointOptions Listening(std::vector<std::string> addresses, uint16_t port) {
@@ -195,6 +241,12 @@ struct EndpointOptions {
     return options;
   }
 };
+
+// What the options become on the wire (client_options.cc): the message
+// Send sends, for SendBatch and SendStream callers who build their own
+// batches; and the OpenEndpoint request (without its session id).
+v1::OutboundMessage MakeMessage(std::string payload, const SendOptions& options = {});
+v1::OpenEndpointRequest MakeOpenEndpointRequest(const EndpointOptions& options);
 
 // One SendStream call (Client::OpenSendStream): many batches, in order, on
 // one long-lived stream instead of a call each; for high message rates. Not
@@ -304,9 +356,15 @@ class Client {
                      std::optional<Milliseconds> timeout = {});
   absl::StatusOr<std::vector<v1::Association>> ListAssociations(
       uint64_t endpoint_id = 0, std::optional<Milliseconds> timeout = {});
-  // Status, every path and the timers of one association.
+  // Status, every path and the timers of one association, its statistics
+  // and PR-SCTP counters; with `pr_sctp_streams`, also the PR-SCTP counters
+  // of those outbound streams (at most 256; none: every stream below 256
+  // with a message abandoned).
   absl::StatusOr<v1::GetAssociationResponse> GetAssociation(
       uint64_t association_id, std::optional<Milliseconds> timeout = {});
+  absl::StatusOr<v1::GetAssociationResponse> GetAssociation(
+      uint64_t association_id, const std::vector<uint32_t>& pr_sctp_streams,
+      std::optional<Milliseconds> timeout = {});
   absl::Status SetPrimaryPath(uint64_t association_id, const std::string& peer_address,
                               std::optional<Milliseconds> timeout = {});
 
@@ -330,6 +388,13 @@ class Client {
   absl::Status ChangeAuthKey(AuthKeyScope scope, uint64_t id, v1::AuthKeyAction action,
                              uint32_t key_id, const std::string& secret = {},
                              std::optional<Milliseconds> timeout = {});
+
+  // A HEARTBEAT now (SPP_HB_DEMAND) to one peer address, or with
+  // `peer_address` empty to every one; returns once it is sent. Its
+  // HEARTBEAT-ACK refreshes the path's RTT and confirms an unconfirmed
+  // address (a PEER_ADDRESS_CHANGE ADDR_CONFIRMED event).
+  absl::Status RequestHeartbeat(uint64_t association_id, const std::string& peer_address = "",
+                                std::optional<Milliseconds> timeout = {});
 
   // Streams for high rates (see SendStream and ReceiveStream above). They
   // have no deadline unless `timeout` is given; a stream's deadline bounds

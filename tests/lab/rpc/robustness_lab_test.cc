@@ -425,6 +425,13 @@ TEST_F(RobustnessLabTest, EveryRpcRefusesBadInputWithItsCode) {
         return Unary(stub, &Stub::ChangeAuthKey, request);
       },
       foreign, "ASSOCIATION_NOT_FOUND");
+  add("foreign association: RequestHeartbeat",
+      [&] {
+        auto request = WithSession<v1::RequestHeartbeatRequest>(theirs);
+        request.set_association_id(association);
+        return Unary(stub, &Stub::RequestHeartbeat, request);
+      },
+      foreign, "ASSOCIATION_NOT_FOUND");
 
   // Values out of range, malformed, or absurd, from the owning session.
   auto invalid = grpc::StatusCode::INVALID_ARGUMENT;
@@ -518,6 +525,35 @@ TEST_F(RobustnessLabTest, EveryRpcRefusesBadInputWithItsCode) {
         return Unary(stub, &Stub::Send, request);
       },
       invalid, "STREAM_OUT_OF_RANGE");
+  add("Send: two PR-SCTP policies at once",
+      [&] {
+        auto request = WithSession<v1::SendRequest>(mine);
+        request.set_association_id(association);
+        v1::OutboundMessage message = Message(0, 0, "x");
+        message.set_lifetime_ms(100);
+        message.set_priority(1);
+        *request.add_messages() = message;
+        return Unary(stub, &Stub::Send, request);
+      },
+      invalid, "INVALID_ARGUMENT");
+  add("Send: peer_address not of the association",
+      [&] {
+        auto request = WithSession<v1::SendRequest>(mine);
+        request.set_association_id(association);
+        v1::OutboundMessage message = Message(0, 0, "x");
+        message.set_peer_address("203.0.113.77");
+        *request.add_messages() = message;
+        return Unary(stub, &Stub::Send, request);
+      },
+      invalid, "INVALID_ADDRESS");
+  add("RequestHeartbeat: malformed peer_address",
+      [&] {
+        auto request = WithSession<v1::RequestHeartbeatRequest>(mine);
+        request.set_association_id(association);
+        request.set_peer_address(std::string("127.0.0.1\0x", 11));
+        return Unary(stub, &Stub::RequestHeartbeat, request);
+      },
+      invalid, "INVALID_ADDRESS");
   add("Send: association 0",
       [&] {
         auto request = WithSession<v1::SendRequest>(mine);

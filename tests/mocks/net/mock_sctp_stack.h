@@ -71,6 +71,15 @@ class MockSctpStack : public SctpStack {
   MOCK_METHOD(absl::Status, ChangeAuthKey,
               (SocketId socket, AssocId assoc_id, const AuthKeyChange& change), (override));
   MOCK_METHOD(absl::StatusOr<AuthStatus>, Auth, (SocketId socket, AssocId assoc_id), (override));
+  MOCK_METHOD(absl::StatusOr<SocketSettings>, Settings, (SocketId endpoint), (override));
+  MOCK_METHOD(absl::StatusOr<AssociationStatistics>, Statistics,
+              (SocketId socket, AssocId assoc_id), (override));
+  MOCK_METHOD(absl::StatusOr<PrSctpStatus>, PrSctp,
+              (SocketId socket, AssocId assoc_id, const std::vector<uint16_t>& streams),
+              (override));
+  MOCK_METHOD(absl::Status, RequestHeartbeat,
+              (SocketId socket, AssocId assoc_id, const std::optional<SocketAddress>& peer),
+              (override));
   MOCK_METHOD(void, Close, (SocketId socket), (override));
   MOCK_METHOD(void, CloseWhenDrained, (SocketId socket), (override));
 

@@ -60,6 +60,10 @@ class FakeGateway final : public v1::GatewayService::Service {
   }
   grpc::Status GetAssociation(grpc::ServerContext*, const v1::GetAssociationRequest* request,
                               v1::GetAssociationResponse*) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      get_association_ = *request;
+    }
     return ErrorWithReason(grpc::StatusCode::NOT_FOUND,
                            "association " + std::to_string(request->association_id()) +
                                " does not exist",
@@ -91,15 +95,44 @@ class FakeGateway final : public v1::GatewayService::Service {
     }
     return grpc::Status::CANCELLED;
   }
+  // Takes every message of a Send, and records the request.
+  grpc::Status Send(grpc::ServerContext*, const v1::SendRequest* request,
+                    v1::SendResponse* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    send_ = *request;
+    response->set_accepted_messages(static_cast<uint32_t>(request->messages_size()));
+    return grpc::Status::OK;
+  }
+  grpc::Status RequestHeartbeat(grpc::ServerContext*, const v1::RequestHeartbeatRequest* request,
+                                v1::RequestHeartbeatResponse*) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    heartbeat_ = *request;
+    return grpc::Status::OK;
+  }
   std::vector<v1::WatchEventsRequest> requests() {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
+  }
+  v1::SendRequest send() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return send_;
+  }
+  v1::RequestHeartbeatRequest heartbeat() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return heartbeat_;
+  }
+  v1::GetAssociationRequest get_association() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return get_association_;
   }
 
  private:
   std::mutex mu_;
   std::condition_variable released_;
   std::vector<v1::WatchEventsRequest> requests_;
+  v1::SendRequest send_;
+  v1::RequestHeartbeatRequest heartbeat_;
+  v1::GetAssociationRequest get_association_;
 };
 
 class Recorder : public EventHandler {
@@ -228,6 +261,203 @@ TEST_F(ClientTest, ReceivingStopsAndSaysWhyOnAnErrorRetryingCannotCure) {
   (*client)->StartReceiving(/*endpoint_id=*/1);
   ASSERT_TRUE(recorder.WaitForReceivingStopped());
   EXPECT_EQ(*recorder.receiving_stopped, absl::StatusCode::kUnimplemented);
+}
+
+}  // namespace
+}  // namespace sctpgw::client
+
+namespace sctpgw::client {
+namespace {
+
+// SendOptions on the wire: every field, and the PR-SCTP policies' presence
+// (max_retransmissions 0 is "sent once", not "unset").
+TEST(SendOptionsTest, MakeMessageMapsEveryField) {
+  SendOptions options;
+  options.stream = 3;
+  options.ppid = 46;
+  options.unordered = true;
+  options.max_retransmissions = 0;
+  options.peer_address = "198.51.100.2";
+  options.context = 77;
+  v1::OutboundMessage message = MakeMessage("hello", options);
+  EXPECT_EQ(message.stream(), 3u);
+  EXPECT_EQ(message.ppid(), 46u);
+  EXPECT_TRUE(message.unordered());
+  EXPECT_EQ(message.lifetime_ms(), 0u);
+  ASSERT_TRUE(message.has_max_retransmissions());
+  EXPECT_EQ(message.max_retransmissions(), 0u);
+  EXPECT_FALSE(message.has_priority());
+  EXPECT_EQ(message.peer_address(), "198.51.100.2");
+  EXPECT_EQ(message.context(), 77u);
+  EXPECT_EQ(message.payload(), "hello");
+
+  SendOptions prioritised;
+  prioritised.priority = 65535;
+  message = MakeMessage("x", prioritised);
+  EXPECT_FALSE(message.has_max_retransmissions());
+  ASSERT_TRUE(message.has_priority());
+  EXPECT_EQ(message.priority(), 65535u);
+  EXPECT_EQ(message.peer_address(), "");
+
+  SendOptions timed;
+  timed.lifetime_ms = 250;
+  message = MakeMessage("x", timed);
+  EXPECT_EQ(message.lifetime_ms(), 250u);
+  EXPECT_FALSE(message.has_max_retransmissions());
+  EXPECT_FALSE(message.has_priority());
+}
+
+// EndpointOptions on the wire: no socket_settings unless one is asked for;
+// each asked for present (0 too), and the oversized-messages policy.
+TEST(EndpointOptionsTest, SocketSettingsAndOversizedPolicyReachTheRequest) {
+  EndpointOptions plain = EndpointOptions::Listening({"192.0.2.1"}, 2905);
+  v1::OpenEndpointRequest request = MakeOpenEndpointRequest(plain);
+  EXPECT_FALSE(request.has_socket_settings());
+  EXPECT_EQ(request.oversized_messages(), v1::OVERSIZED_MESSAGES_UNSPECIFIED);
+  EXPECT_EQ(request.port(), 2905u);
+  EXPECT_TRUE(request.listen());
+
+  EndpointOptions options = EndpointOptions::Outgoing({"192.0.2.1"});
+  options.cookie_life_ms = 30000;
+  options.receive_window_bytes = 65536;
+  options.max_segment_bytes = 0;
+  options.disable_fragments = true;
+  options.partial_delivery_point_bytes = 8192;
+  options.bundle_messages = true;
+  options.oversized_messages = v1::OVERSIZED_MESSAGES_ABORT;
+  request = MakeOpenEndpointRequest(options);
+  ASSERT_TRUE(request.has_socket_settings());
+  const v1::SocketSettings& settings = request.socket_settings();
+  EXPECT_EQ(settings.cookie_life_ms(), 30000u);
+  EXPECT_EQ(settings.receive_window_bytes(), 65536u);
+  ASSERT_TRUE(settings.has_max_segment_bytes());
+  EXPECT_EQ(settings.max_segment_bytes(), 0u);
+  EXPECT_TRUE(settings.disable_fragments());
+  EXPECT_EQ(settings.partial_delivery_point_bytes(), 8192u);
+  EXPECT_TRUE(settings.bundle_messages());
+  EXPECT_EQ(request.oversized_messages(), v1::OVERSIZED_MESSAGES_ABORT);
+
+  EndpointOptions bundling = EndpointOptions::Outgoing({"192.0.2.1"});
+  bundling.bundle_messages = true;
+  request = MakeOpenEndpointRequest(bundling);
+  ASSERT_TRUE(request.has_socket_settings());
+  EXPECT_FALSE(request.socket_settings().has_cookie_life_ms());
+  EXPECT_FALSE(request.socket_settings().has_max_segment_bytes());
+  EXPECT_TRUE(request.socket_settings().bundle_messages());
+}
+
+// What Send, RequestHeartbeat and GetAssociation put on the wire.
+TEST_F(ClientTest, SendHeartbeatAndPrSctpStreamsReachTheService) {
+  options_.watch_events = false;
+  auto client = Client::Connect(options_);
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  SendOptions send_options;
+  send_options.stream = 2;
+  send_options.priority = 7;
+  send_options.peer_address = "2001:db8::2";
+  send_options.context = 5;
+  ASSERT_TRUE((*client)->Send(12, "payload", send_options).ok());
+  v1::SendRequest sent = fake_.send();
+  EXPECT_EQ(sent.session_id(), (*client)->session_id());
+  EXPECT_EQ(sent.association_id(), 12u);
+  ASSERT_EQ(sent.messages_size(), 1);
+  EXPECT_EQ(sent.messages(0).stream(), 2u);
+  ASSERT_TRUE(sent.messages(0).has_priority());
+  EXPECT_EQ(sent.messages(0).priority(), 7u);
+  EXPECT_FALSE(sent.messages(0).has_max_retransmissions());
+  EXPECT_EQ(sent.messages(0).peer_address(), "2001:db8::2");
+  EXPECT_EQ(sent.messages(0).context(), 5u);
+  EXPECT_EQ(sent.messages(0).payload(), "payload");
+
+  ASSERT_TRUE((*client)->RequestHeartbeat(12, "198.51.100.2").ok());
+  EXPECT_EQ(fake_.heartbeat().session_id(), (*client)->session_id());
+  EXPECT_EQ(fake_.heartbeat().association_id(), 12u);
+  EXPECT_EQ(fake_.heartbeat().peer_address(), "198.51.100.2");
+  ASSERT_TRUE((*client)->RequestHeartbeat(13).ok());
+  EXPECT_EQ(fake_.heartbeat().association_id(), 13u);
+  EXPECT_EQ(fake_.heartbeat().peer_address(), "");
+
+  (void)(*client)->GetAssociation(9, std::vector<uint32_t>{1, 4});
+  v1::GetAssociationRequest asked = fake_.get_association();
+  EXPECT_EQ(asked.association_id(), 9u);
+  EXPECT_EQ(std::vector<uint32_t>(asked.streams().begin(), asked.streams().end()),
+            (std::vector<uint32_t>{1, 4}));
+  (void)(*client)->GetAssociation(9);
+  EXPECT_EQ(fake_.get_association().streams_size(), 0);
+}
+
+TEST(FormatTest, MessagesSayPiecesAndSource) {
+  v1::InboundMessage whole;
+  whole.set_association_id(3);
+  whole.set_stream(1);
+  whole.set_ppid(5);
+  EXPECT_EQ(DescribeMessage(whole), "association 3 stream 1 ppid 5");
+  whole.mutable_source()->set_ip("2001:db8::7");
+  whole.mutable_source()->set_port(2905);
+  EXPECT_EQ(DescribeMessage(whole), "association 3 stream 1 ppid 5");
+  EXPECT_EQ(DescribeMessage(whole, /*with_source=*/true),
+            "association 3 stream 1 ppid 5 from [2001:db8::7]:2905");
+
+  v1::InboundMessage piece;
+  piece.set_association_id(3);
+  piece.set_stream(1);
+  piece.set_ppid(5);
+  piece.set_unordered(true);
+  piece.set_more_follows(true);
+  EXPECT_EQ(DescribeMessage(piece), "association 3 stream 1 ppid 5 unordered offset 0 more-follows");
+  piece.set_more_follows(false);
+  piece.set_offset(262144);
+  EXPECT_EQ(DescribeMessage(piece, /*with_source=*/true),
+            "association 3 stream 1 ppid 5 unordered offset 262144 last-piece");
+}
+
+TEST(FormatTest, SettingsStatisticsAndAbandonedMessages) {
+  v1::SocketSettings settings;
+  EXPECT_EQ(DescribeSocketSettings(settings), "");
+  settings.set_cookie_life_ms(60000);
+  settings.set_receive_window_bytes(524288);
+  settings.set_max_segment_bytes(0);
+  settings.set_partial_delivery_point_bytes(262144);
+  settings.set_disable_fragments(true);
+  settings.set_bundle_messages(true);
+  EXPECT_EQ(DescribeSocketSettings(settings),
+            "cookie-life 60000 receive-window 524288 max-segment 0 partial-delivery-point "
+            "262144 disable-fragments bundle");
+  EXPECT_EQ(OversizedMessagesName(v1::OVERSIZED_MESSAGES_UNSPECIFIED), "pieces");
+  EXPECT_EQ(OversizedMessagesName(v1::OVERSIZED_MESSAGES_ABORT), "abort");
+
+  v1::AssociationStatistics statistics;
+  statistics.set_packets_sent(120);
+  statistics.set_packets_received(118);
+  statistics.set_ordered_chunks_sent(100);
+  statistics.set_ordered_chunks_received(98);
+  statistics.set_sacks_sent(60);
+  statistics.set_sacks_received(58);
+  statistics.set_control_chunks_sent(10);
+  statistics.set_control_chunks_received(9);
+  statistics.set_retransmitted_chunks(3);
+  statistics.set_gap_reports(1);
+  statistics.set_max_rto_ms(1000);
+  statistics.mutable_max_rto_path()->set_ip("198.51.100.2");
+  EXPECT_EQ(DescribeStatistics(statistics),
+            "packets sent 120 received 118, DATA chunks sent 100 ordered + 0 unordered, received "
+            "98 ordered + 0 unordered, SACKs sent 60 received 58, control chunks sent 10 "
+            "received 9\n"
+            "retransmitted chunks 3, gap reports 1, out-of-sequence TSNs 0, duplicate chunks "
+            "received 0, max RTO 1000 ms on 198.51.100.2");
+
+  v1::PrSctpStatus pr;
+  pr.mutable_total()->set_unsent(2);
+  pr.mutable_total()->set_sent(5);
+  pr.mutable_retransmissions()->set_unsent(2);
+  pr.mutable_retransmissions()->set_sent(5);
+  EXPECT_EQ(DescribeAbandoned(pr), "all 2/5, timed 0/0, retransmissions 2/5, priority 0/0");
+  v1::StreamAbandoned stream;
+  stream.set_stream(4);
+  stream.mutable_priority()->set_unsent(1);
+  stream.mutable_total()->set_unsent(1);
+  EXPECT_EQ(DescribeAbandoned(stream), "all 1/0, timed 0/0, retransmissions 0/0, priority 1/0");
 }
 
 }  // namespace

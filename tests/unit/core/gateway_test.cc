@@ -16,6 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::_;
 using ::testing::Field;
+using ::testing::Invoke;
 using ::testing::Return;
 using ::testing::StrictMock;
 
@@ -81,6 +82,7 @@ class GatewayTest : public ::testing::Test {
     EXPECT_CALL(stack_, LocalAddresses(kEndpointSocket, 0))
         .WillOnce(Return(std::vector<net::SocketAddress>{Address("192.0.2.1", 38412)}));
     EXPECT_CALL(stack_, MaxSendSize(kEndpointSocket)).WillOnce(Return(size_t{1 << 20}));
+    EXPECT_CALL(stack_, Settings(kEndpointSocket)).WillOnce(Return(net::SocketSettings{}));
     EndpointSpec spec = endpoint_spec_;
     spec.addresses = {Address("192.0.2.1", 0)};
     auto endpoint = gateway_->OpenEndpoint(session_, spec);
@@ -200,6 +202,63 @@ TEST_F(GatewayTest, SendValidatesEveryMessageBeforeSendingAny) {
   stack_.RunPosted();
   EXPECT_EQ(unknown.value->status().code(), absl::StatusCode::kNotFound);
   // StrictMock: no Send reached the stack.
+}
+
+// A message for one chosen peer address must name one of the
+// association's; it goes to the kernel with the association's port. The
+// kernel's EMSGSIZE (fragments disabled) is MESSAGE_TOO_LARGE_FOR_PATH.
+TEST_F(GatewayTest, SendToAChosenPeerAddress) {
+  uint64_t id = Establish();
+  OutboundMessage stranger = Outbound("x");
+  stranger.peer_address = Address("203.0.113.1", 0);
+  Result<size_t> refused;
+  gateway_->Send(session_, id, {Outbound("ok"), stranger}, In(1000ms), refused.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(refused.value.has_value());
+  EXPECT_EQ(ErrorReason(refused.value->status()), "INVALID_ADDRESS");
+  EXPECT_EQ(ErrorMetadataOf(refused.value->status())["field"], "messages[1].peer_address");
+
+  OutboundMessage chosen = Outbound("to the peer");
+  chosen.peer_address = Address("198.51.100.9", 0);
+  chosen.pr_policy = net::SendInfo::PrPolicy::kRetransmissions;
+  chosen.pr_value = 1;
+  EXPECT_CALL(stack_, Send(kAssociationSocket, _, _))
+      .WillOnce(Invoke([](net::SocketId, const net::SendInfo& info, absl::Span<const uint8_t>) {
+        EXPECT_TRUE(info.destination.has_value());
+        if (info.destination) EXPECT_EQ(info.destination->ToString(), "198.51.100.9:2905");
+        EXPECT_EQ(info.pr_policy, net::SendInfo::PrPolicy::kRetransmissions);
+        EXPECT_EQ(info.pr_value, 1u);
+        return absl::OkStatus();
+      }))
+      .WillOnce(Return(net::ErrnoStatus(EMSGSIZE, "sendmsg")));
+  Result<size_t> sent;
+  gateway_->Send(session_, id, {chosen}, In(1000ms), sent.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(sent.value.has_value() && sent.value->ok());
+  net::AssociationStatus kernel;
+  kernel.fragmentation_point = 1452;
+  EXPECT_CALL(stack_, Status(kAssociationSocket, kKernelAssoc)).WillOnce(Return(kernel));
+  Result<size_t> too_large;
+  gateway_->Send(session_, id, {Outbound("large")}, In(1000ms), too_large.callback());
+  stack_.RunPosted();
+  ASSERT_TRUE(too_large.value.has_value());
+  EXPECT_EQ(ErrorReason(too_large.value->status()), "MESSAGE_TOO_LARGE_FOR_PATH");
+  EXPECT_EQ(ErrorMetadataOf(too_large.value->status())["fragmentation_point"], "1452");
+}
+
+TEST_F(GatewayTest, HeartbeatOnDemandToOnePathOrEvery) {
+  uint64_t id = Establish();
+  EXPECT_CALL(stack_, RequestHeartbeat(kAssociationSocket, kKernelAssoc,
+                                       std::optional<net::SocketAddress>()))
+      .WillOnce(Return(absl::OkStatus()));
+  EXPECT_TRUE(gateway_->RequestHeartbeat(session_, id, std::nullopt).ok());
+  EXPECT_CALL(stack_, RequestHeartbeat(kAssociationSocket, kKernelAssoc,
+                                       std::optional<net::SocketAddress>(
+                                           Address("198.51.100.9", 2905))))
+      .WillOnce(Return(absl::OkStatus()));
+  EXPECT_TRUE(gateway_->RequestHeartbeat(session_, id, Address("198.51.100.9", 0)).ok());
+  EXPECT_EQ(ErrorReason(gateway_->RequestHeartbeat(session_, id, Address("203.0.113.1", 0))),
+            "INVALID_ADDRESS");
 }
 
 // While sctpgw drains after Close(), a session's calls are told it is

@@ -35,9 +35,21 @@ ReceiveResult Describe(const Piece& piece) {
   return result;
 }
 
+std::string Delivery(const AssembledMessage& whole) {
+  std::string stream =
+      whole.info.stream == 0 ? "" : absl::StrCat("/", whole.info.stream);
+  if (whole.offset != 0 || whole.more_follows) {
+    return absl::StrCat("part ", whole.info.assoc_id, stream, "@", whole.offset,
+                        whole.more_follows ? "+" : "", ": ", whole.bytes);
+  }
+  return absl::StrCat(whole.info.notification ? "notification " : "message ",
+                      whole.info.assoc_id, stream, ": ", whole.bytes);
+}
+
 // Feeds `pieces` as a socket reader does, from one reused read buffer, and
 // returns what the reader would deliver, in order: "message A: bytes",
-// "notification A: bytes" or "oversized A" (A the association).
+// "notification A: bytes", "part A@offset+: bytes" (a part of a long
+// message, + when more follows) or "oversized A" (A the association).
 std::vector<std::string> Deliveries(MessageAssembler& assembler, const std::vector<Piece>& pieces) {
   std::vector<std::string> delivered;
   std::vector<uint8_t> buffer(1024);
@@ -47,10 +59,8 @@ std::vector<std::string> Deliveries(MessageAssembler& assembler, const std::vect
         assembler.Add(Describe(piece), absl::MakeConstSpan(buffer.data(), piece.bytes.size()));
     std::fill(buffer.begin(), buffer.end(), 'x');  // The next read overwrites it.
     if (auto* whole = std::get_if<AssembledMessage>(&result)) {
-      delivered.push_back(absl::StrCat(whole->info.notification ? "notification " : "message ",
-                                       whole->info.assoc_id,
-                                       whole->info.stream == 0 ? "" : absl::StrCat("/", whole->info.stream),
-                                       ": ", whole->bytes));
+      delivered.push_back(Delivery(*whole));
+      while (auto more = assembler.TakeReady()) delivered.push_back(Delivery(*more));
     } else if (auto* oversized = std::get_if<OversizedMessage>(&result)) {
       delivered.push_back(absl::StrCat("oversized ", oversized->assoc_id));
     }
@@ -125,6 +135,7 @@ TEST(MessageAssemblerTest, MessageOfExactlyTheMaximumIsDelivered) {
 
 TEST(MessageAssemblerTest, OversizedMessageDroppedWholeAndReportedOnceThenTheNextIsFine) {
   MessageAssembler assembler(8);
+  assembler.set_deliver_in_pieces(false);
   // The second piece crosses the limit: reported there, the third dropped.
   EXPECT_THAT(Deliveries(assembler, {{"12345", false, false, 5}}), IsEmpty());
   EXPECT_THAT(Deliveries(assembler, {{"6789", false, false, 5}}), ElementsAre("oversized 5"));
@@ -135,6 +146,7 @@ TEST(MessageAssemblerTest, OversizedMessageDroppedWholeAndReportedOnceThenTheNex
 
 TEST(MessageAssemblerTest, OversizedSinglePieceThenTheNextIsFine) {
   MessageAssembler assembler(8);
+  assembler.set_deliver_in_pieces(false);
   EXPECT_THAT(Deliveries(assembler, {{"123456789"}, {"ok"}}),
               ElementsAre("oversized 1", "message 1: ok"));
 }
@@ -148,6 +160,7 @@ TEST(MessageAssemblerTest, NotificationInPieces) {
 
 TEST(MessageAssemblerTest, NotificationWhileAnOversizedMessageIsDroppedIsDelivered) {
   MessageAssembler assembler(4);
+  assembler.set_deliver_in_pieces(false);
   EXPECT_THAT(Deliveries(assembler, {{"12345", false},
                                      {"ev", true, true},
                                      {"678"},  // The oversized message's end: dropped.
@@ -163,6 +176,7 @@ TEST(MessageAssemblerTest, OversizedNotificationDroppedThenTheNextIsFine) {
 
 TEST(MessageAssemblerTest, StopDiscardingStartsANewMessage) {
   MessageAssembler assembler(4);
+  assembler.set_deliver_in_pieces(false);
   EXPECT_THAT(Deliveries(assembler, {{"12345", false}}), ElementsAre("oversized 1"));
   assembler.StopDiscarding();
   EXPECT_THAT(Deliveries(assembler, {{"67"}}), ElementsAre("message 1: 67"));
@@ -173,6 +187,7 @@ TEST(MessageAssemblerTest, StopDiscardingStartsANewMessage) {
 // its tail is never delivered as a message of its own.
 TEST(MessageAssemblerTest, RestoredPartialOverTheMaximumIsReportedOversized) {
   MessageAssembler assembler(8);
+  assembler.set_deliver_in_pieces(false);
   PartialMessage partial;
   partial.assoc_id = 4;
   partial.has_info = true;
@@ -188,6 +203,7 @@ TEST(MessageAssemblerTest, RestoredPartialOverTheMaximumIsReportedOversized) {
 // and one too large is dropped without touching the others.
 TEST(MessageAssemblerTest, PiecesOfInterleavedStreamsAreJoinedPerStream) {
   MessageAssembler assembler(6);
+  assembler.set_deliver_in_pieces(false);
   EXPECT_THAT(Deliveries(assembler, {{"big1", false, false, 1, 1},
                                      {"a", false, false, 1, 2},
                                      {"huge1", false, false, 1, 3},
@@ -198,6 +214,44 @@ TEST(MessageAssemblerTest, PiecesOfInterleavedStreamsAreJoinedPerStream) {
                                      {"!", true, false, 1, 1}}),
               ElementsAre("message 1/2: ab", "oversized 1", "message 1/4: x", "oversized 1"));
   EXPECT_FALSE(assembler.mid_message());
+}
+
+// By default a message longer than the maximum arrives in parts of the
+// maximum, in order, each saying where it starts and whether more follows;
+// the last is never empty.
+TEST(MessageAssemblerTest, LongMessageDeliveredInParts) {
+  MessageAssembler assembler(4);
+  EXPECT_THAT(Deliveries(assembler, {{"12345", false}, {"678", false}, {"9ab"}, {"next"}}),
+              ElementsAre("part 1@0+: 1234", "part 1@4+: 5678", "part 1@8: 9ab",
+                          "message 1: next"));
+  EXPECT_FALSE(assembler.mid_message());
+}
+
+TEST(MessageAssemblerTest, OnePieceCanCompleteSeveralParts) {
+  MessageAssembler assembler(3);
+  EXPECT_THAT(Deliveries(assembler, {{"123456789a"}}),
+              ElementsAre("part 1@0+: 123", "part 1@3+: 456", "part 1@6+: 789", "part 1@9: a"));
+  // Exactly a multiple of the maximum: the last part is full, not empty.
+  EXPECT_THAT(Deliveries(assembler, {{"12345", false}, {"6"}}),
+              ElementsAre("part 1@0+: 123", "part 1@3: 456"));
+}
+
+TEST(MessageAssemblerTest, PartsOfALongMessageInterleaveWithOtherStreams) {
+  MessageAssembler assembler(4);
+  EXPECT_THAT(Deliveries(assembler, {{"abcdef", false, false, 1, 1},
+                                     {"x", true, false, 1, 2},
+                                     {"gh", true, false, 1, 1}}),
+              ElementsAre("part 1/1@0+: abcd", "message 1/2: x", "part 1/1@4: efgh"));
+}
+
+// A message being delivered in parts when reading stopped goes on from
+// where it was in the process that takes the socket over.
+TEST(MessageAssemblerTest, PartsGoOnAfterARestore) {
+  MessageAssembler first(4);
+  EXPECT_THAT(Deliveries(first, {{"123456", false, false, 7}}), ElementsAre("part 7@0+: 1234"));
+  MessageAssembler second(4);
+  second.Restore(first.Partials(), first.discarding());
+  EXPECT_THAT(Deliveries(second, {{"78", true, false, 7}}), ElementsAre("part 7@4: 5678"));
 }
 
 }  // namespace

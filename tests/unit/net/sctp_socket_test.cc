@@ -78,7 +78,8 @@ TEST_F(SctpSocketTest, SendCarriesSndinfoInNetworkOrderAndPrinfoForLifetime) {
   info.stream = 3;
   info.ppid = 60;  // NGAP
   info.unordered = true;
-  info.lifetime_ms = 250;
+  info.pr_policy = SendInfo::PrPolicy::kTimed;
+  info.pr_value = 250;
   info.context = 99;
   std::string payload = "ngap";
   auto sent = socket.Send(info, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(payload.data()),
@@ -109,6 +110,36 @@ TEST_F(SctpSocketTest, ReliableSendHasNoPrinfo) {
   uint8_t byte = 1;
   ASSERT_TRUE(socket.Send(SendInfo{}, absl::MakeConstSpan(&byte, 1)).ok());
   EXPECT_EQ(cmsgs, 1);
+}
+
+// Limited retransmissions (RFC 7496) to one chosen peer address: the
+// address goes as msg_name with SCTP_ADDR_OVER (RFC 6458 section 5.3.4).
+TEST_F(SctpSocketTest, RetransmissionPolicyToAChosenPeerAddress) {
+  SctpSocket socket = OpenSocket();
+  sctp_sndinfo seen_sndinfo{};
+  sctp_prinfo seen_prinfo{};
+  std::string seen_destination;
+  EXPECT_CALL(sys_, SendMsg(fd_, _, 0)).WillOnce(Invoke([&](int, const msghdr* message, int) {
+    for (const cmsghdr* c = CMSG_FIRSTHDR(message); c != nullptr;
+         c = CMSG_NXTHDR(const_cast<msghdr*>(message), const_cast<cmsghdr*>(c))) {
+      if (c->cmsg_type == SCTP_SNDINFO) std::memcpy(&seen_sndinfo, CMSG_DATA(c), sizeof(seen_sndinfo));
+      if (c->cmsg_type == SCTP_PRINFO) std::memcpy(&seen_prinfo, CMSG_DATA(c), sizeof(seen_prinfo));
+    }
+    auto destination = SocketAddress::FromSockaddr(static_cast<const sockaddr*>(message->msg_name),
+                                                   message->msg_namelen);
+    if (destination.ok()) seen_destination = destination->ToString();
+    return SysCallSizeResult{1, 0};
+  }));
+  SendInfo info;
+  info.pr_policy = SendInfo::PrPolicy::kRetransmissions;
+  info.pr_value = 0;
+  info.destination = *SocketAddress::Parse("192.0.2.9", 38412);
+  uint8_t byte = 1;
+  ASSERT_TRUE(socket.Send(info, absl::MakeConstSpan(&byte, 1)).ok());
+  EXPECT_EQ(seen_prinfo.pr_policy, SCTP_PR_SCTP_RTX);
+  EXPECT_EQ(seen_prinfo.pr_value, 0u);
+  EXPECT_EQ(seen_sndinfo.snd_flags, SCTP_ADDR_OVER);
+  EXPECT_EQ(seen_destination, "192.0.2.9:38412");
 }
 
 TEST_F(SctpSocketTest, SendFailureKeepsErrno) {

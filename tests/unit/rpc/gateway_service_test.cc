@@ -98,6 +98,7 @@ TEST_F(GatewayServiceTest, OpenEndpointReturnsWhatTheKernelBound) {
       .WillOnce(Return(std::vector<net::SocketAddress>{Address(kLocalIp, kLocalPort),
                                                        Address("2001:db8::1", kLocalPort)}));
   EXPECT_CALL(stack(), MaxSendSize(kFirstEndpointSocket));
+  EXPECT_CALL(stack(), Settings(kFirstEndpointSocket));
   auto request = For<v1::OpenEndpointRequest>(session());
   request.add_local_addresses(kLocalIp);
   request.add_local_addresses("2001:db8::1");
@@ -113,7 +114,7 @@ TEST_F(GatewayServiceTest, OpenEndpointReturnsWhatTheKernelBound) {
   EXPECT_EQ(config.addresses[1].ToString(), "[2001:db8::1]:0");
   EXPECT_TRUE(config.listen);
   EXPECT_EQ(config.backlog, 16);
-  EXPECT_TRUE(config.no_delay);
+  EXPECT_FALSE(config.settings.bundle_messages);  // Every message out at once.
   // What the client is told: the kernel's port and addresses.
   const v1::Endpoint& endpoint = response.endpoint();
   EXPECT_NE(endpoint.endpoint_id(), 0u);

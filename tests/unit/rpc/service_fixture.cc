@@ -95,6 +95,7 @@ void ServiceTest::SetDefaults() {
   ON_CALL(s, PeerAddresses(_, _))
       .WillByDefault(Return(std::vector<net::SocketAddress>{Address(kPeerIp, kPeerPort)}));
   ON_CALL(s, MaxSendSize(_)).WillByDefault(Return(size_t{1} << 20));
+  ON_CALL(s, Settings(_)).WillByDefault(Return(net::SocketSettings{}));
   ON_CALL(s, Send(_, _, _)).WillByDefault(Invoke(this, &ServiceTest::AcceptSend));
   ON_CALL(s, Shutdown(_, _)).WillByDefault(Return(absl::OkStatus()));
   ON_CALL(s, Abort(_, _, _)).WillByDefault(Return(absl::OkStatus()));
@@ -257,6 +258,7 @@ net::SocketId ServiceTest::ExpectOpenEndpoint() {
   EXPECT_CALL(*stack_, LocalPort(socket));
   EXPECT_CALL(*stack_, LocalAddresses(socket, 0)).Times(AtLeast(1));
   EXPECT_CALL(*stack_, MaxSendSize(socket));
+  EXPECT_CALL(*stack_, Settings(socket));
   return socket;
 }
 

@@ -315,11 +315,18 @@ TEST_F(CrashSurvivalLabTest, AssociationsSurviveSigkillAndEveryLostMessageIsCoun
   // stream) until sctpgw holds at least 20 messages for it.
   const uint32_t queued = HoldUntilQueued(20);
   ASSERT_GE(queued, 20u);
+  // The first restart may have reported a few messages lost too (those
+  // queued at that moment): the event awaited is the second restart's.
+  uint64_t before_second = 0;
+  for (const v1::Event& event : recorder_.events()) {
+    before_second = std::max(before_second, event.sequence());
+  }
   ASSERT_TRUE(sctpgw_->KillAndWaitForRestart());
   recorder_.Hold(false);
   auto lost = recorder_.WaitForEvent(
-      [this](const v1::Event& event) {
-        return event.has_messages_lost() && event.association_id() == association_;
+      [this, before_second](const v1::Event& event) {
+        return event.has_messages_lost() && event.association_id() == association_ &&
+               event.sequence() > before_second;
       },
       kCallTimeout);
   ASSERT_TRUE(lost.has_value()) << "no MESSAGES_LOST event after the second restart";

@@ -683,13 +683,20 @@ TEST_F(GatewayLabTest, CancelledAssociateLeavesNothing) {
   ASSERT_TRUE(testing::RunCommand("ip link del sink2").ok());
 }
 
-// A message larger than the configured maximum cannot be delivered whole:
-// sctpgw aborts its association, saying why, and keeps serving the others.
-TEST(GatewayLimitsLabTest, OversizedIncomingMessageAbortsItsAssociation) {
+// A message larger than the configured maximum arrives in parts by
+// default (socket_options_lab_test); an endpoint opened with
+// OVERSIZED_MESSAGES_ABORT has sctpgw abort the association instead,
+// saying why, and serve the others on.
+TEST(GatewayLimitsLabTest, OversizedIncomingMessageAbortsItsAssociationWhenAskedTo) {
   auto server = SctpgwServer::Start({"--max-message-bytes", "1000"});
   ASSERT_TRUE(server.ok()) << server.status();
   App a(**server);
-  v1::Endpoint listener = a.Listen("127.0.0.1");
+  v1::OpenEndpointRequest request;
+  request.add_local_addresses("127.0.0.1");
+  request.set_listen(true);
+  request.set_oversized_messages(v1::OVERSIZED_MESSAGES_ABORT);
+  v1::Endpoint listener;
+  ASSERT_TRUE(a.OpenEndpoint(request, &listener).ok());
   EventWatch events(a.stub(), a.WatchEndpoint(listener.endpoint_id()));
   auto peer = testing::Subprocess::Start(
       {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", absl::StrCat(listener.port())},

@@ -624,9 +624,14 @@ TEST_F(PrSctpLossLabTest, LimitedRetransmissionsAbandonLostMessagesAndCountThem)
   // The reliable messages were retransmitted, and abandoned nothing.
   EXPECT_GT(reliable.statistics().retransmitted_chunks(), limited.statistics().retransmitted_chunks())
       << "20 % loss and no reliable message retransmitted";
-  EXPECT_EQ(reliable.pr_sctp().total().sent() + reliable.pr_sctp().total().unsent(),
-            pr.total().sent() + pr.total().unsent())
+  // A limited message still outstanding at the first count may be
+  // abandoned after it; a reliable one never is.
+  EXPECT_LE(reliable.pr_sctp().total().sent() + reliable.pr_sctp().total().unsent(),
+            static_cast<uint64_t>(kLimited))
       << "a reliable message was counted abandoned";
+  EXPECT_EQ(reliable.pr_sctp().total().sent() + reliable.pr_sctp().total().unsent(),
+            reliable.pr_sctp().retransmissions().sent() +
+                reliable.pr_sctp().retransmissions().unsent());
 
   // SEND_FAILED: only for messages the peer never got, each once.
   const std::set<uint32_t> failed = FailedContexts(events, id);
@@ -672,7 +677,11 @@ TEST_F(SocketOptionsLabTest, PriorityAbandonsLessImportantMessagesForImportantOn
   constexpr size_t kLowSize = 200;
   constexpr size_t kHighSize = 4000;
   constexpr int kHigh = 5;
-  constexpr int kBatch = 16;
+  // One message per Send: a Send that ends DEADLINE_EXCEEDED on the
+  // client's own clock may have had its message accepted meanwhile (the
+  // answer saying so was still on its way), so at most that one message is
+  // uncertain.
+  constexpr int kBatch = 1;
   constexpr int kMaxLow = 4096;  // Far more than fill the buffer.
   Peer peer = Peer::Listen(kPeerIp, {"--rcvbuf", "4096", "--hold"});
   ASSERT_TRUE(peer.ok());
@@ -733,7 +742,7 @@ TEST_F(SocketOptionsLabTest, PriorityAbandonsLessImportantMessagesForImportantOn
   ASSERT_TRUE(Describe(id, &pruned, {0, 1}).ok());
   const v1::PrSctpStatus& pr = pruned.pr_sctp();
   EXPECT_GT(pr.priority().unsent(), 0u) << "no queued priority-100 message was abandoned";
-  EXPECT_LE(pr.priority().unsent() + pr.priority().sent(), static_cast<uint64_t>(low_accepted));
+  EXPECT_LE(pr.priority().unsent() + pr.priority().sent(), static_cast<uint64_t>(low_accepted) + 1);
   EXPECT_EQ(pr.retransmissions().sent() + pr.retransmissions().unsent() + pr.timed().sent() +
                 pr.timed().unsent(),
             0u);
@@ -761,7 +770,7 @@ TEST_F(SocketOptionsLabTest, PriorityAbandonsLessImportantMessagesForImportantOn
   for (const Got& g : GotLines(peer.Output())) {
     if (std::optional<int> i = SeriesIndex(g.text, "low")) {
       EXPECT_EQ(g.hash, Fnv1a(Numbered("low", *i, kLowSize))) << g.text << " arrived altered";
-      EXPECT_LT(*i, low_accepted) << "message " << *i << " was withdrawn, yet it arrived";
+      EXPECT_LE(*i, low_accepted) << "message " << *i << " was withdrawn, yet it arrived";
       low_order.push_back(*i);
     } else if (std::optional<int> j = SeriesIndex(g.text, "high")) {
       high_order.push_back(*j);
@@ -773,7 +782,11 @@ TEST_F(SocketOptionsLabTest, PriorityAbandonsLessImportantMessagesForImportantOn
       << "a priority-100 message arrived twice";
   v1::GetAssociationResponse after;
   ASSERT_TRUE(Describe(id, &after).ok());
-  const uint64_t lost = static_cast<uint64_t>(low_accepted) - low_order.size();
+  // The uncertain message counts as accepted if it arrived.
+  const bool uncertain_arrived =
+      std::find(low_order.begin(), low_order.end(), low_accepted) != low_order.end();
+  const uint64_t lost =
+      static_cast<uint64_t>(low_accepted + (uncertain_arrived ? 1 : 0)) - low_order.size();
   const uint64_t counted = after.pr_sctp().priority().sent() + after.pr_sctp().priority().unsent();
   EXPECT_GT(lost, 0u);
   EXPECT_GE(counted, lost) << "lost priority-100 messages not counted";
@@ -783,7 +796,7 @@ TEST_F(SocketOptionsLabTest, PriorityAbandonsLessImportantMessagesForImportantOn
   std::set<int> delivered(low_order.begin(), low_order.end());
   const std::set<uint32_t> failed = FailedContexts(events, id);
   for (uint32_t context : failed) {
-    EXPECT_TRUE(context >= 1 && context <= static_cast<uint32_t>(low_accepted))
+    EXPECT_TRUE(context >= 1 && context <= static_cast<uint32_t>(low_accepted + 1))
         << "SEND_FAILED for context " << context;
     EXPECT_EQ(delivered.count(static_cast<int>(context) - 1), 0u)
         << "context " << context << " both delivered and reported failed";
@@ -1082,7 +1095,7 @@ TEST_F(SocketOptionsLabTest, HeartbeatOnDemand) {
 // The kernel's counters after traffic both ways: packets, ordered and
 // unordered DATA chunks each way, SACKs, the largest RTO.
 TEST_F(SocketOptionsLabTest, StatisticsCountTheTraffic) {
-  ASSERT_NO_FATAL_FAILURE(StartServer());
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--metrics-listen", "127.0.0.1:9465"}));
   Peer peer = Peer::Listen(kPeerIp);
   ASSERT_TRUE(peer.ok());
   const uint64_t id = Associate(OpenEndpoint(v1::OpenEndpointRequest()), peer);
@@ -1125,6 +1138,35 @@ TEST_F(SocketOptionsLabTest, StatisticsCountTheTraffic) {
   const v1::AssociationStatistics& s = after.statistics();
   EXPECT_GT(s.max_rto_ms(), 0u);
   if (s.has_max_rto_path()) EXPECT_EQ(s.max_rto_path().ip(), kPeerIp);
+  // The same counters in the metrics, per association.
+  auto scrape = Subprocess::Start(
+      {"/usr/bin/python3", "-c",
+       "import urllib.request,sys; "
+       "sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:9465/metrics', "
+       "timeout=30).read().decode())"},
+      /*keep_stdin=*/false);
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  ASSERT_TRUE(scrape->Wait(kTimeout).ok());
+  const std::string body = scrape->ReadStdout(0ms);
+  const std::string labels =
+      absl::StrCat("{association=\"", id, "\",endpoint=\"", after.association().endpoint_id(), "\"}");
+  for (const char* name : {"sctpgw_association_packets_sent_total",
+                           "sctpgw_association_packets_received_total",
+                           "sctpgw_association_retransmitted_chunks_total",
+                           "sctpgw_association_max_rto_milliseconds"}) {
+    const std::string prefix = absl::StrCat("\n", name, labels, " ");
+    const size_t at = body.find(prefix);
+    ASSERT_NE(at, std::string::npos) << name << " missing:\n" << body;
+    uint64_t value = 0;
+    const size_t start = at + prefix.size();
+    EXPECT_TRUE(absl::SimpleAtoi(body.substr(start, body.find('\n', start) - start), &value));
+    if (absl::StrContains(name, "packets")) EXPECT_GT(value, 0u) << name;
+  }
+  EXPECT_NE(body.find(absl::StrCat("\nsctpgw_association_abandoned_messages_total{association=\"",
+                                   id, "\",endpoint=\"", after.association().endpoint_id(),
+                                   "\",policy=\"retransmissions\",when=\"sent\"} 0\n")),
+            std::string::npos)
+      << body;
   std::printf("[ figures ] statistics after %d + %d messages out and %d in: %s\n", kOrdered,
               kUnordered, kFromPeer, s.ShortDebugString().c_str());
 }

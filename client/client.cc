@@ -181,6 +181,7 @@ absl::Status Client::Open() {
 
 Client::~Client() {
   StopReceiving();
+  CancelAsync();
   {
     absl::MutexLock lock(&mu_);
     closing_ = true;
@@ -234,11 +235,11 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
         backoff = kFirstBackoff;
         if (first && fresh_session) last_sequence_ = response.ack().after_sequence();
         report_start(absl::OkStatus());
-        Deliver(Item{{}, {}, absl::OkStatus(), {}});
+        Deliver(StreamStatusItem(absl::OkStatus()));
       }
       for (v1::Event& event : *response.mutable_events()->mutable_events()) {
         last_sequence_ = event.sequence();
-        Deliver(Item{std::move(event), {}, {}, {}});
+        Deliver(EventItem(std::move(event)));
       }
     }
     absl::Status status = FromGrpc(reader->Finish());
@@ -253,7 +254,7 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
     }
     first = false;
     if (status.code() == absl::StatusCode::kNotFound) {
-      Deliver(Item{{}, {}, status, {}});  // The session is gone: nothing to resume.
+      Deliver(StreamStatusItem(status));  // The session is gone: nothing to resume.
       return;
     }
     if (status.code() == absl::StatusCode::kOutOfRange) {
@@ -262,38 +263,80 @@ void Client::WatchLoop(std::shared_ptr<std::promise<absl::Status>> started) {
       auto kept = metadata.find("first_kept_sequence");
       uint64_t first_kept = kept == metadata.end() ? 0 : std::stoull(kept->second);
       last_sequence_ = first_kept > 0 ? first_kept - 1 : 0;
-      Deliver(Item{{}, {}, status, {}});
+      Deliver(StreamStatusItem(status));
       continue;
     }
-    Deliver(Item{{}, {}, absl::UnavailableError(absl::StrCat(
-                             "event stream interrupted (", status.message(), "); reconnecting")), {}});
+    Deliver(StreamStatusItem(absl::UnavailableError(
+        absl::StrCat("event stream interrupted (", status.message(), "); reconnecting"))));
     if (!Backoff(backoff)) break;
     backoff = NextBackoff(backoff);
   }
   report_start(absl::CancelledError("the client is closing"));
 }
 
+Client::Item Client::EventItem(v1::Event event) {
+  Item item;
+  item.endpoint_id = event.endpoint_id();
+  item.event = std::move(event);
+  return item;
+}
+
+Client::Item Client::StreamStatusItem(absl::Status status) {
+  Item item;
+  item.stream_status = std::move(status);
+  return item;
+}
+
 void Client::StartReceiving(uint64_t endpoint_id, uint64_t association_id) {
-  StopReceiving();
-  {
-    absl::MutexLock lock(&mu_);
-    receiving_ = true;
-  }
-  receiver_ = std::thread([this, endpoint_id, association_id] {
-    ReceiveLoop(endpoint_id, association_id);
-  });
+  absl::MutexLock lock(&mu_);
+  if (closing_) return;
+  const ReceiverKey key{endpoint_id, association_id};
+  if (receivers_.count(key) != 0) return;
+  auto receiver = std::make_unique<Receiver>();
+  receiver->thread = std::thread([this, key] { ReceiveLoop(key); });
+  receivers_.emplace(key, std::move(receiver));
+}
+
+void Client::StopReceiving(uint64_t endpoint_id, uint64_t association_id) {
+  const ReceiverKey wanted{endpoint_id, association_id};
+  StopReceivers([&wanted](const ReceiverKey& key) { return key == wanted; });
 }
 
 void Client::StopReceiving() {
-  {
-    absl::MutexLock lock(&mu_);
-    receiving_ = false;
-    if (receive_context_ != nullptr) receive_context_->TryCancel();
-  }
-  if (receiver_.joinable()) receiver_.join();
+  StopReceivers([](const ReceiverKey&) { return true; });
 }
 
-void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
+void Client::StopReceivers(const std::function<bool(const ReceiverKey&)>& which) {
+  std::vector<std::unique_ptr<Receiver>> stopped;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = receivers_.begin(); it != receivers_.end();) {
+      if (!which(it->first)) {
+        ++it;
+        continue;
+      }
+      it->second->running = false;
+      if (it->second->context != nullptr) it->second->context->TryCancel();
+      stopped.push_back(std::move(it->second));
+      it = receivers_.erase(it);
+    }
+    stopping_ += stopped.size();
+  }
+  for (auto& receiver : stopped) {
+    if (receiver->thread.joinable()) receiver->thread.join();
+  }
+  absl::MutexLock lock(&mu_);
+  stopping_ -= stopped.size();
+}
+
+void Client::ReceiveLoop(ReceiverKey key) {
+  const auto [endpoint_id, association_id] = key;
+  // The receiver's state: it stays in receivers_ while running, and its
+  // thread is joined by whoever removed it.
+  auto running = [this, key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = receivers_.find(key);
+    return !closing_ && it != receivers_.end() && it->second->running;
+  };
   Milliseconds backoff = kFirstBackoff;
   bool retried = false;
   bool handing_over = false;
@@ -301,26 +344,28 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
     std::unique_ptr<ReceiveStream> stream;
     {
       absl::MutexLock lock(&mu_);
-      if (!receiving_ || closing_) return;
+      if (!running()) return;
       // After a failure the next stream waits for the service to answer
       // again (a restart, a handover) instead of failing at once.
       stream = OpenReceiveStream(association_id, endpoint_id, 0, {},
                                  /*wait_for_ready=*/retried);
-      receive_context_ = &stream->context_;
+      receivers_[key]->context = &stream->context_;
     }
     absl::StatusOr<std::vector<v1::InboundMessage>> messages;
     while ((messages = stream->Read()).ok()) {
       backoff = kFirstBackoff;
-      for (v1::InboundMessage& message : *messages) Deliver(Item{{}, std::move(message), {}, {}});
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      receive_context_ = nullptr;
+      for (v1::InboundMessage& message : *messages) {
+        Item item;
+        item.message = std::move(message);
+        item.endpoint_id = endpoint_id;
+        Deliver(std::move(item));
+      }
     }
     absl::StatusCode code = messages.status().code();
     {
       absl::MutexLock lock(&mu_);
-      if (!receiving_ || closing_) return;  // StopReceiving() or the Client ends.
+      if (!running()) return;  // StopReceiving() or the Client ends.
+      receivers_[key]->context = nullptr;
     }
     // CANCELLED here is the service's doing (this client's own cancels
     // were ruled out above): a service stopping or handing over.
@@ -333,7 +378,10 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
     if (!transient) {
       // The association ended, the endpoint is gone, or the request cannot
       // succeed: say so instead of retrying for ever.
-      Deliver(Item{{}, {}, {}, messages.status()});
+      Item item;
+      item.receiving_stopped = messages.status();
+      item.endpoint_id = endpoint_id;
+      Deliver(std::move(item));
       return;
     }
     retried = true;
@@ -345,13 +393,28 @@ void Client::ReceiveLoop(uint64_t endpoint_id, uint64_t association_id) {
     const Milliseconds delay = handing_over ? kFirstHandoverRetry : backoff;
     if (!handing_over) backoff = NextBackoff(backoff);
     absl::MutexLock lock(&mu_);
-    auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || !receiving_; };
+    auto stop = [&running]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !running(); };
     if (mu_.AwaitWithTimeout(absl::Condition(&stop), absl::FromChrono(delay))) return;
   }
 }
 
+void Client::SetEndpointHandler(uint64_t endpoint_id, EventHandler* handler) {
+  absl::MutexLock lock(&mu_);
+  if (handler == nullptr) {
+    endpoint_handlers_.erase(endpoint_id);
+  } else {
+    endpoint_handlers_[endpoint_id] = handler;
+  }
+}
+
+EventHandler* Client::HandlerFor(uint64_t endpoint_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = endpoint_handlers_.find(endpoint_id);
+  return it != endpoint_handlers_.end() ? it->second : handler_;
+}
+
 void Client::Deliver(Item item) {
-  if (handler_ == nullptr) return;
+  if (item.event.has_value()) item.endpoint_id = item.event->endpoint_id();
   if (options_.delivery == EventDelivery::kLibraryThread) {
     absl::MutexLock lock(&handler_mu_);
     Handle(item);
@@ -359,6 +422,18 @@ void Client::Deliver(Item item) {
   }
   {
     absl::MutexLock lock(&mu_);
+    if (options_.max_dispatch_queue > 0 && !item.completion.has_value()) {
+      // Full: this thread (the event stream's, or the receiver's) waits,
+      // and so stops reading its stream, until Dispatch() makes room. A
+      // receiver being stopped, or the client closing, does not wait: what
+      // it holds was already taken from sctpgw and is kept.
+      const bool message = item.message.has_value();
+      auto room = [this, message]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return closing_ || (message && stopping_ > 0) ||
+               pending_.size() < options_.max_dispatch_queue;
+      };
+      mu_.Await(absl::Condition(&room));
+    }
     pending_.push_back(std::move(item));
   }
   uint64_t one = 1;
@@ -381,40 +456,55 @@ size_t Client::Dispatch() {
 }
 
 void Client::Handle(const Item& item) {
+  EventHandler* const handler = HandlerFor(item.endpoint_id);
+  if (handler == nullptr) return;
   if (item.stream_status.has_value()) {
-    handler_->OnStreamStatus(*item.stream_status);
+    handler->OnStreamStatus(*item.stream_status);
     return;
   }
   if (item.receiving_stopped.has_value()) {
-    handler_->OnReceivingStopped(*item.receiving_stopped);
+    handler->OnReceivingStopped(*item.receiving_stopped);
     return;
   }
   if (item.message.has_value()) {
-    handler_->OnMessage(*item.message);
+    handler->OnMessage(*item.message);
+    return;
+  }
+  if (item.completion.has_value()) {
+    const Completion& done = *item.completion;
+    if (done.kind == Completion::Kind::kAssociate) {
+      if (done.status.ok()) {
+        handler->OnAssociated(done.tag, done.association);
+      } else {
+        handler->OnAssociated(done.tag, done.status);
+      }
+    } else {
+      handler->OnShutdownComplete(done.tag, done.association_id, done.status);
+    }
     return;
   }
   const v1::Event& event = *item.event;
   switch (event.kind_case()) {
     case v1::Event::kAssociationChange:
-      handler_->OnAssociationChange(event, event.association_change());
+      handler->OnAssociationChange(event, event.association_change());
       break;
     case v1::Event::kPeerAddressChange:
-      handler_->OnPeerAddressChange(event, event.peer_address_change());
+      handler->OnPeerAddressChange(event, event.peer_address_change());
       break;
     case v1::Event::kSendFailed:
-      handler_->OnSendFailed(event, event.send_failed());
+      handler->OnSendFailed(event, event.send_failed());
       break;
     case v1::Event::kShutdown:
-      handler_->OnShutdown(event, event.shutdown());
+      handler->OnShutdown(event, event.shutdown());
       break;
     case v1::Event::kRemoteError:
-      handler_->OnRemoteError(event, event.remote_error());
+      handler->OnRemoteError(event, event.remote_error());
       break;
     case v1::Event::kMessagesLost:
-      handler_->OnMessagesLost(event, event.messages_lost());
+      handler->OnMessagesLost(event, event.messages_lost());
       break;
     default:
-      handler_->OnOtherEvent(event);
+      handler->OnOtherEvent(event);
       break;
   }
 }
@@ -496,15 +586,20 @@ absl::StatusOr<v1::Association> Client::Associate(uint64_t endpoint_id,
                                                   const std::vector<std::string>& peer_addresses,
                                                   uint16_t peer_port, uint16_t streams,
                                                   std::optional<Milliseconds> timeout) {
-    v1::AssociateRequest request;
+  AssociateOptions options;
+  options.peer_addresses = peer_addresses;
+  options.peer_port = peer_port;
+  options.outbound_streams = streams;
+  options.max_inbound_streams = streams;
+  return Associate(endpoint_id, options, timeout);
+}
+
+absl::StatusOr<v1::Association> Client::Associate(uint64_t endpoint_id,
+                                                  const AssociateOptions& options,
+                                                  std::optional<Milliseconds> timeout) {
+  v1::AssociateRequest request = MakeAssociateRequest(options);
   request.set_session_id(session_id_);
   request.set_endpoint_id(endpoint_id);
-  for (const std::string& address : peer_addresses) request.add_peer_addresses(address);
-  request.set_peer_port(peer_port);
-  if (streams != 0) {
-    request.mutable_init()->set_outbound_streams(streams);
-    request.mutable_init()->set_max_inbound_streams(streams);
-  }
   v1::AssociateResponse response;
   absl::Status status = Call(timeout, [&](grpc::ClientContext& context) {
     return FromGrpc(stub_->Associate(&context, request, &response));

@@ -1,5 +1,6 @@
 // What the client library's option structs become on the wire: the
-// OutboundMessage of SendOptions, the OpenEndpointRequest of EndpointOptions.
+// OutboundMessage of SendOptions, the OpenEndpointRequest of EndpointOptions,
+// the AssociateRequest of AssociateOptions.
 #include <utility>
 
 #include "sctpgw/client.h"
@@ -59,6 +60,18 @@ v1::OpenEndpointRequest MakeOpenEndpointRequest(const EndpointOptions& options) 
   settings.set_bundle_messages(options.bundle_messages);
   if (settings.ByteSizeLong() != 0) *request.mutable_socket_settings() = std::move(settings);
   request.set_oversized_messages(options.oversized_messages);
+  return request;
+}
+
+v1::AssociateRequest MakeAssociateRequest(const AssociateOptions& options) {
+  v1::AssociateRequest request;
+  for (const std::string& address : options.peer_addresses) request.add_peer_addresses(address);
+  request.set_peer_port(options.peer_port);
+  v1::InitOptions* init = request.mutable_init();
+  init->set_outbound_streams(options.outbound_streams);
+  init->set_max_inbound_streams(options.max_inbound_streams);
+  init->set_max_init_attempts(options.max_init_attempts);
+  init->set_max_init_timeout_ms(options.max_init_timeout_ms);
   return request;
 }
 

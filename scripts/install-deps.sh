@@ -15,6 +15,9 @@ packages=(
   qemu-system-x86 busybox-static cpio kmod iproute2 procps
   # independent SCTP peers and tools for the tests
   lksctp-tools socat ncat iperf3 python3 python3-grpcio
+  # the Python client library (clients/python): its protobuf runtime and
+  # the setuptools its install step uses
+  python3-protobuf python3-setuptools
   # a userland SCTP stack that speaks SCTP over UDP
   libusrsctp-examples
 )

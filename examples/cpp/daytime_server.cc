@@ -28,7 +28,10 @@ std::string Now() {
   return text;
 }
 
-// Serves each new association from inside Dispatch().
+// Serves each new association from inside Dispatch(): the time, then a
+// graceful shutdown that does not block the loop (ShutdownAsync); its
+// outcome comes back through Dispatch() too, so other associations are
+// served meanwhile.
 class DaytimeHandler : public sctpgw::client::EventHandler {
  public:
   void set_client(Client* client) { client_ = client; }
@@ -37,7 +40,16 @@ class DaytimeHandler : public sctpgw::client::EventHandler {
     if (change.type() != sctpgw::v1::ASSOCIATION_CHANGE_TYPE_COMM_UP) return;
     uint64_t id = event.association_id();
     absl::Status status = client_->Send(id, Now());
-    if (status.ok()) status = client_->Shutdown(id);
+    if (!status.ok()) {
+      Report(id, status);
+      return;
+    }
+    client_->ShutdownAsync(id);
+  }
+  void OnShutdownComplete(uint64_t, uint64_t association_id, const absl::Status& status) override {
+    Report(association_id, status);
+  }
+  static void Report(uint64_t id, const absl::Status& status) {
     if (status.ok()) {
       std::cout << "daytime: served association " << id << std::endl;
     } else {

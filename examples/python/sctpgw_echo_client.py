@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Sends one message to an SCTP peer through sctpgw and prints the reply.
 
-Uses nothing but the Python stubs generated from proto/ (the build's
+Uses the sctpgw Python library of this checkout (clients/python; nothing to
+install) with the stubs generated from proto/ (the build's
 sctpgw_python_stubs target) and Debian's python3-grpcio:
 
   sctpgw_echo_client.py [--target unix:/run/sctpgw/sctpgw.sock]
@@ -21,17 +22,14 @@ import sys
 import threading
 import time
 
-import grpc
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHECKOUT = os.path.join(HERE, "..", "..")
+# The library of this checkout, so that nothing needs installing.
+sys.path.insert(0, os.path.join(CHECKOUT, "clients", "python"))
 
-DEFAULT_STUBS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                             "..", "..", "build", "python")
-# The server's keepalive settings (docs/api.md, Sessions).
-CHANNEL_OPTIONS = [
-    ("grpc.keepalive_time_ms", 10000),
-    ("grpc.keepalive_timeout_ms", 5000),
-    ("grpc.keepalive_permit_without_calls", 1),
-]
-STATUS_DETAILS_KEY = "grpc-status-details-bin"
+import sctpgw  # noqa: E402
+
+DEFAULT_STUBS = os.path.join(CHECKOUT, "build", "python")
 # CloseSession after a failure, which may have been the run's deadline.
 CLOSE_TIMEOUT_S = 5.0
 
@@ -44,13 +42,24 @@ def say(line):
         sys.stdout.flush()
 
 
+def stubs_directory(given):
+    """--stubs, else $SCTPGW_PYTHON_STUBS, else build/python of this checkout
+    if built, else None: those generated into the library itself
+    (clients/python/sctpgw/v1: setup.py build_py --inplace)."""
+    directory = given or os.environ.get(sctpgw.STUBS_ENVIRONMENT_VARIABLE)
+    if directory:
+        return directory
+    return DEFAULT_STUBS if os.path.isdir(DEFAULT_STUBS) else None
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--target", default="unix:/run/sctpgw/sctpgw.sock",
                         help="sctpgw's gRPC address: unix:/path or host:port")
-    parser.add_argument("--stubs", default=os.environ.get("SCTPGW_PYTHON_STUBS", DEFAULT_STUBS),
+    parser.add_argument("--stubs",
                         help="directory of the generated stubs (default: $SCTPGW_PYTHON_STUBS, "
-                             "else build/python of this checkout)")
+                             "else build/python of this checkout, else those generated into "
+                             "clients/python/sctpgw)")
     parser.add_argument("--local-address", default="0.0.0.0", help="local address to bind")
     parser.add_argument("--stream", type=int, default=0, help="SCTP stream to send on")
     parser.add_argument("--ppid", type=int, default=0, help="payload protocol identifier")
@@ -69,45 +78,19 @@ class CallFailed(Exception):
         super().__init__(f"error {call}: {description}")
 
 
-def import_stubs(directory):
-    """Imports the generated modules from directory as this module's globals."""
-    global events_pb2, service_pb2, service_pb2_grpc, status_pb2, error_details_pb2
-    sys.path.insert(0, directory)
-    from google.rpc import error_details_pb2, status_pb2
-    from sctpgw.v1 import events_pb2
-    from sctpgw.v1 import gateway_service_pb2 as service_pb2
-    from sctpgw.v1 import gateway_service_pb2_grpc as service_pb2_grpc
-
-
-def describe(error):
-    """'CODE REASON: MESSAGE [key=value ...]' from a grpc.RpcError."""
-    text = f"{error.code().name}"
-    for key, value in error.trailing_metadata() or ():
-        if key != STATUS_DETAILS_KEY:
-            continue
-        status = status_pb2.Status.FromString(value)
-        for detail in status.details:
-            info = error_details_pb2.ErrorInfo()
-            if detail.Unpack(info):
-                text += f" {info.reason}"
-                metadata = " ".join(f"{k}={v}" for k, v in sorted(info.metadata.items()))
-                return f"{text}: {status.message}" + (f" [{metadata}]" if metadata else "")
-    return f"{text}: {error.details()}"
-
-
-def event_line(event):
+def event_line(stubs, event):
     """One line per event: 'event WHAT association ID'."""
     kind = event.WhichOneof("kind")
     if kind == "association_change":
         change = event.association_change
-        what = events_pb2.AssociationChangeType.Name(change.type).removeprefix(
+        what = stubs.events.AssociationChangeType.Name(change.type).removeprefix(
             "ASSOCIATION_CHANGE_TYPE_")
         if change.error:
             what += f" error {change.error}"
     elif kind == "peer_address_change":
         change = event.peer_address_change
-        what = "PEER_ADDRESS_" + events_pb2.PeerAddressChangeType.Name(change.type).removeprefix(
-            "PEER_ADDRESS_CHANGE_TYPE_") + f" {change.address.ip}"
+        what = "PEER_ADDRESS_" + stubs.events.PeerAddressChangeType.Name(
+            change.type).removeprefix("PEER_ADDRESS_CHANGE_TYPE_") + f" {change.address.ip}"
     else:
         what = (kind or "unknown").upper()
     line = f"event {what} association {event.association_id}"
@@ -115,57 +98,54 @@ def event_line(event):
 
 
 class EventWatcher:
-    """Reads a session's WatchEvents stream on a thread and prints each event;
-    the main thread waits on what it has seen, each wait with a deadline."""
+    """Reads the session's event stream (the library's, which resumes by
+    itself after a break) on a thread and prints each event; the main thread
+    waits on what it has seen, each wait with a deadline."""
 
-    def __init__(self, stub, session_id, deadline):
+    def __init__(self, client, deadline):
+        self._stubs = client.stubs
         self._cond = threading.Condition()
         self._events = []
-        self._acked = False
         self._error = None
-        self._stream = stub.WatchEvents(service_pb2.WatchEventsRequest(session_id=session_id),
-                                        timeout=remaining(deadline))
+        self._stream = client.events()
+        try:  # Acknowledged: no event of what follows can be missed.
+            self._stream.start(timeout=remaining(deadline))
+        except sctpgw.SctpgwError as error:
+            raise CallFailed("WatchEvents", error) from None
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
     def _read(self):
         try:
-            for response in self._stream:
+            for event in self._stream:
                 with self._cond:
-                    if response.HasField("ack"):
-                        self._acked = True
-                    for event in response.events.events:
-                        say(event_line(event))
-                        self._events.append(event)
+                    say(event_line(self._stubs, event))
+                    self._events.append(event)
                     self._cond.notify_all()
-            error = CallFailed("WatchEvents", "the server ended the stream")
-        except grpc.RpcError as rpc_error:
-            if rpc_error.code() == grpc.StatusCode.CANCELLED:  # by stop()
-                return
-            error = CallFailed("WatchEvents", describe(rpc_error))
+            return  # Cancelled by stop().
+        except sctpgw.SctpgwError as error:
+            failure = CallFailed("WatchEvents", error)
         with self._cond:
-            self._error = error
+            self._error = failure
             self._cond.notify_all()
-
-    def _wait(self, predicate, what, deadline):
-        with self._cond:
-            done = self._cond.wait_for(lambda: predicate() or self._error, remaining(deadline))
-            if self._error:
-                raise self._error
-            if not done:
-                raise CallFailed(what, "DEADLINE_EXCEEDED: not before the deadline")
-
-    def wait_acked(self, deadline):
-        self._wait(lambda: self._acked, "WatchEvents", deadline)
 
     def wait_association_end(self, association_id, deadline):
         """Until SHUTDOWN_COMP or COMM_LOST of the association."""
-        ends = (events_pb2.ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP,
-                events_pb2.ASSOCIATION_CHANGE_TYPE_COMM_LOST)
-        self._wait(lambda: any(e.association_id == association_id
-                               and e.WhichOneof("kind") == "association_change"
-                               and e.association_change.type in ends for e in self._events),
-                   "waiting for the association's end", deadline)
+        ends = (self._stubs.events.ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP,
+                self._stubs.events.ASSOCIATION_CHANGE_TYPE_COMM_LOST)
+
+        def ended():
+            return any(e.association_id == association_id
+                       and e.WhichOneof("kind") == "association_change"
+                       and e.association_change.type in ends for e in self._events)
+
+        with self._cond:
+            done = self._cond.wait_for(lambda: ended() or self._error, remaining(deadline))
+            if self._error:
+                raise self._error
+            if not done:
+                raise CallFailed("waiting for the association's end",
+                                 "DEADLINE_EXCEEDED: not before the deadline")
 
     def stop(self):
         self._stream.cancel()
@@ -176,69 +156,68 @@ def remaining(deadline):
     return max(0.0, deadline - time.monotonic())
 
 
-def exchange(args, stub):
-    """The session's life; raises CallFailed."""
-    deadline = time.monotonic() + args.timeout
+def exchange(args, client, deadline):
+    """The session's life after OpenSession; raises CallFailed."""
 
-    def call(name, request, timeout=None):
+    def call(name, method, *positional, **keywords):
+        keywords.setdefault("timeout", remaining(deadline))
         try:
-            return getattr(stub, name)(request, timeout=timeout or remaining(deadline))
-        except grpc.RpcError as error:
-            raise CallFailed(name, describe(error)) from None
+            return method(*positional, **keywords)
+        except sctpgw.SctpgwError as error:
+            raise CallFailed(name, error) from None
 
-    session_id = call("OpenSession", service_pb2.OpenSessionRequest(
-        client_name="python-echo")).session_id
-    watcher = EventWatcher(stub, session_id, deadline)
+    watcher = None
     try:
-        watcher.wait_acked(deadline)
-        endpoint = call("OpenEndpoint", service_pb2.OpenEndpointRequest(
-            session_id=session_id, local_addresses=[args.local_address])).endpoint
-        association = call("Associate", service_pb2.AssociateRequest(
-            session_id=session_id, endpoint_id=endpoint.endpoint_id,
-            peer_addresses=[args.peer_address], peer_port=args.peer_port)).association
+        watcher = EventWatcher(client, deadline)
+        endpoint = call("OpenEndpoint", client.open_endpoint, args.local_address)
+        association = call("Associate", client.associate, endpoint.endpoint_id,
+                           args.peer_address, args.peer_port)
         association_id = association.association_id
         say(f"associated {association_id}: {args.local_address}:{endpoint.port} -> "
             f"{args.peer_address}:{args.peer_port}")
-        call("Send", service_pb2.SendRequest(
-            session_id=session_id, association_id=association_id,
-            messages=[service_pb2.OutboundMessage(stream=args.stream, ppid=args.ppid,
-                                                  payload=args.message.encode())]))
-        reply = call("Receive", service_pb2.ReceiveRequest(
-            session_id=session_id, association_id=association_id, max_messages=1))
-        for message in reply.messages:
+        call("Send", client.send, association_id, args.message.encode(), stream=args.stream,
+             ppid=args.ppid)
+        reply = call("Receive", client.receive, association_id, max_messages=1)
+        if not reply:  # The library's receive() answers an empty list at the deadline.
+            raise CallFailed("Receive", "DEADLINE_EXCEEDED: nothing received before the deadline")
+        for message in reply:
             say(f"received stream={message.stream} ppid={message.ppid}: "
                 f"{message.payload.decode(errors='replace')}")
-        call("Shutdown", service_pb2.ShutdownRequest(
-            session_id=session_id, association_id=association_id,
-            mode=service_pb2.SHUTDOWN_MODE_GRACEFUL))
+        call("Shutdown", client.shutdown, association_id)
         watcher.wait_association_end(association_id, deadline)
     except CallFailed:
-        watcher.stop()
+        if watcher is not None:
+            watcher.stop()
         try:  # Ends at once whatever the session holds; its own deadline.
-            call("CloseSession", service_pb2.CloseSessionRequest(session_id=session_id),
-                 timeout=CLOSE_TIMEOUT_S)
-        except CallFailed:
+            client.close(timeout=CLOSE_TIMEOUT_S)
+        except sctpgw.SctpgwError:
             pass
         raise
     watcher.stop()
-    call("CloseSession", service_pb2.CloseSessionRequest(session_id=session_id))
+    call("CloseSession", client.close)
     say("session closed")
 
 
 def main():
     args = parse_args()
+    stubs = stubs_directory(args.stubs)
     try:
-        import_stubs(args.stubs)
+        sctpgw.load_stubs(stubs)
     except ImportError as error:
-        say(f"error: no sctpgw Python stubs in {args.stubs} ({error}); "
+        say(f"error: no sctpgw Python stubs in {stubs or 'the sctpgw package'} ({error}); "
             "build the sctpgw_python_stubs target or pass --stubs")
         return 2
-    with grpc.insecure_channel(args.target, options=CHANNEL_OPTIONS) as channel:
-        try:
-            exchange(args, service_pb2_grpc.GatewayServiceStub(channel))
-        except CallFailed as error:
-            say(str(error))
-            return 1
+    deadline = time.monotonic() + args.timeout
+    try:
+        client = sctpgw.Client(args.target, client_name="python-echo", timeout=args.timeout)
+    except sctpgw.SctpgwError as error:
+        say(str(CallFailed("OpenSession", error)))
+        return 1
+    try:
+        exchange(args, client, deadline)
+    except CallFailed as error:
+        say(str(error))
+        return 1
     return 0
 
 

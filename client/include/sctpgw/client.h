@@ -88,6 +88,13 @@ struct ClientOptions {
   // Keep the session's event stream open (and the session alive by it).
   bool watch_events = true;
   EventDelivery delivery = EventDelivery::kLibraryThread;
+  // kDispatch: at most this many events and messages wait for Dispatch().
+  // When full, the library stops reading sctpgw's streams until Dispatch()
+  // takes some: received messages then wait in sctpgw, whose queue limit
+  // in turn pushes back on the peer through SCTP's receive window. Memory
+  // stays bounded by an application that falls behind. 0 = unbounded.
+  // Completions of the asynchronous calls are never held back.
+  size_t max_dispatch_queue = 1024;
   // Close the session when the Client is destroyed (its associations are
   // then shut down). False leaves it to its lease, for a later attach.
   bool close_session_on_destroy = true;
@@ -131,6 +138,17 @@ class EventHandler {
   // (or an offset above 0) one piece of a message longer than sctpgw's
   // max_message_bytes; join pieces by association, stream and unordered.
   virtual void OnMessage(const v1::InboundMessage& message) { (void)message; }
+  // AssociateAsync() finished: the association is up, or why not. `tag` is
+  // what AssociateAsync() returned.
+  virtual void OnAssociated(uint64_t tag, const absl::StatusOr<v1::Association>& result) {
+    (void)tag, (void)result;
+  }
+  // ShutdownAsync() finished: the SHUTDOWN handshake completed (every
+  // message accepted so far delivered), or why not.
+  virtual void OnShutdownComplete(uint64_t tag, uint64_t association_id,
+                                  const absl::Status& status) {
+    (void)tag, (void)association_id, (void)status;
+  }
   // StartReceiving() stopped by itself: OUT_OF_RANGE when the association
   // ended after its last message, NOT_FOUND when it or the endpoint is gone,
   // or an error that retrying cannot cure (INVALID_ARGUMENT, UNIMPLEMENTED,
@@ -242,11 +260,23 @@ struct EndpointOptions {
   }
 };
 
+// How an association is set up: the peer and every INIT option (RFC 9260
+// section 5.1, SCTP_INITMSG); zero keeps the endpoint's (or the kernel's).
+struct AssociateOptions {
+  std::vector<std::string> peer_addresses;  // Numeric; several = a multi-homed peer.
+  uint16_t peer_port = 0;
+  uint16_t outbound_streams = 0;
+  uint16_t max_inbound_streams = 0;
+  uint16_t max_init_attempts = 0;     // INIT retransmissions before giving up.
+  uint16_t max_init_timeout_ms = 0;   // The largest INIT retransmission timeout.
+};
+
 // What the options become on the wire (client_options.cc): the message
 // Send sends, for SendBatch and SendStream callers who build their own
 // batches; and the OpenEndpoint request (without its session id).
 v1::OutboundMessage MakeMessage(std::string payload, const SendOptions& options = {});
 v1::OpenEndpointRequest MakeOpenEndpointRequest(const EndpointOptions& options);
+v1::AssociateRequest MakeAssociateRequest(const AssociateOptions& options);
 
 // One SendStream call (Client::OpenSendStream): many batches, in order, on
 // one long-lived stream instead of a call each; for high message rates. Not
@@ -334,6 +364,8 @@ class Client {
                                             const std::vector<std::string>& peer_addresses,
                                             uint16_t peer_port, uint16_t streams = 0,
                                             std::optional<Milliseconds> timeout = {});
+  absl::StatusOr<v1::Association> Associate(uint64_t endpoint_id, const AssociateOptions& options,
+                                            std::optional<Milliseconds> timeout = {});
   // Sends one message; returns when the kernel accepted it.
   absl::Status Send(uint64_t association_id, std::string payload, const SendOptions& options = {},
                     std::optional<Milliseconds> timeout = {});
@@ -350,6 +382,15 @@ class Client {
   absl::StatusOr<std::vector<v1::InboundMessage>> ReceiveFromEndpoint(uint64_t endpoint_id,
                                                                       Milliseconds timeout,
                                                                       uint32_t max_messages = 0);
+  // The same without blocking (client_async.cc): each returns a tag at
+  // once, and its outcome reaches the handler (OnAssociated,
+  // OnShutdownComplete) like an event: on the library thread, or from
+  // Dispatch() for an application on its own loop. Unlike the blocking
+  // forms they are not made again after HANDED_OVER: the outcome says so
+  // (IsHandedOver()) and the application decides. Needs a handler.
+  uint64_t AssociateAsync(uint64_t endpoint_id, const AssociateOptions& options,
+                          std::optional<Milliseconds> timeout = {});
+  uint64_t ShutdownAsync(uint64_t association_id, std::optional<Milliseconds> timeout = {});
   // Graceful shutdown (returns when complete) or ABORT with a reason.
   absl::Status Shutdown(uint64_t association_id, std::optional<Milliseconds> timeout = {});
   absl::Status Abort(uint64_t association_id, const std::string& reason = "",
@@ -367,6 +408,23 @@ class Client {
       std::optional<Milliseconds> timeout = {});
   absl::Status SetPrimaryPath(uint64_t association_id, const std::string& peer_address,
                               std::optional<Milliseconds> timeout = {});
+
+  // Paths and addresses (client_paths.cc). Timers and thresholds of an
+  // association, or with `peer_address` one path's heartbeat and failure
+  // settings; returns what is in force.
+  absl::StatusOr<v1::ConfigurePathsResponse> ConfigurePaths(
+      uint64_t association_id, const v1::PathParameters& parameters,
+      const std::string& peer_address = "", std::optional<Milliseconds> timeout = {});
+  // Adds and removes local addresses of a live endpoint (ASCONF tells the
+  // peers of its associations where both sides support it); returns the
+  // endpoint as it is then.
+  absl::StatusOr<v1::Endpoint> UpdateEndpointAddresses(
+      uint64_t endpoint_id, const std::vector<std::string>& add,
+      const std::vector<std::string>& remove, std::optional<Milliseconds> timeout = {});
+  // Asks the peer to send to `local_address` (one of this side's) by
+  // preference (ASCONF SET_PRIMARY); the peer's events show MADE_PRIMARY.
+  absl::Status RequestPeerPrimaryPath(uint64_t association_id, const std::string& local_address,
+                                      std::optional<Milliseconds> timeout = {});
 
   // The SCTP extensions (client_extensions.cc; docs/api.md). Stream
   // reconfiguration (RFC 6525) returns once the request is sent: the
@@ -412,9 +470,20 @@ class Client {
 
   // Delivers the messages of an endpoint's associations (or of one
   // association, with association_id) to EventHandler::OnMessage as they
-  // arrive, until StopReceiving() or the Client ends.
+  // arrive, until StopReceiving() or the Client ends. Several receivers may
+  // run at once, one per endpoint or association (each on its own stream);
+  // starting one that runs already does nothing.
   void StartReceiving(uint64_t endpoint_id, uint64_t association_id = 0);
+  // Stops one receiver, or with no argument every one.
+  void StopReceiving(uint64_t endpoint_id, uint64_t association_id = 0);
   void StopReceiving();
+
+  // Events of one endpoint (and of its associations), the messages its
+  // receivers deliver and the outcomes of AssociateAsync() from it go to
+  // `handler` instead of the client's; nullptr: back to the client's. The
+  // handler must outlive its use; callbacks of all handlers never run
+  // concurrently.
+  void SetEndpointHandler(uint64_t endpoint_id, EventHandler* handler);
 
   // kDispatch: readable while events or messages wait. Never read it
   // yourself; call Dispatch().
@@ -432,7 +501,19 @@ class Client {
   Client(ClientOptions options, EventHandler* handler);
   absl::Status Open();
   void WatchLoop(std::shared_ptr<std::promise<absl::Status>> started);
-  void ReceiveLoop(uint64_t endpoint_id, uint64_t association_id);
+  // A receiver: its stream's context while one is open, and whether it
+  // should go on.
+  using ReceiverKey = std::pair<uint64_t, uint64_t>;  // Endpoint, association.
+  struct Receiver {
+    std::thread thread;
+    grpc::ClientContext* context = nullptr;
+    bool running = true;
+  };
+  void ReceiveLoop(ReceiverKey key);
+  // Stops and joins the receivers `which` selects.
+  void StopReceivers(const std::function<bool(const ReceiverKey&)>& which);
+  // The handler of an item: its endpoint's, else the client's.
+  EventHandler* HandlerFor(uint64_t endpoint_id);
   absl::StatusOr<std::vector<v1::InboundMessage>> ReceiveWith(v1::ReceiveRequest request,
                                                               Milliseconds timeout);
   absl::Status End(uint64_t association_id, v1::ShutdownMode mode, const std::string& reason,
@@ -448,12 +529,32 @@ class Client {
                         const std::function<absl::Status(grpc::ClientContext&)>& rpc);
   // Hands an item to the handler now (library thread) or queues it for
   // Dispatch().
+  // The outcome of an asynchronous call.
+  struct Completion {
+    enum class Kind { kAssociate, kShutdown };
+    Kind kind = Kind::kAssociate;
+    uint64_t tag = 0;
+    uint64_t association_id = 0;
+    absl::Status status;
+    v1::Association association;
+  };
   struct Item {
     std::optional<v1::Event> event;
     std::optional<v1::InboundMessage> message;
     std::optional<absl::Status> stream_status;
     std::optional<absl::Status> receiving_stopped;
+    std::optional<Completion> completion;
+    uint64_t endpoint_id = 0;  // Whose handler takes it (0: the client's).
   };
+  // One asynchronous call in flight (client_async.cc).
+  struct AsyncCall;
+  // False when the client is closing (the call is then not made).
+  bool StartAsync(AsyncCall* call);
+  void FinishAsync(AsyncCall* call, Completion completion);
+  // Cancels the asynchronous calls in flight and waits for their outcome.
+  void CancelAsync();
+  static Item EventItem(v1::Event event);
+  static Item StreamStatusItem(absl::Status status);
   void Deliver(Item item);
   void Handle(const Item& item);
   // Waits up to `delay` unless the client is closing; false if closing.
@@ -474,12 +575,15 @@ class Client {
   absl::Mutex mu_;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
-  grpc::ClientContext* receive_context_ ABSL_GUARDED_BY(mu_) = nullptr;
-  bool receiving_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<ReceiverKey, std::unique_ptr<Receiver>> receivers_ ABSL_GUARDED_BY(mu_);
+  // Receivers being stopped: a full dispatch queue does not hold them.
+  size_t stopping_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<uint64_t, EventHandler*> endpoint_handlers_ ABSL_GUARDED_BY(mu_);
   std::deque<Item> pending_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, grpc::ClientContext*> async_calls_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> next_tag_{1};
   absl::Mutex handler_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // Handler callbacks one at a time.
   std::thread watcher_;
-  std::thread receiver_;
 };
 
 // sctpgw's reason for an error ("" if the status carries none).

@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -109,6 +110,80 @@ class FakeGateway final : public v1::GatewayService::Service {
     heartbeat_ = *request;
     return grpc::Status::OK;
   }
+  // Records the request of each path and address call, and answers.
+  grpc::Status Associate(grpc::ServerContext*, const v1::AssociateRequest* request,
+                         v1::AssociateResponse* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    associate_ = *request;
+    response->mutable_association()->set_association_id(21);
+    return grpc::Status::OK;
+  }
+  // Endpoint 1 has no receive stream (UNIMPLEMENTED); any other target
+  // gets one message naming it, then the stream stays open until cancelled.
+  grpc::Status ReceiveStream(grpc::ServerContext* context, const v1::ReceiveRequest* request,
+                             grpc::ServerWriter<v1::ReceiveResponse>* writer) override {
+    if (request->endpoint_id() == 1) {
+      return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no receive stream here");
+    }
+    v1::ReceiveResponse response;
+    v1::InboundMessage* message = response.add_messages();
+    message->set_association_id(request->association_id() != 0 ? request->association_id() : 70);
+    message->set_payload(request->association_id() != 0
+                             ? "association " + std::to_string(request->association_id())
+                             : "endpoint " + std::to_string(request->endpoint_id()));
+    writer->Write(response);
+    while (!context->IsCancelled()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      released_.wait_for(lock, 50ms);
+    }
+    return grpc::Status::CANCELLED;
+  }
+  grpc::Status Shutdown(grpc::ServerContext*, const v1::ShutdownRequest* request,
+                        v1::ShutdownResponse*) override {
+    return ErrorWithReason(grpc::StatusCode::NOT_FOUND,
+                           "association " + std::to_string(request->association_id()) +
+                               " does not exist",
+                           "ASSOCIATION_NOT_FOUND");
+  }
+  grpc::Status ConfigurePaths(grpc::ServerContext*, const v1::ConfigurePathsRequest* request,
+                              v1::ConfigurePathsResponse* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    configure_paths_ = *request;
+    *response->mutable_parameters() = request->parameters();
+    return grpc::Status::OK;
+  }
+  grpc::Status UpdateEndpointAddresses(grpc::ServerContext*,
+                                       const v1::UpdateEndpointAddressesRequest* request,
+                                       v1::UpdateEndpointAddressesResponse* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    update_addresses_ = *request;
+    response->mutable_endpoint()->set_endpoint_id(request->endpoint_id());
+    return grpc::Status::OK;
+  }
+  grpc::Status RequestPeerPrimaryPath(grpc::ServerContext*,
+                                      const v1::RequestPeerPrimaryPathRequest* request,
+                                      v1::RequestPeerPrimaryPathResponse*) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    peer_primary_ = *request;
+    return ErrorWithReason(grpc::StatusCode::FAILED_PRECONDITION, "no ASCONF here",
+                           "RECONFIGURATION_UNSUPPORTED");
+  }
+  v1::AssociateRequest associate() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return associate_;
+  }
+  v1::ConfigurePathsRequest configure_paths() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return configure_paths_;
+  }
+  v1::UpdateEndpointAddressesRequest update_addresses() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return update_addresses_;
+  }
+  v1::RequestPeerPrimaryPathRequest peer_primary() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return peer_primary_;
+  }
   std::vector<v1::WatchEventsRequest> requests() {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -133,6 +208,10 @@ class FakeGateway final : public v1::GatewayService::Service {
   v1::SendRequest send_;
   v1::RequestHeartbeatRequest heartbeat_;
   v1::GetAssociationRequest get_association_;
+  v1::AssociateRequest associate_;
+  v1::ConfigurePathsRequest configure_paths_;
+  v1::UpdateEndpointAddressesRequest update_addresses_;
+  v1::RequestPeerPrimaryPathRequest peer_primary_;
 };
 
 class Recorder : public EventHandler {
@@ -161,6 +240,30 @@ class Recorder : public EventHandler {
     std::unique_lock<std::mutex> lock(mu_);
     return changed_.wait_for(lock, 10s, [&] { return sequences.size() >= count; });
   }
+  void OnAssociated(uint64_t tag, const absl::StatusOr<v1::Association>& result) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    associated.emplace_back(tag, result.ok() ? result->association_id() : 0);
+    thread = std::this_thread::get_id();
+  }
+  void OnShutdownComplete(uint64_t tag, uint64_t association_id,
+                          const absl::Status& status) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    shut_down.emplace_back(tag, association_id);
+    shutdown_reason = ErrorReason(status);
+  }
+  void OnMessage(const v1::InboundMessage& message) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages.push_back(message.payload());
+    changed_.notify_all();
+  }
+  bool WaitForMessages(size_t count) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, 10s, [&] { return messages.size() >= count; });
+  }
+  std::vector<std::string> messages;
+  std::vector<std::pair<uint64_t, uint64_t>> associated;  // Tag, association.
+  std::vector<std::pair<uint64_t, uint64_t>> shut_down;
+  std::string shutdown_reason;
   std::mutex mu_;
   std::condition_variable changed_;
   std::vector<uint64_t> sequences;
@@ -234,6 +337,59 @@ TEST_F(ClientTest, DispatchRunsTheHandlerOnTheCallersThread) {
   EXPECT_GE(handled, 3u);
 }
 
+// The non-blocking Associate and Shutdown return at once; their outcomes
+// come from Dispatch(), on the caller's thread, never inside the call.
+TEST_F(ClientTest, AsynchronousCallsCompleteThroughDispatch) {
+  Recorder recorder;
+  options_.delivery = EventDelivery::kDispatch;
+  options_.watch_events = false;
+  auto client = Client::Connect(options_, &recorder);
+  ASSERT_TRUE(client.ok()) << client.status();
+  AssociateOptions associate;
+  associate.peer_addresses = {"198.51.100.2"};
+  associate.peer_port = 38412;
+  const uint64_t up = (*client)->AssociateAsync(5, associate);
+  const uint64_t down = (*client)->ShutdownAsync(33);
+  EXPECT_NE(up, down);
+  {
+    std::lock_guard<std::mutex> lock(recorder.mu_);
+    EXPECT_TRUE(recorder.associated.empty() && recorder.shut_down.empty())
+        << "an outcome was handled inside the call";
+  }
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  auto done = [&] {
+    std::lock_guard<std::mutex> lock(recorder.mu_);
+    return recorder.associated.size() == 1 && recorder.shut_down.size() == 1;
+  };
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    pollfd fd{(*client)->event_fd(), POLLIN, 0};
+    if (poll(&fd, 1, 1000) == 1) (*client)->Dispatch();
+  }
+  ASSERT_TRUE(done());
+  EXPECT_EQ(recorder.associated[0], std::make_pair(up, uint64_t{21}));
+  EXPECT_EQ(recorder.shut_down[0], std::make_pair(down, uint64_t{33}));
+  EXPECT_EQ(recorder.shutdown_reason, "ASSOCIATION_NOT_FOUND");
+  EXPECT_EQ(recorder.thread, std::this_thread::get_id());
+  EXPECT_EQ(fake_.associate().peer_port(), 38412u);
+}
+
+// A bounded dispatch queue: with room for one item, the event stream waits
+// for Dispatch() instead of queueing more; every event still arrives, in
+// order.
+TEST_F(ClientTest, ABoundedDispatchQueuePushesBackInsteadOfGrowing) {
+  Recorder recorder;
+  options_.delivery = EventDelivery::kDispatch;
+  options_.max_dispatch_queue = 1;
+  auto client = Client::Connect(options_, &recorder);
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (recorder.sequences.size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    pollfd fd{(*client)->event_fd(), POLLIN, 0};
+    if (poll(&fd, 1, 1000) == 1) EXPECT_LE((*client)->Dispatch(), 1u);
+  }
+  EXPECT_EQ(recorder.sequences, (std::vector<uint64_t>{41, 42, 43}));
+}
+
 TEST(FormatTest, EventsReadAsOneLine) {
   EXPECT_EQ(DescribeEvent(CommUp(7, 3)), "COMM_UP association 3 endpoint 1 streams in 10 out 5");
   v1::Event down;
@@ -251,6 +407,29 @@ TEST(FormatTest, EventsReadAsOneLine) {
 
 namespace sctpgw::client {
 namespace {
+
+// Receivers per endpoint and per association run side by side, each on
+// its own stream; an endpoint's handler takes what its receiver delivers,
+// and stopping one receiver leaves the other.
+TEST_F(ClientTest, ReceiversPerEndpointAndAssociationAndHandlersPerEndpoint) {
+  Recorder session_handler;
+  Recorder endpoint_handler;
+  options_.watch_events = false;
+  auto client = Client::Connect(options_, &session_handler);
+  ASSERT_TRUE(client.ok()) << client.status();
+  (*client)->SetEndpointHandler(2, &endpoint_handler);
+  (*client)->StartReceiving(/*endpoint_id=*/2);
+  (*client)->StartReceiving(/*endpoint_id=*/0, /*association_id=*/7);
+  (*client)->StartReceiving(/*endpoint_id=*/2);  // Runs already: nothing more.
+  ASSERT_TRUE(endpoint_handler.WaitForMessages(1));
+  ASSERT_TRUE(session_handler.WaitForMessages(1));
+  (*client)->StopReceiving(/*endpoint_id=*/2);
+  (*client)->StopReceiving(/*endpoint_id=*/0, /*association_id=*/7);
+  std::lock_guard<std::mutex> a(endpoint_handler.mu_);
+  std::lock_guard<std::mutex> b(session_handler.mu_);
+  EXPECT_EQ(endpoint_handler.messages, std::vector<std::string>{"endpoint 2"});
+  EXPECT_EQ(session_handler.messages, std::vector<std::string>{"association 7"});
+}
 
 // A service without ReceiveStream (UNIMPLEMENTED) cannot be cured by
 // retrying: StartReceiving stops and says why instead of retrying for ever.
@@ -385,6 +564,56 @@ TEST_F(ClientTest, SendHeartbeatAndPrSctpStreamsReachTheService) {
             (std::vector<uint32_t>{1, 4}));
   (void)(*client)->GetAssociation(9);
   EXPECT_EQ(fake_.get_association().streams_size(), 0);
+}
+
+// Every INIT option of Associate, and the path and address calls, reach
+// the service as typed calls; errors keep their reason.
+TEST_F(ClientTest, AssociateOptionsPathsAndAddressesReachTheService) {
+  options_.watch_events = false;
+  auto client = Client::Connect(options_);
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  AssociateOptions associate;
+  associate.peer_addresses = {"198.51.100.2", "198.51.100.3"};
+  associate.peer_port = 38412;
+  associate.outbound_streams = 4;
+  associate.max_inbound_streams = 8;
+  associate.max_init_attempts = 3;
+  associate.max_init_timeout_ms = 900;
+  auto association = (*client)->Associate(5, associate);
+  ASSERT_TRUE(association.ok()) << association.status();
+  EXPECT_EQ(association->association_id(), 21u);
+  v1::AssociateRequest asked = fake_.associate();
+  EXPECT_EQ(asked.session_id(), (*client)->session_id());
+  EXPECT_EQ(asked.endpoint_id(), 5u);
+  EXPECT_EQ(asked.peer_addresses_size(), 2);
+  EXPECT_EQ(asked.peer_port(), 38412u);
+  EXPECT_EQ(asked.init().outbound_streams(), 4u);
+  EXPECT_EQ(asked.init().max_inbound_streams(), 8u);
+  EXPECT_EQ(asked.init().max_init_attempts(), 3u);
+  EXPECT_EQ(asked.init().max_init_timeout_ms(), 900u);
+
+  v1::PathParameters parameters;
+  parameters.set_heartbeat_interval_ms(1000);
+  auto paths = (*client)->ConfigurePaths(21, parameters, "198.51.100.3");
+  ASSERT_TRUE(paths.ok()) << paths.status();
+  EXPECT_EQ(paths->parameters().heartbeat_interval_ms(), 1000u);
+  EXPECT_EQ(fake_.configure_paths().peer_address(), "198.51.100.3");
+  EXPECT_EQ(fake_.configure_paths().association_id(), 21u);
+
+  auto endpoint = (*client)->UpdateEndpointAddresses(5, {"192.0.2.7"}, {"192.0.2.1"});
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  EXPECT_EQ(endpoint->endpoint_id(), 5u);
+  v1::UpdateEndpointAddressesRequest update = fake_.update_addresses();
+  ASSERT_EQ(update.add_addresses_size(), 1);
+  EXPECT_EQ(update.add_addresses(0), "192.0.2.7");
+  ASSERT_EQ(update.remove_addresses_size(), 1);
+  EXPECT_EQ(update.remove_addresses(0), "192.0.2.1");
+
+  absl::Status refused = (*client)->RequestPeerPrimaryPath(21, "192.0.2.7");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(refused), "RECONFIGURATION_UNSUPPORTED");
+  EXPECT_EQ(fake_.peer_primary().local_address(), "192.0.2.7");
 }
 
 TEST(FormatTest, MessagesSayPiecesAndSource) {

@@ -24,13 +24,17 @@ void Gateway::AddCounters(const Association& association, const std::vector<uint
     description->statistics = *statistics;
   }
   const bool scan = streams.empty();
-  std::vector<uint16_t> asked = streams;
-  if (scan) {
+  auto pr_sctp = stack_.PrSctp(socket, kernel_id, streams);
+  if (!pr_sctp.ok()) return;
+  if (scan && AnyAbandoned(pr_sctp->abandoned)) {
+    // Only then can a stream have abandoned something: the scan (four
+    // reads a stream) is not made for the usual association.
+    std::vector<uint16_t> asked;
     const uint16_t count = std::min<uint16_t>(association.info().outbound_streams, kStreamsScanned);
     for (uint16_t stream = 0; stream < count; ++stream) asked.push_back(stream);
+    auto scanned = stack_.PrSctp(socket, kernel_id, asked);
+    if (scanned.ok()) pr_sctp = std::move(scanned);
   }
-  auto pr_sctp = stack_.PrSctp(socket, kernel_id, asked);
-  if (!pr_sctp.ok()) return;
   if (scan) {
     // Only the streams that abandoned something.
     pr_sctp->streams.erase(

@@ -318,12 +318,7 @@ absl::Status KernelSctpStack::Send(SocketId socket, const SendInfo& info,
     return SendToChosenPath(socket, **entry, info, data);
   }
   auto sent = s.Send(info, data);
-  if (sent.ok()) return absl::OkStatus();
-  if (StatusErrno(sent.status()) == EAGAIN && !(*entry)->want_write) {
-    (*entry)->want_write = true;
-    UpdateInterest(socket, **entry);
-  }
-  return sent.status();
+  return sent.ok() ? absl::OkStatus() : Unsent(socket, **entry, sent.status());
 }
 
 absl::Status KernelSctpStack::SendToChosenPath(SocketId socket, Entry& entry,

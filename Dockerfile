@@ -21,7 +21,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libsctp-dev libspdlog-dev libfmt-dev libabsl-dev libcli11-dev libtomlplusplus-dev \
-      libcivetweb-dev libsystemd-dev \
+      libcivetweb-dev libsystemd-dev libpcap-dev \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 
@@ -46,7 +46,7 @@ LABEL org.opencontainers.image.title="sctpgw" \
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libgrpc++1.51 libprotobuf32 libabsl20220623 libsctp1 \
+      libgrpc++1.51 libprotobuf32 libabsl20220623 libsctp1 libpcap0.8 \
       libspdlog1.10 libfmt9 libtomlplusplus3 libcivetweb1 libsystemd0 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* \

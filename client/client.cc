@@ -160,6 +160,9 @@ absl::Status Client::Open() {
     v1::OpenSessionRequest request;
     request.set_client_name(options_.client_name);
     request.set_requested_lease_ms(static_cast<uint32_t>(options_.lease.count()));
+    request.set_liveness(options_.liveness == SessionLiveness::kApplication
+                             ? v1::SESSION_LIVENESS_APPLICATION
+                             : v1::SESSION_LIVENESS_CONNECTION);
     v1::OpenSessionResponse response;
     absl::Status status = FromGrpc(stub_->OpenSession(&context, request, &response));
     if (!status.ok()) return status;
@@ -169,7 +172,24 @@ absl::Status Client::Open() {
     session_id_ = options_.session_id;
     last_sequence_ = options_.resume_after_sequence;
   }
+  if (!options_.session_id.empty() && options_.liveness == SessionLiveness::kApplication) {
+    // Learns the lease to renew within (and renews it: the application is
+    // here).
+    grpc::ClientContext context;
+    Prepare(&context, {});
+    v1::RenewLeaseRequest request;
+    request.set_session_id(session_id_);
+    request.set_handled_sequence(options_.resume_after_sequence);
+    v1::RenewLeaseResponse response;
+    absl::Status status = FromGrpc(stub_->RenewLease(&context, request, &response));
+    if (!status.ok()) return status;
+    lease_ = Milliseconds(response.lease_ms());
+  }
+  last_renewal_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
   if (!options_.watch_events) return absl::OkStatus();
+  if (options_.liveness == SessionLiveness::kApplication) {
+    renewer_ = std::thread([this] { RenewalLoop(); });
+  }
   auto started = std::make_shared<std::promise<absl::Status>>();
   std::future<absl::Status> acknowledged = started->get_future();
   watcher_ = std::thread([this, started] { WatchLoop(started); });
@@ -188,6 +208,7 @@ Client::~Client() {
     if (watch_context_ != nullptr) watch_context_->TryCancel();
   }
   if (watcher_.joinable()) watcher_.join();
+  if (renewer_.joinable()) renewer_.join();
   if (options_.close_session_on_destroy && !session_id_.empty() && stub_ != nullptr) {
     grpc::ClientContext context;
     Prepare(&context, {});
@@ -452,6 +473,7 @@ size_t Client::Dispatch() {
   }
   absl::MutexLock lock(&handler_mu_);
   for (const Item& item : items) Handle(item);
+  RenewIfDue();
   return items.size();
 }
 
@@ -484,6 +506,7 @@ void Client::Handle(const Item& item) {
     return;
   }
   const v1::Event& event = *item.event;
+  handled_sequence_ = event.sequence();
   switch (event.kind_case()) {
     case v1::Event::kAssociationChange:
       handler->OnAssociationChange(event, event.association_change());

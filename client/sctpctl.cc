@@ -31,94 +31,12 @@
 #include "absl/strings/str_split.h"
 #include "sctpgw/client.h"
 #include "sctpgw/format.h"
+#include "sctpctl_common.h"
 #include "sctpctl_print.h"
 
 namespace sctpgw::client {
 using namespace sctpgw::client::sctpctl;  // NOLINT: the output, split out of this file.
 namespace {
-
-enum Exit {
-  kOk = 0,
-  kFailed = 1,
-  kUsage = 2,
-  kUnavailable = 3,
-  kNotFound = 4,
-  kTimedOut = 5,
-};
-
-struct Globals {
-  std::string target = "unix:/run/sctpgw/sctpgw.sock";
-  std::string session;
-  bool json = false;
-  int timeout_ms = 10000;
-  // TLS for TCP targets: the CA that signed sctpgw's certificate, and this
-  // client's certificate and key for mutual TLS.
-  std::string tls_ca_file;
-  std::string tls_cert_file;
-  std::string tls_key_file;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// Plaintext unless a TLS file was given.
-std::shared_ptr<grpc::ChannelCredentials> Credentials(const Globals& globals) {
-  if (globals.tls_ca_file.empty() && globals.tls_cert_file.empty()) return nullptr;
-  grpc::SslCredentialsOptions options;
-  if (!globals.tls_ca_file.empty()) options.pem_root_certs = ReadAll(globals.tls_ca_file);
-  if (!globals.tls_cert_file.empty()) {
-    options.pem_cert_chain = ReadAll(globals.tls_cert_file);
-    options.pem_private_key = ReadAll(globals.tls_key_file);
-  }
-  return grpc::SslCredentials(options);
-}
-
-int ExitFor(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kOk: return kOk;
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange: return kUsage;
-    case absl::StatusCode::kUnavailable:
-      // The association failing is sctpgw answering; the service being away
-      // (stopping, or handing over to a new process for longer than the
-      // call's deadline) is not.
-      return ErrorReason(status).empty() || ErrorReason(status) == "SHUTTING_DOWN" ||
-                     ErrorReason(status) == "HANDED_OVER"
-                 ? kUnavailable
-                 : kFailed;
-    case absl::StatusCode::kNotFound: return kNotFound;
-    case absl::StatusCode::kDeadlineExceeded: return kTimedOut;
-    default: return kFailed;
-  }
-}
-
-int Fail(const absl::Status& status) {
-  std::cerr << "sctpctl: " << DescribeError(status) << "\n";
-  return ExitFor(status);
-}
-
-// kOk, or the error reported.
-int Done(const absl::Status& status) { return status.ok() ? kOk : Fail(status); }
-
-// A client attached to --session, without an event stream unless asked.
-absl::StatusOr<std::unique_ptr<Client>> Attach(const Globals& globals, bool need_session = true,
-                                               EventHandler* handler = nullptr) {
-  if (need_session && globals.session.empty()) {
-    return absl::InvalidArgumentError(
-        "no session: give --session ID or set SCTPGW_SESSION (sctpctl session open)");
-  }
-  ClientOptions options;
-  options.target = globals.target;
-  options.credentials = Credentials(globals);
-  options.client_name = "sctpctl";
-  options.session_id = globals.session;
-  options.call_timeout = Milliseconds(globals.timeout_ms);
-  options.watch_events = handler != nullptr;
-  options.close_session_on_destroy = false;
-  return Client::Connect(options, handler);
-}
 
 // The names sctpctl takes for the stream schedulers.
 const std::map<std::string, v1::StreamScheduler> kSchedulers = {
@@ -562,6 +480,11 @@ int main(int argc, char** argv) {
   receive->add_flag("--show-source", receive_source,
                     "print each message's source address (\"from ADDRESS:PORT\") where the "
                     "kernel gave one");
+  bool receive_follow = false;
+  receive->add_flag(
+      "--follow,-f", receive_follow,
+      "print messages as they arrive (a ReceiveStream) until interrupted, the association "
+      "ends, or --count came");
   receive->callback([&] {
     if (by_association->count() + by_endpoint->count() == 0) {
       result = Fail(absl::InvalidArgumentError("give --association or --endpoint"));
@@ -570,6 +493,12 @@ int main(int argc, char** argv) {
     auto client = Attach(globals);
     if (!client.ok()) {
       result = Fail(client.status());
+      return;
+    }
+    if (receive_follow) {
+      uint32_t count = receive->count("--count") != 0 ? receive_count : 0;
+      result = FollowMessages(**client, receive_association, receive_endpoint, count,
+                              globals.json, receive_source);
       return;
     }
     auto deadline = std::chrono::steady_clock::now() + Milliseconds(receive_wait_ms);
@@ -596,6 +525,9 @@ int main(int argc, char** argv) {
           absl::StrCat("received ", got, " of ", receive_count, " messages in ", receive_wait_ms, " ms")));
     }
   });
+
+  AddCaptureCommand(app, globals, result);
+  AddTopCommand(app, globals, result);
 
   auto* events = app.add_subcommand("events", "print the session's events (live with --follow)");
   uint64_t events_endpoint = 0, events_after = 0;

@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsctp-dev libspdlog-dev libfmt-dev libabsl-dev libcli11-dev libtomlplusplus-dev libcivetweb-dev libsystemd-dev
+  libpcap-dev
   libgtest-dev libgmock-dev
   # the test build: clang's AddressSanitizer/UBSan/ThreadSanitizer and libFuzzer
   clang libclang-rt-dev
@@ -20,6 +21,8 @@ packages=(
   python3-protobuf python3-setuptools
   # a userland SCTP stack that speaks SCTP over UDP
   libusrsctp-examples
+  # reads the captures sctpctl writes (tests of sctpctl capture)
+  tshark
 )
 
 missing=()
@@ -38,6 +41,7 @@ if [ ${#missing[@]} -ne 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# npm packages: the Node.js example's, and the deployment and container
-# tests' validators and linters.
-"$(dirname "$0")/install-npm-packages.sh" examples/node tests/deploy tests/container
+# npm packages: the Node.js client library's and example's, and the
+# deployment and container tests' validators and linters.
+"$(dirname "$0")/install-npm-packages.sh" examples/node clients/node tests/deploy tests/container
+"$(dirname "$0")/install-go-deps.sh"

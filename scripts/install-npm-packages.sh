@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the npm packages of each directory given (relative to the
-# checkout: examples/node, tests/deploy, tests/container), exactly as its
-# package-lock.json says, from the npm registry. Idempotent: a directory is
-# skipped when its packages were installed after its lock file last changed.
+# checkout: examples/node, clients/node, tests/deploy, tests/container),
+# exactly as its package-lock.json says, from the npm registry. Idempotent:
+# a directory is skipped when its packages were installed after its lock
+# file last changed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 for dir in "$@"; do

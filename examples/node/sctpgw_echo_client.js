@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Sends one message to an SCTP peer through sctpgw and prints the reply.
 //
-// Loads proto/ at run time (@grpc/proto-loader): nothing is generated.
+// Uses the sctpgw Node.js library of this checkout (clients/node), which
+// loads proto/ at run time: nothing is generated. Its packages come from
+// scripts/install-npm-packages.sh clients/node.
 //
 //   node sctpgw_echo_client.js [--target unix:/run/sctpgw/sctpgw.sock]
 //       [--local-address 0.0.0.0] [--stream 0] [--ppid 0] [--timeout 30]
@@ -16,30 +18,11 @@
 // [metadata]" and exits 1.
 'use strict';
 
-const path = require('node:path');
 const { parseArgs } = require('node:util');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
-const protobuf = require('protobufjs');
+const sctpgw = require('../../clients/node');
 
-const PROTO_DIR = path.join(__dirname, '..', '..', 'proto');
-// The server's keepalive settings (docs/api.md, Sessions).
-const CHANNEL_OPTIONS = {
-  'grpc.keepalive_time_ms': 10000,
-  'grpc.keepalive_timeout_ms': 5000,
-  'grpc.keepalive_permit_without_calls': 1,
-};
-const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
-const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';
 // CloseSession after a failure, which may have been the run's deadline.
 const CLOSE_TIMEOUT_MS = 5000;
-
-// Field names as in the .proto files; 64-bit ids as decimal strings; enums as
-// their names; `kind` names the member of a oneof that is set.
-const LOADER_OPTIONS = {
-  keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
-  includeDirs: [PROTO_DIR],
-};
 
 const USAGE = `usage: sctpgw_echo_client.js [--target TARGET] [--local-address ADDRESS]
          [--stream N] [--ppid N] [--timeout SECONDS] PEER_ADDRESS PEER_PORT MESSAGE`;
@@ -89,86 +72,81 @@ function parseCommandLine() {
   };
 }
 
-// google.rpc.Status and ErrorInfo, to read the error details.
-function loadErrorTypes() {
-  const root = new protobuf.Root();
-  root.resolvePath = (origin, target) => path.join(PROTO_DIR, target);
-  root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
-  return {
-    Status: root.lookupType('google.rpc.Status'),
-    ErrorInfo: root.lookupType('google.rpc.ErrorInfo'),
-  };
-}
-
 class CallFailed extends Error {
   constructor(call, description) {
     super(`error ${call}: ${description}`);
   }
 }
 
-// "CODE REASON: MESSAGE [key=value ...]" from a grpc-js error or status.
-function describe(error, errorTypes) {
-  const code = grpc.status[error.code] ?? `code ${error.code}`;
-  const [details] = error.metadata ? error.metadata.get(STATUS_DETAILS_KEY) : [];
-  if (details) {
-    const status = errorTypes.Status.decode(details);
-    for (const any of status.details) {
-      if (any.type_url !== ERROR_INFO_TYPE) continue;
-      const info = errorTypes.ErrorInfo.decode(any.value);
-      const metadata = Object.keys(info.metadata).sort()
-        .map((key) => `${key}=${info.metadata[key]}`).join(' ');
-      return `${code} ${info.reason}: ${status.message}` + (metadata ? ` [${metadata}]` : '');
-    }
+// Runs a library call; its SctpgwError (message "CODE REASON: MESSAGE
+// [key=value ...]") becomes a CallFailed naming the call.
+async function call(name, promise) {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof sctpgw.SctpgwError) throw new CallFailed(name, error.message);
+    throw error;
   }
-  return `${code}: ${error.details}`;
+}
+
+// "ASSOCIATION_CHANGE" from "associationChange".
+function kindName(kind) {
+  return kind.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase();
 }
 
 // One line per event: "event WHAT association ID".
 function eventLine(event) {
   let what;
-  if (event.kind === 'association_change') {
-    const change = event.association_change;
+  if (event.kind === 'associationChange') {
+    const change = event.associationChange;
     what = change.type.replace(/^ASSOCIATION_CHANGE_TYPE_/, '');
     if (change.error) what += ` error ${change.error}`;
-  } else if (event.kind === 'peer_address_change') {
-    const change = event.peer_address_change;
+  } else if (event.kind === 'peerAddressChange') {
+    const change = event.peerAddressChange;
     what = 'PEER_ADDRESS_' + change.type.replace(/^PEER_ADDRESS_CHANGE_TYPE_/, '') +
       ` ${change.address.ip}`;
   } else {
-    what = (event.kind || 'unknown').toUpperCase();
+    what = event.kind ? kindName(event.kind) : 'UNKNOWN';
   }
-  const line = `event ${what} association ${event.association_id}`;
+  const line = `event ${what} association ${event.associationId}`;
   return event.detail ? `${line} (${event.detail})` : line;
 }
 
-// Reads a session's WatchEvents stream and prints each event; waits on what it
-// has seen, each wait with a deadline.
+// Reads the session's event stream (the library's, which resumes by itself
+// after a break) and prints each event; waits on what it has seen, each
+// wait with a deadline.
 class EventWatcher {
-  constructor(client, sessionId, deadline, errorTypes) {
+  constructor(client) {
     this.events = [];
-    this.acked = false;
     this.error = null;
-    this.stopped = false;
     this.waiters = [];
-    this.stream = client.WatchEvents({ session_id: sessionId }, { deadline });
-    this.stream.on('data', (response) => {
-      if (response.kind === 'ack') this.acked = true;
-      if (response.kind === 'events') {
-        for (const event of response.events.events) {
-          console.log(eventLine(event));
-          this.events.push(event);
-        }
+    this.stream = client.events();
+  }
+
+  // Acknowledged: no event of what follows can be missed.
+  async start(deadline) {
+    try {
+      await this.stream.start({ deadline });
+    } catch (error) {
+      if (!(error instanceof sctpgw.SctpgwError)) throw error;
+      throw new CallFailed('WatchEvents', error.code === sctpgw.status.DEADLINE_EXCEEDED
+        ? 'DEADLINE_EXCEEDED: not before the deadline' : error.message);
+    }
+    this.reading = this.read();
+  }
+
+  async read() {
+    try {
+      for await (const event of this.stream) {
+        console.log(eventLine(event));
+        this.events.push(event);
+        this.check();
       }
+    } catch (error) {
+      if (!(error instanceof sctpgw.SctpgwError)) throw error;
+      this.error = new CallFailed('WatchEvents', error.message);
       this.check();
-    });
-    // The stream's end, whatever the reason, comes as its final 'status'.
-    this.stream.on('error', () => {});
-    this.stream.on('status', (status) => {
-      if (this.stopped) return;
-      this.error = new CallFailed('WatchEvents', status.code === grpc.status.OK
-        ? 'the server ended the stream' : describe(status, errorTypes));
-      this.check();
-    });
+    }
   }
 
   check() {
@@ -192,91 +170,68 @@ class EventWatcher {
     });
   }
 
-  waitAcked(deadline) {
-    return this.wait(() => this.acked, 'WatchEvents', deadline);
-  }
-
   // Until SHUTDOWN_COMP or COMM_LOST of the association.
   waitAssociationEnd(associationId, deadline) {
     const ends = ['ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP', 'ASSOCIATION_CHANGE_TYPE_COMM_LOST'];
     return this.wait(() => this.events.some((event) =>
-      event.association_id === associationId && event.kind === 'association_change' &&
-      ends.includes(event.association_change.type)), "waiting for the association's end",
+      event.associationId === associationId && event.kind === 'associationChange' &&
+      ends.includes(event.associationChange.type)), "waiting for the association's end",
     deadline);
   }
 
-  stop() {
-    this.stopped = true;
+  async stop() {
     this.stream.cancel();
+    await this.reading;
   }
 }
 
-async function exchange(args, client, errorTypes) {
-  const deadline = Date.now() + args.timeoutMs;
-  const call = (name, request, callDeadline = deadline) => new Promise((resolve, reject) => {
-    client[name](request, { deadline: callDeadline }, (error, response) => {
-      if (error) reject(new CallFailed(name, describe(error, errorTypes)));
-      else resolve(response);
-    });
-  });
-
-  const { session_id: sessionId } = await call('OpenSession', { client_name: 'node-echo' });
-  const watcher = new EventWatcher(client, sessionId, deadline, errorTypes);
+// The session's life after OpenSession; throws CallFailed.
+async function exchange(args, client, deadline) {
+  const watcher = new EventWatcher(client);
   try {
-    await watcher.waitAcked(deadline);
-    const { endpoint } = await call('OpenEndpoint', {
-      session_id: sessionId, local_addresses: [args.localAddress],
-    });
-    const { association } = await call('Associate', {
-      session_id: sessionId, endpoint_id: endpoint.endpoint_id,
-      peer_addresses: [args.peerAddress], peer_port: args.peerPort,
-    });
-    const associationId = association.association_id;
+    await watcher.start(deadline);
+    const endpoint = await call('OpenEndpoint', client.openEndpoint(args.localAddress, { deadline }));
+    const association = await call('Associate',
+      client.associate(endpoint.endpointId, args.peerAddress, args.peerPort, { deadline }));
+    const { associationId } = association;
     console.log(`associated ${associationId}: ${args.localAddress}:${endpoint.port} -> ` +
       `${args.peerAddress}:${args.peerPort}`);
-    await call('Send', {
-      session_id: sessionId, association_id: associationId,
-      messages: [{ stream: args.stream, ppid: args.ppid, payload: Buffer.from(args.message) }],
-    });
-    const reply = await call('Receive', {
-      session_id: sessionId, association_id: associationId, max_messages: 1,
-    });
-    for (const message of reply.messages) {
+    await call('Send', client.send(associationId, args.message,
+      { stream: args.stream, ppid: args.ppid, deadline }));
+    const reply = await call('Receive', client.receive(associationId, { maxMessages: 1, deadline }));
+    if (!reply.length) { // The library's receive() answers [] at the deadline.
+      throw new CallFailed('Receive', 'DEADLINE_EXCEEDED: nothing received before the deadline');
+    }
+    for (const message of reply) {
       console.log(`received stream=${message.stream} ppid=${message.ppid}: ` +
         message.payload.toString());
     }
-    await call('Shutdown', {
-      session_id: sessionId, association_id: associationId, mode: 'SHUTDOWN_MODE_GRACEFUL',
-    });
+    await call('Shutdown', client.shutdown(associationId, { deadline }));
     await watcher.waitAssociationEnd(associationId, deadline);
   } catch (error) {
-    watcher.stop();
+    await watcher.stop();
     // Ends at once whatever the session holds; its own deadline.
-    await call('CloseSession', { session_id: sessionId }, Date.now() + CLOSE_TIMEOUT_MS)
-      .catch(() => {});
+    await client.close({ timeoutMs: CLOSE_TIMEOUT_MS }).catch(() => {});
     throw error;
   }
-  watcher.stop();
-  await call('CloseSession', { session_id: sessionId });
+  await watcher.stop();
+  await call('CloseSession', client.close({ deadline }));
   console.log('session closed');
 }
 
 async function main() {
   const args = parseCommandLine();
-  const packageDefinition = protoLoader.loadSync('sctpgw/v1/gateway_service.proto', LOADER_OPTIONS);
-  const { sctpgw } = grpc.loadPackageDefinition(packageDefinition);
-  const errorTypes = loadErrorTypes();
-  const client = new sctpgw.v1.GatewayService(
-    args.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  const deadline = Date.now() + args.timeoutMs;
+  const client = new sctpgw.Client(args.target, { clientName: 'node-echo', timeoutMs: args.timeoutMs });
   try {
-    await exchange(args, client, errorTypes);
+    await call('OpenSession', client.open({ deadline }));
+    await exchange(args, client, deadline);
     return 0;
   } catch (error) {
     if (!(error instanceof CallFailed)) throw error;
     console.log(error.message);
+    await client.close({ timeoutMs: CLOSE_TIMEOUT_MS }).catch(() => {});
     return 1;
-  } finally {
-    client.close();
   }
 }
 

@@ -129,6 +129,9 @@ const std::vector<Row>& Table() {
        &Settings::socket_buffer_bytes, 4096, int64_t{1} << 30},
       {"limits", "event_history", "events kept for subscribers that resume",
        &Settings::event_history, 16, 1 << 24},
+      {"limits", "max_captures",
+       "captures (the Capture RPC, `sctpctl capture`) open at once, all sessions",
+       &Settings::max_captures, 1, 1024},
       {"limits", "max_endpoints", "endpoints open at once, all sessions",
        &Settings::max_endpoints, 1, 1 << 20},
       {"limits", "max_associations", "associations held at once, all sessions",
@@ -342,6 +345,7 @@ core::Limits ToLimits(const Settings& settings) {
   limits.max_endpoints = static_cast<size_t>(settings.max_endpoints);
   limits.max_associations = static_cast<size_t>(settings.max_associations);
   limits.max_sessions = static_cast<size_t>(settings.max_sessions);
+  limits.max_captures = static_cast<size_t>(settings.max_captures);
   limits.max_endpoints_per_session = static_cast<size_t>(settings.max_endpoints_per_session);
   limits.max_associations_per_session = static_cast<size_t>(settings.max_associations_per_session);
   limits.default_lease = std::chrono::milliseconds(settings.default_lease_ms);

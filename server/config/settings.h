@@ -66,6 +66,7 @@ struct Settings {
   int64_t max_lease_ms = core::Limits{}.max_lease.count();
   int64_t session_shutdown_timeout_ms = core::Limits{}.session_shutdown_timeout.count();
   int64_t max_sessions = static_cast<int64_t>(core::Limits{}.max_sessions);
+  int64_t max_captures = static_cast<int64_t>(core::Limits{}.max_captures);
   int64_t max_endpoints_per_session =
       static_cast<int64_t>(core::Limits{}.max_endpoints_per_session);
   int64_t max_associations_per_session =

@@ -13,7 +13,7 @@
 namespace sctpgw::core {
 namespace {
 
-absl::Status SessionEnded(const char* why) {
+absl::Status SessionEnded(absl::string_view why) {
   return Error(Reason::kSessionNotFound, absl::StrCat("the session ended: ", why));
 }
 
@@ -37,7 +37,7 @@ Gateway::Gateway(net::SctpStack& stack, Limits limits)
                     expired_while_frozen_.push_back(key);  // Thaw() ends it.
                     return;
                   }
-                  EndSession(key, "its lease ran out");
+                  EndSession(key, ExpiryReason(key));
                 }),
       pending_(stack, limits.deadline_margin,
                [this](OperationId id) {
@@ -46,7 +46,7 @@ Gateway::Gateway(net::SctpStack& stack, Limits limits)
                                          absl::StrCat(OperationName(*operation),
                                                       ": the call's deadline expired")));
                }),
-      send_pump_(stack, pending_, counters_),
+      send_pump_(stack, pending_, counters_, captures_),
       receivers_(registry_, pending_, stack, [this](uint64_t id) { Forget(id); }),
       paths_(stack, registry_),
       streams_(stack, registry_),
@@ -69,12 +69,52 @@ void Gateway::CheckThread() const {
 
 absl::StatusOr<SessionInfo> Gateway::OpenSession(std::chrono::milliseconds requested_lease,
                                                  const std::string& client_name,
-                                                 const std::string& owner) {
+                                                 const std::string& owner,
+                                                 SessionLiveness liveness) {
   CheckThread();
   if (closed_ || frozen_) return Unavailable();
-  auto session = sessions_.Open(requested_lease, client_name, owner);
+  auto session = sessions_.Open(requested_lease, client_name, owner, liveness);
   if (session.ok()) ++counters_.sessions_opened;
   return session;
+}
+
+absl::StatusOr<SessionInfo> Gateway::RenewLease(const std::string& session,
+                                                uint64_t handled_sequence) {
+  CheckThread();
+  if (closed_ || frozen_) return Unavailable();
+  return sessions_.RenewByApplication(session, handled_sequence);
+}
+
+absl::StatusOr<CaptureTap::CaptureId> Gateway::OpenCapture(const std::string& session,
+                                                           const CaptureScope& scope,
+                                                           size_t snap_bytes, size_t capacity,
+                                                           std::function<void()> wake) {
+  CheckThread();
+  if (absl::Status owner = UseSession(session); !owner.ok()) return owner;
+  if (scope.association_id != 0) {
+    auto owned = registry_.OwnedAssociation(session, scope.association_id);
+    if (!owned.ok()) return owned.status();
+  } else if (scope.endpoint_id != 0) {
+    auto owned = registry_.OwnedEndpoint(session, scope.endpoint_id);
+    if (!owned.ok()) return owned.status();
+  }
+  if (captures_.open_count() >= limits_.max_captures) {
+    return LimitExceeded("max_captures", limits_.max_captures,
+                         absl::StrCat("at most ", limits_.max_captures,
+                                      " captures may be open at once"));
+  }
+  CaptureScope scoped = scope;
+  scoped.session = session;
+  return captures_.Open(std::move(scoped), snap_bytes, capacity, std::move(wake));
+}
+
+std::string Gateway::ExpiryReason(const std::string& session) const {
+  const SessionInfo* info = sessions_.Find(session);
+  if (info == nullptr || info->liveness == SessionLiveness::kConnection) {
+    return "its lease ran out";
+  }
+  return absl::StrCat("its application stopped renewing its lease (it had handled events up to ",
+                      sessions_.HandledSequence(session), " of ", events_.last_sequence(), ")");
 }
 
 absl::Status Gateway::CloseSession(const std::string& session) {
@@ -131,13 +171,14 @@ absl::StatusOr<Association*> Gateway::LiveAssociation(const std::string& session
   return association;
 }
 
-void Gateway::EndSession(const std::string& session, const char* why) {
+void Gateway::EndSession(const std::string& session, absl::string_view why) {
   if (!sessions_.Remove(session)) return;
   events_.EndSession(session);
+  captures_.EndSession(session);
   for (uint64_t endpoint_id : registry_.EndpointsOf(session)) EndEndpoint(endpoint_id, why);
 }
 
-void Gateway::EndEndpoint(uint64_t endpoint_id, const char* why) {
+void Gateway::EndEndpoint(uint64_t endpoint_id, absl::string_view why) {
   Endpoint* endpoint = registry_.FindEndpoint(endpoint_id);
   if (endpoint == nullptr) return;
   endpoint->closing = true;

@@ -36,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "server/core/association_registry.h"
+#include "server/core/capture_tap.h"
 #include "server/core/completed_shutdowns.h"
 #include "server/core/event_log.h"
 #include "server/core/gateway_state.h"
@@ -63,6 +64,7 @@ class Gateway final : private net::SctpStack::Observer {
   // Safe from any thread.
   const Limits& limits() const { return limits_; }
   EventLog& events() { return events_; }
+  CaptureTap& captures() { return captures_; }
   void Post(std::function<void()> task) { stack_.Post(std::move(task)); }
   // Runs `task` on the calling thread when the stack's thread is idle, else
   // posts it (net::TaskRunner::RunOrPost).
@@ -75,7 +77,18 @@ class Gateway final : private net::SctpStack::Observer {
   // its endpoints closed.
   absl::StatusOr<SessionInfo> OpenSession(std::chrono::milliseconds requested_lease,
                                           const std::string& client_name,
-                                          const std::string& owner = "");
+                                          const std::string& owner = "",
+                                          SessionLiveness liveness = SessionLiveness::kConnection);
+  // The application renews its session (either liveness), having handled
+  // the events up to `handled_sequence`.
+  absl::StatusOr<SessionInfo> RenewLease(const std::string& session, uint64_t handled_sequence);
+  // A capture of the messages of `session`'s associations in `scope`
+  // (captures().Take() reads it, captures().Close() ends it): NOT_FOUND for
+  // an endpoint or association not the session's, LIMIT_EXCEEDED
+  // (max_captures).
+  absl::StatusOr<CaptureTap::CaptureId> OpenCapture(const std::string& session,
+                                                    const CaptureScope& scope, size_t snap_bytes,
+                                                    size_t capacity, std::function<void()> wake);
   absl::Status CloseSession(const std::string& session);
   // A stream of `session` that waits on the network (WatchEvents,
   // ReceiveStream) opened or closed: the session lives while one is open.
@@ -274,9 +287,11 @@ class Gateway final : private net::SctpStack::Observer {
                                                uint64_t association_id, bool established);
   // Ends a session: graceful shutdowns (aborts after the timeout), endpoints
   // closed when their associations are gone.
-  void EndSession(const std::string& session, const char* why);
+  void EndSession(const std::string& session, absl::string_view why);
+  // Why session `session`'s lease ran out, for what it ends.
+  std::string ExpiryReason(const std::string& session) const;
   // Ends the associations of an endpoint whose session ended, then closes it.
-  void EndEndpoint(uint64_t endpoint_id, const char* why);
+  void EndEndpoint(uint64_t endpoint_id, absl::string_view why);
   // SHUTTING_DOWN, or HANDED_OVER while frozen or released.
   absl::Status Unavailable() const;
   void CloseEndpointNow(uint64_t endpoint_id, bool abort);
@@ -286,6 +301,7 @@ class Gateway final : private net::SctpStack::Observer {
   net::SctpStack& stack_;
   const Limits limits_;
   EventLog events_;
+  CaptureTap captures_;
   GatewayStats counters_;  // Only the "since start" fields are kept here.
   SessionTable sessions_;
   AssociationRegistry registry_;

@@ -97,7 +97,7 @@ void Gateway::Thaw() {
   std::vector<std::string> expired;
   expired.swap(expired_while_frozen_);
   for (const std::string& key : expired) {
-    if (sessions_.Contains(key)) EndSession(key, "its lease ran out");
+    if (sessions_.Contains(key)) EndSession(key, ExpiryReason(key));
   }
 }
 

@@ -50,6 +50,19 @@ void Gateway::OnMessage(net::SocketId socket, net::InboundMessage message) {
   if (tally_ != nullptr && !association->queue_mirrored()) {
     association->MirrorQueueLength(tally_->Track(association->id()));
   }
+  if (captures_.open_count() != 0) {
+    PassingMessage passing;
+    passing.peer = &message.source;
+    passing.stream = message.stream;
+    passing.ssn = message.ssn;
+    passing.tsn = message.tsn;
+    passing.ppid = message.ppid;
+    passing.unordered = message.unordered;
+    passing.payload = message.payload;
+    passing.offset = message.offset;
+    passing.more_follows = message.more_follows;
+    captures_.Offer(*association, passing);
+  }
   association->Queue(std::move(message));
   receivers_.UpdateReading(*association);
   receivers_.Serve(*association);

@@ -17,12 +17,18 @@
 
 namespace sctpgw::core {
 
+// What keeps a session alive: its connection (an open stream holds it, any
+// call renews it) or only the application's own renewals (RenewLease), so
+// that an application whose loop hangs loses its associations.
+enum class SessionLiveness { kConnection, kApplication };
+
 struct SessionInfo {
   std::string id;  // 128 random bits, hex: what the application is given.
   // How calls name the session (SessionKey): the id, bound to the identity
   // that opened it when there was one.
   std::string key;
   std::chrono::milliseconds lease{0};
+  SessionLiveness liveness = SessionLiveness::kConnection;
 };
 
 struct EndpointSpec {

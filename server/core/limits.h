@@ -39,6 +39,8 @@ struct Limits {
   std::chrono::milliseconds deadline_margin{20};
   // Sessions.
   size_t max_sessions = 256;
+  // Captures (the Capture RPC) open at once, across sessions.
+  size_t max_captures = 16;
   size_t max_endpoints_per_session = 64;
   size_t max_associations_per_session = 4096;
   std::chrono::milliseconds default_lease{30000};

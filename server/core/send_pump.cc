@@ -163,6 +163,16 @@ bool SendPump::SendMessages(Association& association, OperationId id, SendOperat
     }
     ++counters_.messages_sent;
     counters_.bytes_sent += m.payload.size();
+    if (captures_.open_count() != 0) {
+      PassingMessage passing;
+      passing.outbound = true;
+      passing.peer = &m.peer_address;
+      passing.stream = static_cast<uint16_t>(m.stream);
+      passing.ppid = m.ppid;
+      passing.unordered = m.unordered;
+      passing.payload = m.payload;
+      captures_.Offer(association, passing);
+    }
     ++send.next;
   }
   association.outbound().pop_front();

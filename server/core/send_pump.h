@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "server/core/association.h"
+#include "server/core/capture_tap.h"
 #include "server/core/gateway_types.h"
 #include "server/core/limits.h"
 #include "server/core/pending_operations.h"
@@ -30,8 +31,9 @@ absl::Status WithAcceptedCount(const absl::Status& status, const SendOperation& 
 
 class SendPump {
  public:
-  SendPump(net::SctpStack& stack, PendingOperations& pending, GatewayStats& counters)
-      : stack_(stack), pending_(pending), counters_(counters) {}
+  SendPump(net::SctpStack& stack, PendingOperations& pending, GatewayStats& counters,
+           CaptureTap& captures)
+      : stack_(stack), pending_(pending), counters_(counters), captures_(captures) {}
 
   void Pump(Association& association);
 
@@ -43,6 +45,7 @@ class SendPump {
   net::SctpStack& stack_;
   PendingOperations& pending_;
   GatewayStats& counters_;
+  CaptureTap& captures_;
 };
 
 }  // namespace sctpgw::core

@@ -34,7 +34,8 @@ SessionTable::~SessionTable() { Clear(); }
 
 absl::StatusOr<SessionInfo> SessionTable::Open(std::chrono::milliseconds requested,
                                                const std::string& client_name,
-                                               const std::string& owner) {
+                                               const std::string& owner,
+                                               SessionLiveness liveness) {
   if (sessions_.size() >= limits_.max_sessions) {
     return LimitExceeded("max_sessions", limits_.max_sessions,
                          absl::StrCat("at most ", limits_.max_sessions, " sessions may be open"));
@@ -45,6 +46,7 @@ absl::StatusOr<SessionInfo> SessionTable::Open(std::chrono::milliseconds request
   session.info.lease = requested.count() == 0
                            ? limits_.default_lease
                            : std::clamp(requested, limits_.min_lease, limits_.max_lease);
+  session.info.liveness = liveness;
   session.client_name = client_name;
   SessionInfo info = session.info;
   Session& stored = sessions_.emplace(info.key, std::move(session)).first->second;
@@ -52,7 +54,7 @@ absl::StatusOr<SessionInfo> SessionTable::Open(std::chrono::milliseconds request
   return info;
 }
 
-absl::Status SessionTable::Use(const std::string& key) {
+absl::StatusOr<SessionTable::Session*> SessionTable::Found(const std::string& key) {
   auto it = sessions_.find(key);
   if (it == sessions_.end()) {
     // Not echoing the id: it is a credential.
@@ -61,17 +63,40 @@ absl::Status SessionTable::Use(const std::string& key) {
                              : "no such session (it ended, or never existed)",
                  {{"field", "session_id"}});
   }
-  Renew(it->second);
+  return &it->second;
+}
+
+absl::Status SessionTable::Use(const std::string& key) {
+  auto session = Found(key);
+  if (!session.ok()) return session.status();
+  if ((*session)->info.liveness == SessionLiveness::kConnection) Renew(**session);
   return absl::OkStatus();
 }
 
+absl::StatusOr<SessionInfo> SessionTable::RenewByApplication(const std::string& key,
+                                                             uint64_t handled_sequence) {
+  auto session = Found(key);
+  if (!session.ok()) return session.status();
+  (*session)->handled_sequence = std::max((*session)->handled_sequence, handled_sequence);
+  Renew(**session);
+  return (*session)->info;
+}
+
+uint64_t SessionTable::HandledSequence(const std::string& key) const {
+  auto it = sessions_.find(key);
+  return it == sessions_.end() ? 0 : it->second.handled_sequence;
+}
+
+const SessionInfo* SessionTable::Find(const std::string& key) const {
+  auto it = sessions_.find(key);
+  return it == sessions_.end() ? nullptr : &it->second.info;
+}
+
 absl::Status SessionTable::Hold(const std::string& key) {
-  absl::Status found = Use(key);
-  if (!found.ok()) return found;
-  Session& session = sessions_.at(key);
-  ++session.holders;
-  runner_.CancelTimer(session.lease_timer);
-  session.lease_timer = 0;
+  auto session = Found(key);
+  if (!session.ok()) return session.status();
+  ++(*session)->holders;
+  if ((*session)->info.liveness == SessionLiveness::kConnection) Renew(**session);
   return absl::OkStatus();
 }
 
@@ -79,7 +104,7 @@ void SessionTable::Release(const std::string& key) {
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return;
   if (it->second.holders > 0) --it->second.holders;
-  Renew(it->second);
+  if (it->second.info.liveness == SessionLiveness::kConnection) Renew(it->second);
 }
 
 bool SessionTable::Remove(const std::string& key) {
@@ -121,7 +146,8 @@ absl::Status SessionTable::Restore(const SessionRecord& record) {
 void SessionTable::Renew(Session& session) {
   runner_.CancelTimer(session.lease_timer);
   session.lease_timer = 0;
-  if (session.holders > 0) return;  // Alive while a stream holds it.
+  // Alive while a stream holds it, unless only the application may say so.
+  if (session.holders > 0 && session.info.liveness == SessionLiveness::kConnection) return;
   std::string key = session.info.key;
   session.lease_timer = runner_.StartTimer(session.info.lease, [this, key] {
     auto it = sessions_.find(key);

@@ -196,6 +196,7 @@ std::string EncodeState(const HandoverState& state) {
     session->set_key(s.info.key);
     session->set_lease_ms(static_cast<uint64_t>(s.info.lease.count()));
     session->set_client_name(s.client_name);
+    session->set_application_liveness(s.info.liveness == core::SessionLiveness::kApplication);
   }
   for (const core::EndpointRecord& e : g.endpoints) {
     pb::Endpoint* endpoint = out.add_endpoints();
@@ -380,6 +381,8 @@ absl::StatusOr<HandoverState> DecodeState(absl::string_view bytes) {
     if (s.lease_ms() == 0 || s.lease_ms() > 365ull * 24 * 3600 * 1000) return Invalid("a session's lease");
     record.info.lease = std::chrono::milliseconds(s.lease_ms());
     record.client_name = s.client_name();
+    record.info.liveness = s.application_liveness() ? core::SessionLiveness::kApplication
+                                                    : core::SessionLiveness::kConnection;
     g.sessions.push_back(std::move(record));
   }
   for (const pb::Endpoint& e : in.endpoints()) {

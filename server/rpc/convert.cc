@@ -67,12 +67,12 @@ absl::StatusOr<net::InitParams> ToInit(const v1::InitOptions& init) {
   return params;
 }
 
+}  // namespace
+
 void ToProto(const net::SocketAddress& address, v1::TransportAddress* out) {
   out->set_ip(address.Ip());
   out->set_port(address.port());
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<net::SocketAddress>> ToAddresses(
     const google::protobuf::RepeatedPtrField<std::string>& ips, const char* field) {
@@ -402,6 +402,25 @@ absl::Status CheckPerPathParameters(const v1::PathParameters& in, absl::string_v
                  {{"field", path}});
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<core::SessionLiveness> ToSessionLiveness(v1::SessionLiveness liveness) {
+  switch (liveness) {
+    case v1::SESSION_LIVENESS_UNSPECIFIED:
+    case v1::SESSION_LIVENESS_CONNECTION:
+      return core::SessionLiveness::kConnection;
+    case v1::SESSION_LIVENESS_APPLICATION:
+      return core::SessionLiveness::kApplication;
+    default:
+      return Error(Reason::kInvalidArgument,
+                   absl::StrCat("liveness ", static_cast<int>(liveness), " is not a SessionLiveness"),
+                   {{"field", "liveness"}});
+  }
+}
+
+v1::SessionLiveness ToProto(core::SessionLiveness liveness) {
+  return liveness == core::SessionLiveness::kApplication ? v1::SESSION_LIVENESS_APPLICATION
+                                                         : v1::SESSION_LIVENESS_CONNECTION;
 }
 
 void ToProto(const net::PathParameters& p, v1::PathParameters* out) {

@@ -25,6 +25,11 @@ absl::StatusOr<net::PathParameters> ToPathParameters(const v1::PathParameters& p
 // naming the first association-wide one.
 absl::Status CheckPerPathParameters(const v1::PathParameters& parameters, absl::string_view field);
 
+// OpenSessionRequest.liveness; INVALID_ARGUMENT for a value not in the enum.
+absl::StatusOr<core::SessionLiveness> ToSessionLiveness(v1::SessionLiveness liveness);
+v1::SessionLiveness ToProto(core::SessionLiveness liveness);
+
+void ToProto(const net::SocketAddress& address, v1::TransportAddress* out);
 void ToProto(const core::EndpointInfo& info, v1::Endpoint* out);
 void ToProto(const core::AssociationInfo& info, v1::Association* out);
 void ToProto(const core::AssociationDescription& description, v1::GetAssociationResponse* out);

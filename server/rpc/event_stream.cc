@@ -173,7 +173,11 @@ class EventStream final : public grpc::ServerWriteReactor<v1::WatchEventsRespons
       StartWriteLocked();
       return;
     }
-    if (std::chrono::steady_clock::now() - last_write_ >= progress_interval_) {
+    // The service's once-a-second tick wakes idle streams: a progress
+    // message goes out at the tick nearest its interval rather than the
+    // first one after it, so that it comes every interval ± half a tick
+    // (lease renewals under application liveness count on it).
+    if (std::chrono::steady_clock::now() - last_write_ >= progress_interval_ - kProgressTick / 2) {
       v1::WatchProgress* progress = response_.mutable_progress();
       progress->set_last_sequence(after_);
       *progress->mutable_time() = google::protobuf::util::TimeUtil::GetCurrentTime();

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/core/errors.h"
+#include "server/rpc/capture_stream.h"
 #include "server/rpc/convert.h"
 #include "server/rpc/options_convert.h"
 #include "server/rpc/event_stream.h"
@@ -78,15 +79,35 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::OpenSession(grpc::CallbackServerCo
                     absl::StrCat("client_name is longer than ", kMaxClientNameBytes, " bytes"),
                     {{"field", "client_name"}});
   }
+  auto liveness = ToSessionLiveness(request->liveness());
+  if (checked.ok()) checked = liveness.status();
   return Answer(gateway_, calls_, checked,
                 [this, response, lease = request->requested_lease_ms(),
-                 name = request->client_name(), owner = PeerIdentity(context)] {
-                  auto session = gateway_.OpenSession(std::chrono::milliseconds(lease), name, owner);
+                 name = request->client_name(), owner = PeerIdentity(context),
+                 liveness = liveness.value_or(core::SessionLiveness::kConnection)] {
+                  auto session = gateway_.OpenSession(std::chrono::milliseconds(lease), name,
+                                                      owner, liveness);
                   if (session.ok()) {
                     response->set_session_id(session->id);
                     response->set_lease_ms(static_cast<uint32_t>(session->lease.count()));
+                    response->set_liveness(ToProto(session->liveness));
                   }
                   return session.status();
+                });
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::RenewLease(grpc::CallbackServerContext* context,
+                                                         const v1::RenewLeaseRequest* request,
+                                                         v1::RenewLeaseResponse* response) {
+  return Answer(gateway_, calls_, absl::OkStatus(),
+                [this, response, session = SessionKeyOf(context, request->session_id()),
+                 handled = request->handled_sequence()] {
+                  auto renewed = gateway_.RenewLease(session, handled);
+                  if (renewed.ok()) {
+                    response->set_lease_ms(static_cast<uint32_t>(renewed->lease.count()));
+                    response->set_liveness(ToProto(renewed->liveness));
+                  }
+                  return renewed.status();
                 });
 }
 
@@ -384,6 +405,12 @@ grpc::ServerWriteReactor<v1::ReceiveResponse>* GatewayServiceImpl::ReceiveStream
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* GatewayServiceImpl::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   return NewEventStream(gateway_, *request, SessionKeyOf(context, request->session_id()), calls_);
+}
+
+grpc::ServerWriteReactor<v1::CaptureResponse>* GatewayServiceImpl::Capture(
+    grpc::CallbackServerContext* context, const v1::CaptureRequest* request) {
+  return NewCaptureStream(gateway_, *request, SessionKeyOf(context, request->session_id()),
+                          calls_);
 }
 
 }  // namespace sctpgw::rpc

@@ -30,6 +30,9 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
   grpc::ServerUnaryReactor* CloseSession(grpc::CallbackServerContext* context,
                                          const v1::CloseSessionRequest* request,
                                          v1::CloseSessionResponse* response) override;
+  grpc::ServerUnaryReactor* RenewLease(grpc::CallbackServerContext* context,
+                                       const v1::RenewLeaseRequest* request,
+                                       v1::RenewLeaseResponse* response) override;
   grpc::ServerUnaryReactor* OpenEndpoint(grpc::CallbackServerContext* context,
                                          const v1::OpenEndpointRequest* request,
                                          v1::OpenEndpointResponse* response) override;
@@ -94,6 +97,8 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
       grpc::CallbackServerContext* context, const v1::ReceiveRequest* request) override;
   grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
       grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
+  grpc::ServerWriteReactor<v1::CaptureResponse>* Capture(
+      grpc::CallbackServerContext* context, const v1::CaptureRequest* request) override;
 
   // Wakes event streams so that idle ones send progress, and has send
   // streams acknowledge what they have done. Called once a second by the

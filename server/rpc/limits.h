@@ -37,11 +37,23 @@ inline constexpr std::chrono::hours kNoDeadlineCap{24 * 30};
 inline constexpr uint32_t kDefaultProgressIntervalMs = 10000;
 inline constexpr uint32_t kMinProgressIntervalMs = 1000;
 inline constexpr uint32_t kMaxProgressIntervalMs = 3600000;
+// How often idle streams are woken to see whether progress is due (the
+// service's tick, server/main.cc).
+inline constexpr std::chrono::milliseconds kProgressTick{1000};
 // Events read from the log per response, and the bytes after which a
 // response stops (well below gRPC's default 4 MiB receive limit even when
 // SEND_FAILED events carry whole messages).
 inline constexpr size_t kEventsPerResponse = 256;
 inline constexpr size_t kMaxEventResponseBytes = 1024 * 1024;
+
+// Capture: messages a capture may hold for its stream (buffer_messages),
+// payload bytes kept of each (snap_bytes), and what one response carries
+// (always at least one message).
+inline constexpr uint32_t kDefaultCaptureBufferMessages = 4096;
+inline constexpr uint32_t kMaxCaptureBufferMessages = 65536;
+inline constexpr uint32_t kMaxCaptureSnapBytes = 16 << 20;
+inline constexpr size_t kCapturedPerResponse = 256;
+inline constexpr size_t kMaxCaptureResponseBytes = 1024 * 1024;
 
 // SendStream: requests acknowledged at once (else on the service's tick),
 // and what it reads ahead of the kernel at most: requests, and their payload

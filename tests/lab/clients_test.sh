@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The example clients in other gRPC languages (examples/python, examples/node)
-# against sctpgw and an SCTP echo peer that is not sctpgw's (socat): each gets
-# its message back, prints the events COMM_UP and SHUTDOWN_COMP of its
-# association and exits 0; associating to a port nobody listens on prints the
-# code and ErrorInfo reason and exits non-zero.
+# The client libraries in other gRPC languages (clients/python, clients/node,
+# clients/go) and their echo examples against sctpgw and an SCTP echo peer
+# that is not sctpgw's (socat): each example gets its message back, prints
+# the events COMM_UP and SHUTDOWN_COMP of its association and exits 0;
+# associating to a port nobody listens on prints the code and ErrorInfo
+# reason and exits non-zero. Then each library's own lab tests run
+# (tests/lab/clients_{python_library,node_library,go}.sh): streams both
+# ways, events, errors, application liveness.
 #
 # Usage: clients_test.sh BUILD_DIR (run it under kernel SCTP: tests/lab/lab).
-# Needs BUILD_DIR/python (the sctpgw_python_stubs target) and
-# examples/node/node_modules (scripts/install-node-deps.sh).
+# Needs BUILD_DIR/python (the sctpgw_python_stubs target), BUILD_DIR/go
+# (scripts/build-go-client.sh, run by the unit.go_client test) and
+# clients/node/node_modules (scripts/install-npm-packages.sh clients/node,
+# run by scripts/install-deps.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build_dir="$(cd "$1" && pwd)"
@@ -34,8 +39,8 @@ fail() {
 
 [ -f "$stubs/sctpgw/v1/gateway_service_pb2_grpc.py" ] ||
   fail "no Python stubs in $stubs: build the sctpgw_python_stubs target"
-[ -f "$root/examples/node/node_modules/@grpc/grpc-js/package.json" ] ||
-  fail "no examples/node/node_modules: run scripts/install-node-deps.sh"
+[ -f "$root/clients/node/node_modules/@grpc/grpc-js/package.json" ] ||
+  fail "no clients/node/node_modules: run scripts/install-npm-packages.sh clients/node"
 
 # sctpgw, ready once its health service answers.
 socket="$work/sctpgw.sock"
@@ -107,5 +112,18 @@ check_echo python "${python_client[@]}"
 check_echo node "${node_client[@]}"
 check_refused python "${python_client[@]}"
 check_refused node "${node_client[@]}"
+
+# The libraries' own lab tests, and the Go example (clients_go.sh checks it
+# as check_echo and check_refused do).
+run_library() {
+  local name="$1" began=$SECONDS
+  shift
+  "$@" >"$work/$name.log" 2>&1 || { cat "$work/$name.log"; fail "$name library lab tests"; }
+  tail -n 3 "$work/$name.log" | sed "s/^/$name: /"
+  echo "$name: library ok ($((SECONDS - began)) s)"
+}
+run_library python "$root/tests/lab/clients_python_library.sh" "$build_dir" "unix:$socket" "$echo_port"
+run_library node "$root/tests/lab/clients_node_library.sh" "unix:$socket" "$echo_port"
+run_library go "$root/tests/lab/clients_go.sh" "$build_dir" "unix:$socket" "$echo_port"
 kill -0 "${pids[0]}" 2>/dev/null || fail "sctpgw is no longer running"
-echo "clients: Python and Node.js echoed and reported errors ($((SECONDS - start)) s)"
+echo "clients: Python, Node.js and Go echoed, reported errors and passed their lab tests ($((SECONDS - start)) s)"

@@ -63,6 +63,22 @@ enum class EventDelivery {
   kDispatch,       // The handler runs inside Dispatch(), called by the application.
 };
 
+// What keeps the session alive (OpenSessionRequest.liveness).
+enum class SessionLiveness {
+  // The connection: the event stream holds the session; the lease covers
+  // disconnects.
+  kConnection,
+  // The application: only this client's renewals (RenewLease), made from
+  // the thread that runs the handler, every lease/3. With kLibraryThread
+  // the library renews once no callback is running (a callback that does
+  // not return stops it); with kDispatch Dispatch() renews, and event_fd()
+  // becomes readable when a renewal is due even if nothing else waits. An
+  // application whose handler or loop hangs then loses its associations
+  // like one that died, although its process and connection live on.
+  // Needs watch_events.
+  kApplication,
+};
+
 struct ClientOptions {
   // gRPC target: "unix:/run/sctpgw/sctpgw.sock", "127.0.0.1:50051", ...
   std::string target = "unix:/run/sctpgw/sctpgw.sock";
@@ -73,6 +89,9 @@ struct ClientOptions {
   // Lease asked for a new session; 0 = the service's default. The event
   // stream keeps the session alive; the lease covers disconnects.
   Milliseconds lease{0};
+  // What keeps a new session alive (see SessionLiveness). When attaching,
+  // say what the session was opened with.
+  SessionLiveness liveness = SessionLiveness::kConnection;
   // Attach to this existing session instead of opening one (e.g. after the
   // application restarted); its objects and events are then this client's.
   std::string session_id;
@@ -334,6 +353,35 @@ class ReceiveStream {
   absl::Status end_;
 };
 
+// One Capture call (Client::OpenCapture): copies of the messages passing
+// over the session's associations, as they pass. Not thread-safe but for
+// Cancel(). capture_pcap.h writes them as a pcap file.
+class CaptureStream {
+ public:
+  ~CaptureStream();  // Cancels the call.
+  CaptureStream(const CaptureStream&) = delete;
+  CaptureStream& operator=(const CaptureStream&) = delete;
+
+  // Waits until the capture is in force (sctpgw's first, empty, response),
+  // or for its error (NOT_FOUND, LIMIT_EXCEEDED, ...).
+  absl::Status Started();
+  // The next response: messages, and how many were dropped before them
+  // because this reader fell behind. Ends with NOT_FOUND once the session
+  // has ended, or CANCELLED after Cancel().
+  absl::StatusOr<v1::CaptureResponse> Read();
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  friend class Client;
+  CaptureStream() = default;
+  absl::Status End();
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::CaptureResponse>> stream_;
+  bool started_ = false;
+  bool ended_ = false;
+  absl::Status end_;
+};
+
 class Client {
  public:
   // Connects, opens (or attaches to) the session and, with watch_events,
@@ -349,6 +397,10 @@ class Client {
   const std::string& session_id() const { return session_id_; }
   // The lease the service granted.
   Milliseconds lease() const { return lease_; }
+  SessionLiveness liveness() const { return options_.liveness; }
+  // Renews the session's lease now (either liveness), saying the events
+  // handled so far. kApplication renews by itself (see SessionLiveness).
+  absl::Status RenewLease(std::optional<Milliseconds> timeout = {});
   // The sequence of the last event delivered to the handler.
   uint64_t last_sequence() const { return last_sequence_.load(); }
 
@@ -467,6 +519,14 @@ class Client {
                                                    uint32_t max_messages = 0,
                                                    std::optional<Milliseconds> timeout = {},
                                                    bool wait_for_ready = false);
+  // A capture of the session's associations: one (association_id), one
+  // endpoint's (endpoint_id), or all (neither). `snap_bytes` of each payload
+  // (0 = all), at most `buffer_messages` waiting in sctpgw (0 = 4096)
+  // before it drops. No deadline unless `timeout` is given.
+  std::unique_ptr<CaptureStream> OpenCapture(uint64_t association_id, uint64_t endpoint_id = 0,
+                                             uint32_t snap_bytes = 0,
+                                             uint32_t buffer_messages = 0,
+                                             std::optional<Milliseconds> timeout = {});
 
   // Delivers the messages of an endpoint's associations (or of one
   // association, with association_id) to EventHandler::OnMessage as they
@@ -557,6 +617,15 @@ class Client {
   static Item StreamStatusItem(absl::Status status);
   void Deliver(Item item);
   void Handle(const Item& item);
+  // kApplication: how often the handling thread renews, and whether that is
+  // due now.
+  Milliseconds RenewInterval() const;
+  bool RenewalDue() const;
+  // On the handling thread: renews if due (kApplication).
+  void RenewIfDue();
+  // kApplication: wakes the handling thread when a renewal is due (the
+  // library's thread once no callback runs; Dispatch() via event_fd()).
+  void RenewalLoop();
   // Waits up to `delay` unless the client is closing; false if closing.
   bool Backoff(Milliseconds delay);
 
@@ -567,6 +636,10 @@ class Client {
   std::string session_id_;
   Milliseconds lease_{0};
   std::atomic<uint64_t> last_sequence_{0};
+  // The last event a handler was given, and (steady clock, ns) when the
+  // lease was last renewed by RenewIfDue.
+  std::atomic<uint64_t> handled_sequence_{0};
+  std::atomic<int64_t> last_renewal_ns_{0};
   // The eventfd behind event_fd(), owned. Defined in client.cc, so that
   // this header needs nothing outside the library's include directory.
   struct EventFd;
@@ -584,6 +657,7 @@ class Client {
   std::atomic<uint64_t> next_tag_{1};
   absl::Mutex handler_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // Handler callbacks one at a time.
   std::thread watcher_;
+  std::thread renewer_;  // kApplication.
 };
 
 // sctpgw's reason for an error ("" if the status carries none).

@@ -33,6 +33,26 @@ def channel_options(extra):
 
 DEFAULT_TIMEOUT = 10.0  # seconds: the deadline of a call given none
 
+# What keeps a session alive (OpenSessionRequest.liveness): "connection" (an
+# open stream holds it; any call renews it) or "application" (only
+# RenewLease, which the event stream makes from the loop that iterates it,
+# at least every lease / 3).
+LIVENESS = ("connection", "application")
+
+
+def liveness_value(service, liveness):
+    """The SessionLiveness enum value of "connection" or "application"."""
+    if liveness not in LIVENESS:
+        raise ValueError(f"liveness must be one of {LIVENESS}, not {liveness!r}")
+    return (service.SESSION_LIVENESS_APPLICATION if liveness == "application"
+            else service.SESSION_LIVENESS_CONNECTION)
+
+
+def renewal_progress_interval_ms(lease_ms):
+    """The event stream's progress interval under application liveness: a
+    chance to renew every lease / 3 even when no events come."""
+    return max(1000, (lease_ms or 0) // 3)
+
 # A unary call answered HANDED_OVER is made again, waiting for the new
 # process, within its deadline: after 20 ms, doubling up to 200 ms.
 FIRST_HANDOVER_RETRY = 0.02
@@ -123,6 +143,14 @@ class Calls:
     _unary, _paged, _pb (the stubs), session_id and timeout."""
 
     # ------------------------------------------------------------ endpoints
+
+    def renew_lease(self, handled_sequence=0, *, timeout=None):
+        """Renews the session's lease (RenewLease), saying the last event
+        sequence handled; returns the RenewLeaseResponse. A session opened
+        with liveness="application" is renewed by nothing else: the event
+        stream does it from the loop that iterates it (see Client)."""
+        return self._unary("RenewLease", self._pb.service.RenewLeaseRequest(
+            session_id=self.session_id, handled_sequence=handled_sequence), timeout)
 
     def open_endpoint(self, local_addresses, port=0, *, listen=False, backlog=0, streams=0,
                       init=None, path_parameters=None, address_reconfiguration=False,

@@ -27,8 +27,9 @@ import grpc.aio
 from . import _stubs
 from . import messages as _messages
 from ._calls import (DEFAULT_TARGET, DEFAULT_TIMEOUT, Calls, StreamRetry, UnaryRetry,
-                     channel_options as _channel_options, deadline_passed)
-from .errors import from_rpc_error, make_error
+                     channel_options as _channel_options, deadline_passed, liveness_value,
+                     renewal_progress_interval_ms)
+from .errors import SctpgwError, from_rpc_error, make_error
 
 _log = logging.getLogger("sctpgw")
 
@@ -45,8 +46,13 @@ class Client(Calls):
 
     def __init__(self, target=DEFAULT_TARGET, *, client_name="sctpgw-python", lease_ms=0,
                  session_id=None, timeout=DEFAULT_TIMEOUT, credentials=None,
-                 channel_options=(), channel=None, stubs=None, close_session=True):
+                 channel_options=(), channel=None, stubs=None, close_session=True,
+                 liveness="connection"):
         self._pb = _stubs.load(stubs)
+        self._liveness_enum = liveness_value(self._pb.service, liveness)
+        self.liveness = liveness
+        self._clock = time.monotonic  # Seconds; tests replace it.
+        self._last_renewal = self._clock()
         self.timeout = timeout
         self.target = target
         self._client_name = client_name
@@ -86,10 +92,13 @@ class Client(Calls):
                 else grpc.aio.insecure_channel(self.target, self._channel_options))
         self._stub = self._pb.service_grpc.GatewayServiceStub(self._channel)
         if self.session_id:
+            if self.liveness == "application":
+                self.lease_ms = (await self.renew_lease()).lease_ms  # Learns the lease.
             return self
         try:
             response = await self._unary("OpenSession", self._pb.service.OpenSessionRequest(
-                requested_lease_ms=self._lease_ms, client_name=self._client_name), None)
+                requested_lease_ms=self._lease_ms, client_name=self._client_name,
+                liveness=self._liveness_enum), None)
         except BaseException:
             if self._own_channel:
                 await self._channel.close()
@@ -179,8 +188,24 @@ class Client(Calls):
                progress_interval_ms=0, reconnect=True):
         """As sctpgw.Client.events(): ``async for event in client.events()``;
         ``await stream.start()`` connects and waits for the acknowledgement."""
+        if self.liveness == "application" and not progress_interval_ms:
+            progress_interval_ms = renewal_progress_interval_ms(self.lease_ms)
         return self._track(EventStream(self, after_sequence, endpoint_id, only_new,
                                        progress_interval_ms, reconnect))
+
+    async def _renew_if_due(self, handled_sequence):
+        """As sctpgw.Client's: renews from the task that iterates events."""
+        if self.liveness != "application" or not self.lease_ms:
+            return
+        interval = self.lease_ms / 3000
+        now = self._clock()
+        if now - self._last_renewal < interval:
+            return
+        self._last_renewal = now
+        try:
+            await self.renew_lease(handled_sequence, timeout=min(self.timeout, interval))
+        except SctpgwError as error:
+            _log.info("sctpgw lease renewal failed: %s", error)
 
     def receive_stream(self, association_id=0, *, endpoint_id=0, max_messages=0, max_bytes=0,
                        timeout=None, reconnect=True):
@@ -311,6 +336,7 @@ class EventStream(_Stream):
 
     async def __anext__(self):
         while True:
+            await self._client._renew_if_due(self.last_sequence)
             if self._pending:
                 event = self._pending.popleft()
                 self.last_sequence = event.sequence

@@ -13,8 +13,9 @@ import grpc
 from . import _stubs
 from . import messages as _messages
 from ._calls import (DEFAULT_TARGET, DEFAULT_TIMEOUT, Calls, StreamRetry, UnaryRetry,
-                     channel_options as _channel_options, deadline_passed)
-from .errors import from_rpc_error, make_error
+                     channel_options as _channel_options, deadline_passed, liveness_value,
+                     renewal_progress_interval_ms)
+from .errors import SctpgwError, from_rpc_error, make_error
 
 _log = logging.getLogger("sctpgw")
 
@@ -55,8 +56,13 @@ class Client(Calls):
 
     def __init__(self, target=DEFAULT_TARGET, *, client_name="sctpgw-python", lease_ms=0,
                  session_id=None, timeout=DEFAULT_TIMEOUT, credentials=None,
-                 channel_options=(), channel=None, stubs=None, close_session=True):
+                 channel_options=(), channel=None, stubs=None, close_session=True,
+                 liveness="connection"):
         self._pb = _stubs.load(stubs)
+        liveness_enum = liveness_value(self._pb.service, liveness)
+        self.liveness = liveness
+        self._clock = time.monotonic  # Seconds; tests replace it.
+        self._last_renewal = self._clock()
         self.timeout = timeout
         self.target = target
         self._close_session = close_session
@@ -73,10 +79,13 @@ class Client(Calls):
         self.session_id = session_id or ""
         self.lease_ms = None
         if session_id:
+            if liveness == "application":
+                self.lease_ms = self.renew_lease().lease_ms  # Learns the lease.
             return
         try:
             response = self._unary("OpenSession", self._pb.service.OpenSessionRequest(
-                requested_lease_ms=lease_ms, client_name=client_name), None)
+                requested_lease_ms=lease_ms, client_name=client_name,
+                liveness=liveness_enum), None)
         except BaseException:
             if self._own_channel:
                 self._channel.close()
@@ -167,6 +176,22 @@ class Client(Calls):
             if not token:
                 return items
 
+    def _renew_if_due(self, handled_sequence):
+        """Under application liveness, renews the lease if a third of it has
+        passed since the last renewal. Called by the event stream on the
+        thread that iterates it: a loop that stops iterating stops renewing."""
+        if self.liveness != "application" or not self.lease_ms:
+            return
+        interval = self.lease_ms / 3000
+        now = self._clock()
+        if now - self._last_renewal < interval:
+            return
+        self._last_renewal = now  # From the attempt: one failure leaves two chances.
+        try:
+            self.renew_lease(handled_sequence, timeout=min(self.timeout, interval))
+        except SctpgwError as error:
+            _log.info("sctpgw lease renewal failed: %s", error)
+
     def _track(self, stream):
         with self._streams_lock:
             self._streams.add(stream)
@@ -191,6 +216,8 @@ class Client(Calls):
         oldest kept). endpoint_id: only that endpoint's events. only_new:
         from the next new event instead.
         """
+        if self.liveness == "application" and not progress_interval_ms:
+            progress_interval_ms = renewal_progress_interval_ms(self.lease_ms)
         return self._track(EventStream(self, after_sequence, endpoint_id, only_new,
                                        progress_interval_ms, reconnect))
 
@@ -302,6 +329,7 @@ class EventStream(_CancellableStream):
 
     def __next__(self):
         while True:
+            self._client._renew_if_due(self.last_sequence)
             if self._pending:
                 event = self._pending.popleft()
                 self.last_sequence = event.sequence

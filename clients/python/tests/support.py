@@ -90,6 +90,7 @@ class FakeGateway(STUBS.service_grpc.GatewayServiceServicer):
     def __init__(self):
         self.lock = threading.Condition()
         self.requests = []
+        self.liveness = {}  # Session id: SessionLiveness.
         self.sessions = {}
         self.endpoints = {}
         self.associations = {}
@@ -190,7 +191,19 @@ class FakeGateway(STUBS.service_grpc.GatewayServiceServicer):
         lease = min(request.requested_lease_ms or 30000, 3600000)
         with self.lock:
             self.sessions[session_id] = request.client_name
-        return SERVICE.OpenSessionResponse(session_id=session_id, lease_ms=lease)
+        liveness = request.liveness or SERVICE.SESSION_LIVENESS_CONNECTION
+        self.liveness[session_id] = liveness
+        return SERVICE.OpenSessionResponse(session_id=session_id, lease_ms=lease,
+                                           liveness=liveness)
+
+    def RenewLease(self, request, context):
+        self._record("RenewLease", request, context)
+        with self.lock:
+            if request.session_id not in self.sessions:
+                abort(context, grpc.StatusCode.NOT_FOUND, "SESSION_NOT_FOUND")
+        return SERVICE.RenewLeaseResponse(
+            lease_ms=30000, liveness=self.liveness.get(request.session_id,
+                                                       SERVICE.SESSION_LIVENESS_CONNECTION))
 
     def CloseSession(self, request, context):
         self._record("CloseSession", request, context)

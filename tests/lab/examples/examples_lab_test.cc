@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -13,7 +14,9 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "tests/lab/support/gateway_app.h"
 
 namespace sctpgw {
@@ -67,6 +70,23 @@ class ExamplesLabTest : public testing::ServerTest {
   }
 
   std::string Target() const { return absl::StrCat(" --target ", server_->target()); }
+
+  // sctpctl with a session of its own (`ctl`: the command and its options)
+  // and an endpoint listening on 127.0.0.1 with 8 streams.
+  void OpenListeningSession(std::string* ctl, std::string* endpoint_id, std::string* port) {
+    *ctl = absl::StrCat(SCTPCTL, Target());
+    Finished session = RunToEnd(*ctl + " session open --lease-ms 120000");
+    ASSERT_EQ(session.exit_code, 0) << session.output;
+    *ctl += " --session " + session.output.substr(0, session.output.find('\n'));
+    Finished endpoint = RunToEnd(*ctl + " endpoint open 127.0.0.1 --listen --streams 8");
+    ASSERT_EQ(endpoint.exit_code, 0) << endpoint.output;
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(endpoint.output, match,
+                                  std::regex("^endpoint ([0-9]+) port ([0-9]+) listening")))
+        << endpoint.output;
+    *endpoint_id = match[1];
+    *port = match[2];
+  }
 };
 
 // daytime: a socat client that only reads gets one date line, then the
@@ -120,6 +140,11 @@ TEST_F(ExamplesLabTest, EchoClientAgainstSocat) {
       absl::StrCat(EXAMPLE_ECHO, Target(), " client --peer 127.0.0.1 --port 7007 hello-sctp"));
   EXPECT_EQ(echo.exit_code, 0) << echo.output;
   EXPECT_EQ(echo.output, "reply stream 0 ppid 0: hello-sctp\n");
+  // The small program of docs/clients.md, in C++.
+  Finished hello = RunToEnd(absl::StrCat(EXAMPLE_HELLO, " ", server_->target(), " 7007"));
+  EXPECT_EQ(hello.exit_code, 0) << hello.output;
+  EXPECT_NE(hello.output.find("event COMM_UP association "), std::string::npos) << hello.output;
+  EXPECT_NE(hello.output.find("stream 0 ppid 0: hello\n"), std::string::npos) << hello.output;
 
   Finished refused = RunToEnd(absl::StrCat(EXAMPLE_ECHO, Target(),
                                       " client --peer 127.0.0.1 --port 7999 nobody-there"));
@@ -305,6 +330,138 @@ TEST_F(ExamplesLabTest, SctpctlDrivesTheSctpExtensions) {
   EXPECT_NE(active.output.find("AUTH_KEY_ACTIVE"), std::string::npos) << active.output;
   EXPECT_EQ(active.output.find("shared-secret"), std::string::npos) << active.output;
   std::remove(secret_file.c_str());
+}
+
+// sctpctl capture: what passes over an endpoint's associations, written as
+// pcap while the messages flow (a Python kernel-socket peer on one side),
+// and read by tshark: ports, streams, PPIDs, the unordered flag and the
+// kernel's TSNs as they passed, the payload bytes as sent and received, the
+// PPIDs decoded by Wireshark's dissectors (60 NGAP, 18 S1AP). The same
+// capture to a pipe is read by tshark from standard input.
+TEST_F(ExamplesLabTest, SctpctlCaptureWritesPcapThatTsharkDecodes) {
+  std::string ctl, endpoint_id, port;
+  ASSERT_NO_FATAL_FAILURE(OpenListeningSession(&ctl, &endpoint_id, &port));
+  std::smatch match;
+
+  // Two captures of the endpoint, in force before the association exists:
+  // one to a file, one through a pipe into tshark.
+  std::string file = absl::StrCat("/tmp/sctpgw-capture-", getpid(), ".pcap");
+  auto capture = StartShell(ctl + " capture --endpoint " + endpoint_id + " -c 4 -w " + file,
+                            /*keep_stdin=*/false);
+  ASSERT_TRUE(capture.ok()) << capture.status();
+  ASSERT_TRUE(capture->ReadStdoutUntil("capture: started\n", kTimeout).ok());
+  auto piped = StartShell("sh -c '" + ctl + " capture --endpoint " + endpoint_id +
+                              " -c 4 | tshark -n -r - -T fields -e sctp.data_sid" +
+                              " -e sctp.data_payload_proto_id 2>/dev/null'",
+                          /*keep_stdin=*/false);
+  ASSERT_TRUE(piped.ok()) << piped.status();
+  ASSERT_TRUE(piped->ReadStdoutUntil("capture: started\n", kTimeout).ok());
+
+  auto peer = Subprocess::Start(
+      {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", port}, /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("1 60 ngap-setup\n2 18 s1ap-setup\nrecv 2\n").ok());
+  // Printed as they arrive on a ReceiveStream; --count ends it.
+  Finished received = RunToEnd(ctl + " receive --follow --endpoint " + endpoint_id + " --count 2");
+  ASSERT_EQ(received.exit_code, 0) << received.output;
+  ASSERT_TRUE(std::regex_search(received.output, match, std::regex("^association ([0-9]+) ")))
+      << received.output;
+  std::string association = match[1];
+  EXPECT_EQ(received.output, "association " + association + " stream 1 ppid 60: ngap-setup\n" +
+                                 "association " + association + " stream 2 ppid 18: s1ap-setup\n");
+  EXPECT_EQ(RunToEnd(ctl + " send " + association + " ngap-response --stream 1 --ppid 60")
+                .exit_code, 0);
+  EXPECT_EQ(RunToEnd(ctl + " send " + association + " s1ap-response --stream 3 --ppid 18 "
+                     "--unordered").exit_code, 0);
+  auto got = peer->ReadStdoutUntil("done\n", kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status();
+
+  auto captured = capture->Wait(kTimeout);
+  ASSERT_TRUE(captured.ok()) << captured.status();
+  std::string summary = capture->ReadStdout(0ms);
+  EXPECT_EQ(WEXITSTATUS(*captured), 0) << summary;
+  EXPECT_NE(summary.find("capture: 4 messages, 0 dropped"), std::string::npos) << summary;
+
+  // (tshark warns on standard error when run as root: kept out.)
+  Finished fields = RunToEnd(absl::StrCat(
+      "sh -c 'tshark -n -r ", file, " -o sctp.checksum:CRC-32C",
+      " -T fields -E separator=, -e ip.src -e ip.dst -e sctp.dstport -e sctp.data_sid",
+      " -e sctp.data_payload_proto_id -e sctp.data_u_bit -e sctp.checksum.status",
+      " -e frame.protocols -e sctp.data_tsn_raw 2>/dev/null'"));
+  ASSERT_EQ(fields.exit_code, 0) << fields.output;
+  std::vector<std::string> lines = absl::StrSplit(fields.output, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << fields.output;
+  std::string to_us = absl::StrCat("127.0.0.1,127.0.0.1,", port, ",");
+  EXPECT_EQ(lines[0].substr(0, lines[0].rfind(',')), to_us + "0x0001,60,0,1,raw:ip:sctp:ngap");
+  EXPECT_EQ(lines[1].substr(0, lines[1].rfind(',')), to_us + "0x0002,18,0,1,raw:ip:sctp:s1ap");
+  // Sent ones go to the peer's port; their TSNs are sctpctl's count.
+  EXPECT_NE(lines[2].find(",0x0001,60,0,1,raw:ip:sctp:ngap,"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find(",0x0003,18,1,1,raw:ip:sctp:s1ap,"), std::string::npos) << lines[3];
+  // The peer's two messages: the kernel's TSNs, one after the other.
+  uint64_t first_tsn = std::stoull(lines[0].substr(lines[0].rfind(',') + 1));
+  uint64_t second_tsn = std::stoull(lines[1].substr(lines[1].rfind(',') + 1));
+  EXPECT_EQ(second_tsn, first_tsn + 1);
+
+  Finished bytes = RunToEnd(absl::StrCat("sh -c 'tshark -n -r ", file,
+                                         " --disable-protocol ngap --disable-protocol s1ap",
+                                         " -T fields -e data.data 2>/dev/null'"));
+  EXPECT_EQ(bytes.output, absl::StrCat(absl::BytesToHexString("ngap-setup"), "\n",
+                                       absl::BytesToHexString("s1ap-setup"), "\n",
+                                       absl::BytesToHexString("ngap-response"), "\n",
+                                       absl::BytesToHexString("s1ap-response"), "\n"));
+  std::remove(file.c_str());
+
+  auto through_pipe = piped->Wait(kTimeout);
+  ASSERT_TRUE(through_pipe.ok()) << through_pipe.status();
+  std::string piped_output = piped->ReadStdout(0ms);
+  EXPECT_NE(piped_output.find("0x0001\t60\n0x0002\t18\n0x0001\t60\n0x0003\t18\n"), std::string::npos) << piped_output;
+  EXPECT_NE(piped_output.find("capture: 4 messages, 0 dropped"), std::string::npos) << piped_output;
+}
+
+// sctpctl top on a terminal (script(1) gives it a pty): the session's
+// association with its state and path, redrawn in place (the screen is
+// cleared before each frame), a new event shown at once, 'q' quits.
+TEST_F(ExamplesLabTest, SctpctlTopShowsAssociationsLiveOnATerminal) {
+  std::string ctl, endpoint_id, port;
+  ASSERT_NO_FATAL_FAILURE(OpenListeningSession(&ctl, &endpoint_id, &port));
+  std::smatch match;
+  auto peer = Subprocess::Start(
+      {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", port}, /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("1 5 hello\nrecv 1\n").ok());
+  Finished received = RunToEnd(ctl + " receive --endpoint " + endpoint_id + " --wait-ms 20000");
+  ASSERT_EQ(received.exit_code, 0) << received.output;
+  ASSERT_TRUE(std::regex_search(received.output, match, std::regex("^association ([0-9]+) ")))
+      << received.output;
+  std::string association = match[1];
+
+  auto top = Subprocess::Start({"script", "-qfec", ctl + " top --interval-ms 500", "/dev/null"},
+                               /*keep_stdin=*/true);
+  ASSERT_TRUE(top.ok()) << top.status();
+  // A frame: cleared screen, header, the association's row and its path.
+  auto frame = top->ReadStdoutUntil("latest events", kTimeout);
+  ASSERT_TRUE(frame.ok()) << frame.status();
+  EXPECT_NE(frame->find("\x1b[H\x1b[2J"), std::string::npos) << *frame;
+  EXPECT_TRUE(std::regex_search(*frame, std::regex("sctpgw top +session [0-9a-f]{8} ")))
+      << *frame;
+  EXPECT_TRUE(std::regex_search(
+      *frame, std::regex(" " + association + " +[0-9]+ ESTABLISHED +127\\.0\\.0\\.1:[0-9]+ +[0-9]+/[0-9]+ ")))
+      << *frame;
+  EXPECT_TRUE(std::regex_search(*frame, std::regex("path 127\\.0\\.0\\.1:[0-9]+ +ACTIVE +srtt +[0-9]+ ms"
+                                                   ".* primary")))
+      << *frame;
+  // The next frames redraw in place; an event appears without waiting.
+  auto redrawn = top->ReadStdoutUntil("\x1b[H\x1b[2J", kTimeout);
+  ASSERT_TRUE(redrawn.ok()) << redrawn.status();
+  Finished shutdown = RunToEnd(ctl + " shutdown " + association);
+  EXPECT_EQ(shutdown.exit_code, 0) << shutdown.output;
+  auto shown = top->ReadStdoutUntil("SHUTDOWN_COMP association " + association, kTimeout);
+  EXPECT_TRUE(shown.ok()) << shown.status();
+  ASSERT_TRUE(top->WriteStdin("q").ok());
+  auto exited = top->Wait(kTimeout);
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_TRUE(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0);
+  peer->CloseStdin();
 }
 
 TEST_F(ExamplesLabTest, SctpctlDrivesASessionWithReliableExitCodes) {

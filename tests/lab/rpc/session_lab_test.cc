@@ -6,10 +6,16 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <poll.h>
+
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "sctpgw/client.h"
 #include "tests/lab/support/gateway_app.h"
 
 namespace sctpgw {
@@ -97,6 +103,112 @@ TEST(SessionLabTest, KilledClientsAssociationsAreShutDown) {
   pid_t pid = (*server)->pid();
   EXPECT_TRUE(WaitUntil(peer, [&] { return OpenFds(pid) <= fds_before; }, kCallTimeout))
       << "descriptors: " << fds_before << " before, " << OpenFds(pid) << " after";
+  EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
+}
+
+// An application that hangs while its process and connection live on.
+// With application liveness (SESSION_LIVENESS_APPLICATION) only its own
+// loop renews the lease: A runs a Dispatch() loop on its event fd, and its
+// association outlives three leases while the loop runs; once the loop
+// stops, the peer sees a graceful shutdown within the lease (+ slack), and
+// A's calls say its session is gone. B, with connection liveness and a
+// handler that hangs, keeps its association: gRPC's own threads keep its
+// stream, as before.
+TEST(SessionLabTest, HungApplicationIsTreatedLikeADeadOneWithApplicationLiveness) {
+  auto server = SctpgwServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  App peer(**server);
+  v1::Endpoint listener = peer.Listen("127.0.0.1");
+  EventWatch events(peer.stub(), peer.WatchEndpoint(listener.endpoint_id()));
+  constexpr auto kLease = 2000ms;
+
+  // A: application liveness, its own loop.
+  client::EventHandler quiet;
+  client::ClientOptions a_options;
+  a_options.target = (*server)->target();
+  a_options.client_name = "looping-application";
+  a_options.lease = kLease;
+  a_options.liveness = client::SessionLiveness::kApplication;
+  a_options.delivery = client::EventDelivery::kDispatch;
+  auto a = client::Client::Connect(a_options, &quiet);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ((*a)->lease(), kLease);
+  std::atomic<bool> looping{true};
+  std::thread loop([&] {
+    while (looping) {
+      pollfd fd{(*a)->event_fd(), POLLIN, 0};
+      if (poll(&fd, 1, 100) > 0) (*a)->Dispatch();
+    }
+  });
+  auto a_endpoint = (*a)->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
+  ASSERT_TRUE(a_endpoint.ok()) << a_endpoint.status();
+  auto a_association = (*a)->Associate(a_endpoint->endpoint_id(), {"127.0.0.1"},
+                                       static_cast<uint16_t>(listener.port()), 0, kCallTimeout);
+  ASSERT_TRUE(a_association.ok()) << a_association.status();
+  auto a_up = events.WaitFor(IsCommUpOnEndpoint(listener.endpoint_id()), kTimeout);
+  ASSERT_TRUE(a_up.ok()) << a_up.status();
+
+  // B: connection liveness, a handler that hangs on its first event.
+  class Hanging : public client::EventHandler {
+   public:
+    void OnAssociationChange(const v1::Event&, const v1::AssociationChange&) override {
+      release.WaitForNotification();
+    }
+    absl::Notification release;
+  } hanging;
+  client::ClientOptions b_options;
+  b_options.target = (*server)->target();
+  b_options.client_name = "hanging-handler";
+  b_options.lease = kLease;
+  auto b = client::Client::Connect(b_options, &hanging);
+  ASSERT_TRUE(b.ok()) << b.status();
+  auto b_endpoint = (*b)->OpenEndpoint(client::EndpointOptions::Outgoing({"127.0.0.1"}));
+  ASSERT_TRUE(b_endpoint.ok()) << b_endpoint.status();
+  auto b_association = (*b)->Associate(b_endpoint->endpoint_id(), {"127.0.0.1"},
+                                       static_cast<uint16_t>(listener.port()), 0, kCallTimeout);
+  ASSERT_TRUE(b_association.ok()) << b_association.status();
+  auto b_up = events.WaitFor(
+      [&](const v1::Event& e) {
+        return IsCommUpOnEndpoint(listener.endpoint_id())(e) &&
+               e.association_id() != a_up->association_id();
+      },
+      kTimeout);
+  ASSERT_TRUE(b_up.ok()) << b_up.status();
+
+  // While A's loop runs, three leases pass with no shutdown.
+  auto a_down = IsAssociationChange(a_up->association_id(),
+                                    v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP);
+  EXPECT_FALSE(events.WaitFor(a_down, 3 * kLease).ok())
+      << "A's association ended although its loop renewed the lease";
+
+  // A's loop stops; its process, connection and event stream stay.
+  looping = false;
+  loop.join();
+  auto stopped = std::chrono::steady_clock::now();
+  auto shut = events.WaitFor(a_down, kLease + kTimeout);
+  ASSERT_TRUE(shut.ok()) << "the peer saw no shutdown of the hung application's association: "
+                         << shut.status();
+  auto elapsed = std::chrono::steady_clock::now() - stopped;
+  std::printf("hung application: peer saw SHUTDOWN_COMP %lld ms after its loop stopped "
+              "(lease 2000 ms, renewed every 667 ms)\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
+  EXPECT_GE(elapsed, kLease - kLease / 3 - 100ms) << "ended before its lease could run out";
+  auto gone = (*a)->GetAssociation(a_association->association_id());
+  EXPECT_EQ(client::ErrorReason(gone.status()), "SESSION_NOT_FOUND") << gone.status();
+
+  // B's association is still up: its connection keeps its session.
+  EXPECT_FALSE(events
+                   .WaitFor(IsAssociationChange(b_up->association_id(),
+                                                v1::ASSOCIATION_CHANGE_TYPE_SHUTDOWN_COMP),
+                            kLease)
+                   .ok());
+  auto b_state = (*b)->GetAssociation(b_association->association_id());
+  ASSERT_TRUE(b_state.ok()) << b_state.status();
+  EXPECT_EQ(b_state->association().state(), v1::ASSOCIATION_STATE_ESTABLISHED);
+  hanging.release.Notify();
+  b->reset();
+  a->reset();
   EXPECT_TRUE((*server)->Stop(kCallTimeout).ok());
 }
 

@@ -71,7 +71,8 @@ class SendPumpTest : public ::testing::Test {
   StrictMock<net::MockSctpStack> stack_;
   GatewayStats counters_;
   PendingOperations pending_{stack_, 20ms, [](OperationId) {}};
-  SendPump pump_{stack_, pending_, counters_};
+  CaptureTap captures_;
+  SendPump pump_{stack_, pending_, counters_, captures_};
   Association association_ = Established(4);
 };
 

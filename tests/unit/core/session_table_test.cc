@@ -87,6 +87,43 @@ TEST_F(SessionTableTest, AHeldSessionDoesNotExpireUntilItsLastHolderLeaves) {
   EXPECT_EQ(ErrorReason(table_.Hold(key)), "SESSION_NOT_FOUND");
 }
 
+// Application liveness: neither streams nor calls renew; only the
+// application's RenewLease does, and it says how far it has handled events.
+TEST_F(SessionTableTest, AnApplicationLivenessSessionLivesOnlyByItsRenewals) {
+  auto opened = table_.Open(0ms, "a", "", SessionLiveness::kApplication);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->liveness, SessionLiveness::kApplication);
+  std::string key = opened->key;
+  ASSERT_TRUE(table_.Hold(key).ok());  // An event stream opens: no hold.
+  runner_.AdvanceTime(2000ms);
+  ASSERT_TRUE(table_.Use(key).ok());  // A call: no renewal.
+  auto renewed = table_.RenewByApplication(key, 7);
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed->lease, 3000ms);
+  EXPECT_EQ(table_.HandledSequence(key), 7u);
+  runner_.AdvanceTime(2999ms);
+  EXPECT_TRUE(expired_.empty());
+  ASSERT_TRUE(table_.Use(key).ok());
+  runner_.AdvanceTime(1ms);  // 3 s after the renewal, whatever else came.
+  EXPECT_EQ(expired_, std::vector<std::string>{key});
+  table_.Release(key);  // The stream closes after the end: nothing happens.
+  EXPECT_EQ(runner_.pending_timers(), 0u);
+  EXPECT_EQ(ErrorReason(table_.RenewByApplication(key, 8).status()), "SESSION_NOT_FOUND");
+}
+
+TEST_F(SessionTableTest, RenewLeaseAlsoRenewsAConnectionLivenessSession) {
+  std::string key = table_.Open(0ms, "a", "")->key;
+  runner_.AdvanceTime(2000ms);
+  auto renewed = table_.RenewByApplication(key, 3);
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed->liveness, SessionLiveness::kConnection);
+  runner_.AdvanceTime(2999ms);
+  EXPECT_TRUE(expired_.empty());
+  // A handled sequence never goes back.
+  ASSERT_TRUE(table_.RenewByApplication(key, 2).ok());
+  EXPECT_EQ(table_.HandledSequence(key), 3u);
+}
+
 TEST_F(SessionTableTest, RemovedSessionsStopTheirLease) {
   std::string key = table_.Open(0ms, "a", "")->key;
   EXPECT_TRUE(table_.Remove(key));

@@ -235,12 +235,17 @@ int main(int argc, char** argv) {
   auto* session_open = session->add_subcommand("open", "open a session; prints its id");
   uint32_t lease_ms = 0;
   session_open->add_option("--lease-ms", lease_ms, "lease asked for, ms (0 = the service's default)");
+  bool application_liveness = false;
+  session_open->add_flag("--application-liveness", application_liveness,
+                         "renewed only by `session renew` (RenewLease), not by streams or other "
+                         "calls");
   session_open->callback([&] {
     ClientOptions options;
     options.target = globals.target;
     options.credentials = Credentials(globals);
     options.client_name = "sctpctl";
     options.lease = Milliseconds(lease_ms);
+    if (application_liveness) options.liveness = SessionLiveness::kApplication;
     options.call_timeout = Milliseconds(globals.timeout_ms);
     options.watch_events = false;
     options.close_session_on_destroy = false;
@@ -270,6 +275,8 @@ int main(int argc, char** argv) {
     v1::CloseSessionResponse response;
     result = Done(FromGrpc((*client)->stub().CloseSession(&context, request, &response)));
   });
+
+  AddSessionRenewCommand(*session, globals, result);
 
   auto* endpoint = app.add_subcommand("endpoint", "open, close or list endpoints");
   endpoint->require_subcommand(1);
@@ -526,6 +533,7 @@ int main(int argc, char** argv) {
     }
   });
 
+  AddPathCommands(app, globals, result);
   AddCaptureCommand(app, globals, result);
   AddTopCommand(app, globals, result);
 

@@ -51,6 +51,10 @@ absl::StatusOr<std::unique_ptr<Client>> Attach(const Globals& globals, bool need
 // `result` to the exit status.
 void AddCaptureCommand(CLI::App& app, const Globals& globals, int& result);
 void AddTopCommand(CLI::App& app, const Globals& globals, int& result);
+// paths (ConfigurePaths), addresses (UpdateEndpointAddresses), peer-primary
+// (RequestPeerPrimaryPath); and `session renew` under `session`.
+void AddPathCommands(CLI::App& app, const Globals& globals, int& result);
+void AddSessionRenewCommand(CLI::App& session, const Globals& globals, int& result);
 // receive --follow: prints messages of one association (or any of an
 // endpoint's) as they arrive; stops after `count` (0: until interrupted or
 // the association ends). The exit status.

@@ -453,6 +453,25 @@ TEST_F(ExamplesLabTest, SctpctlTopShowsAssociationsLiveOnATerminal) {
   // The next frames redraw in place; an event appears without waiting.
   auto redrawn = top->ReadStdoutUntil("\x1b[H\x1b[2J", kTimeout);
   ASSERT_TRUE(redrawn.ok()) << redrawn.status();
+  // The other commands of paths, addresses and the lease, while top runs.
+  Finished paths = RunToEnd(ctl + " paths " + association +
+                            " --heartbeat-interval-ms 5000 --rto-min-ms 300 --rto-max-ms 4000");
+  EXPECT_EQ(paths.exit_code, 0) << paths.output;
+  EXPECT_NE(paths.output.find("/300/4000 ms "), std::string::npos) << paths.output;
+  EXPECT_NE(paths.output.find(" heartbeat 5000 ms "), std::string::npos) << paths.output;
+  Finished path = RunToEnd(ctl + " paths " + association +
+                           " --peer 127.0.0.1 --path-max-retransmissions 4");
+  EXPECT_EQ(path.exit_code, 0) << path.output;
+  EXPECT_TRUE(std::regex_search(path.output, std::regex("\npath 127\\.0\\.0\\.1:[0-9]+ ACTIVE "
+                                                        ".* path-max-retransmissions 4 ")))
+      << path.output;
+  Finished bad_path = RunToEnd(ctl + " paths " + association + " --rto-min-ms 0");
+  EXPECT_EQ(bad_path.exit_code, 2) << bad_path.output;
+  EXPECT_EQ(RunToEnd(ctl + " session renew").exit_code, 0);
+  Finished added = RunToEnd(ctl + " addresses " + endpoint_id + " --add 127.0.0.2");
+  EXPECT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_NE(added.output.find("127.0.0.1,127.0.0.2"), std::string::npos) << added.output;
+
   Finished shutdown = RunToEnd(ctl + " shutdown " + association);
   EXPECT_EQ(shutdown.exit_code, 0) << shutdown.output;
   auto shown = top->ReadStdoutUntil("SHUTDOWN_COMP association " + association, kTimeout);

@@ -193,6 +193,22 @@ class Client(Calls):
         return self._track(EventStream(self, after_sequence, endpoint_id, only_new,
                                        progress_interval_ms, reconnect))
 
+    async def capture(self, association_id=0, *, endpoint_id=0, snap_bytes=0,
+                      buffer_messages=0, timeout=None):
+        """As sctpgw.Client.capture(): ``async for response in await
+        client.capture(...)``; returns once the capture is in force."""
+        service = self._pb.service
+        request = service.CaptureRequest(session_id=self.session_id, snap_bytes=snap_bytes,
+                                         buffer_messages=buffer_messages)
+        if association_id:
+            request.association_id = association_id
+        elif endpoint_id:
+            request.endpoint_id = endpoint_id
+        call = self._stub.Capture(request, timeout=timeout)
+        stream = CaptureStream(call)
+        await stream.__anext__()  # sctpgw's first, empty, response.
+        return stream
+
     async def _renew_if_due(self, handled_sequence):
         """As sctpgw.Client's: renews from the task that iterates events."""
         if self.liveness != "application" or not self.lease_ms:
@@ -530,3 +546,30 @@ class SendStream:
                               "SendStream")
         return make_error(grpc.StatusCode.UNAVAILABLE, "", None,
                           "the stream ended before its requests were sent", "SendStream")
+
+
+class CaptureStream:
+    """A capture (Client.capture()): ``async for`` yields CaptureResponses;
+    cancel() ends it."""
+
+    def __init__(self, call):
+        self._call = call
+        self._cancelled = False
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        try:
+            response = await self._call.read()
+        except grpc.RpcError as rpc_error:
+            if self._cancelled:
+                raise StopAsyncIteration from None
+            raise from_rpc_error(rpc_error, "Capture") from None
+        if response is grpc.aio.EOF:
+            raise StopAsyncIteration
+        return response
+
+    def cancel(self):
+        self._cancelled = True
+        self._call.cancel()

@@ -239,6 +239,18 @@ class Client(Calls):
         No deadline unless `timeout` (seconds, for the whole stream)."""
         return self._track(SendStream(self, association_id, timeout))
 
+    def capture(self, association_id=0, *, endpoint_id=0, snap_bytes=0, buffer_messages=0,
+                timeout=None):
+        """Copies of the messages passing over the session's associations
+        (Capture): one association, one endpoint's, or (neither) all. Returns
+        once the capture is in force, as a CaptureStream: iterate it for
+        CaptureResponses (messages, and dropped_messages: how many the
+        capture dropped just before them because it fell behind). It ends
+        with NotFound / SESSION_NOT_FOUND once the session has ended. No
+        deadline unless `timeout` (seconds, for the whole capture)."""
+        return self._track(CaptureStream(self, association_id, endpoint_id, snap_bytes,
+                                         buffer_messages, timeout))
+
 
 class _CancellableStream:
     """What the server streams share: iteration, `with`, and cancel() (from
@@ -398,6 +410,34 @@ class EventStream(_CancellableStream):
         with self._lock:
             self._call = None
         return error
+
+
+class CaptureStream(_CancellableStream):
+    """A capture (Client.capture()): iterating yields CaptureResponses."""
+
+    def __init__(self, client, association_id, endpoint_id, snap_bytes, buffer_messages, timeout):
+        service = client._pb.service
+        request = service.CaptureRequest(session_id=client.session_id, snap_bytes=snap_bytes,
+                                         buffer_messages=buffer_messages)
+        if association_id:
+            request.association_id = association_id
+        elif endpoint_id:
+            request.endpoint_id = endpoint_id
+        self._lock = threading.Lock()
+        self._cancelled = threading.Event()
+        self._call = client._stub.Capture(request, timeout=timeout)
+        self._read()  # sctpgw's first, empty, response: the capture is in force.
+
+    def _read(self):
+        try:
+            return next(self._call)
+        except grpc.RpcError as rpc_error:
+            if self._cancelled.is_set():
+                raise StopIteration from None
+            raise from_rpc_error(rpc_error, "Capture") from None
+
+    def __next__(self):
+        return self._read()
 
 
 class ReceiveStream(_CancellableStream):

@@ -91,6 +91,7 @@ class FakeGateway(STUBS.service_grpc.GatewayServiceServicer):
         self.lock = threading.Condition()
         self.requests = []
         self.liveness = {}  # Session id: SessionLiveness.
+        self.captured = []  # What Capture streams: CaptureResponses.
         self.sessions = {}
         self.endpoints = {}
         self.associations = {}
@@ -195,6 +196,17 @@ class FakeGateway(STUBS.service_grpc.GatewayServiceServicer):
         self.liveness[session_id] = liveness
         return SERVICE.OpenSessionResponse(session_id=session_id, lease_ms=lease,
                                            liveness=liveness)
+
+    def Capture(self, request, context):
+        """The empty first response, then one response per entry of
+        self.captured (CaptureResponses) and the end."""
+        self._record("Capture", request, context)
+        with self.lock:
+            if request.session_id not in self.sessions:
+                abort(context, grpc.StatusCode.NOT_FOUND, "SESSION_NOT_FOUND")
+            responses = list(self.captured)
+        yield SERVICE.CaptureResponse()
+        yield from responses
 
     def RenewLease(self, request, context):
         self._record("RenewLease", request, context)

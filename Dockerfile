@@ -18,7 +18,7 @@ FROM debian:bookworm AS build
 # The packages first, in their own layer: a source change does not redo it.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential cmake ninja-build pkg-config \
+      build-essential cmake ninja-build pkg-config ccache \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libsctp-dev libspdlog-dev libfmt-dev libabsl-dev libcli11-dev libtomlplusplus-dev \
       libcivetweb-dev libsystemd-dev libpcap-dev \
@@ -33,7 +33,11 @@ COPY proto/ proto/
 COPY server/ server/
 COPY client/ client/
 COPY examples/ examples/
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+# ccache in a build cache (podman and BuildKit keep it between builds): a
+# rebuild after a source change compiles only what changed.
+RUN --mount=type=cache,target=/root/.cache/ccache \
+    cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+      -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
  && cmake --build /build --target sctpgw sctpgw-fd-holder sctpctl \
  && install -D -s -m 0755 -t /out /build/server/sctpgw /build/server/sctpgw-fd-holder /build/client/sctpctl
 

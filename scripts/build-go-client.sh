@@ -13,7 +13,6 @@
 #   gopath/src/sctpgw.dev/proto/sctpgw/v1  the code protoc generates from
 #                                          proto/sctpgw/v1 (package sctpgwv1)
 #   gopath/src/sctpgw.dev/examples/...     links to examples/go/*
-#   cache/                                 Go's build cache
 #   env.sh                                 the environment for go commands:
 #                                          . OUTDIR/env.sh; go test sctpgw.dev/client
 #   bin/sctpgw_echo_client                 examples/go/sctpgw_echo_client
@@ -21,8 +20,11 @@
 #                                          lab; tests/lab/clients_go.sh runs it)
 #
 # Idempotent, and quick when nothing changed: protoc runs again only when the
-# protos or the plugins changed, and Go's cache does the rest. Runs nothing
-# it builds. SCTPGW_GO_JOBS: parallel compile jobs (default 2).
+# protos or the plugins changed, and Go's cache does the rest. Go's build
+# cache is shared by every checkout and build directory of this user
+# (SCTPGW_GO_CACHE, default ~/.cache/sctpgw-go-build): it is keyed by
+# content, and gRPC, compiled from Debian's sources, is built once. Runs
+# nothing it builds. SCTPGW_GO_JOBS: parallel compile jobs (default 2).
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,7 +40,8 @@ done
 gopath="$out/gopath"
 src="$gopath/src/sctpgw.dev"
 generated="$src/proto/sctpgw/v1"
-mkdir -p "$src/examples" "$generated" "$out/bin" "$out/cache"
+cache="${SCTPGW_GO_CACHE:-${XDG_CACHE_HOME:-${HOME:-$out}/.cache}/sctpgw-go-build}"
+mkdir -p "$src/examples" "$generated" "$out/bin" "$cache"
 
 # The sources stay in the checkout; the GOPATH links to them.
 ln -sfn "$root/clients/go" "$src/client"
@@ -50,7 +53,7 @@ cat >"$out/env.sh.new" <<EOF
 # The environment for go commands on sctpgw's Go client (scripts/build-go-client.sh).
 export GO111MODULE=off
 export GOPATH="$gopath:/usr/share/gocode"
-export GOCACHE="$out/cache"
+export GOCACHE="$cache"
 export GOFLAGS=
 export GOPROXY=off
 EOF

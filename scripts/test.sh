@@ -12,15 +12,15 @@ cd "$(dirname "$0")/.."
 sanitizer="${SCTPGW_SANITIZER:-address}"
 # -O1 and line tables only: what the sanitizers recommend, and a third
 # quicker to build than -O2 -g.
-flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
+flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
 case "$sanitizer" in
   address)
     build_dir="${SCTPGW_BUILD_DIR:-build-test}"
-    export CXX=clang++
+    export CC=clang CXX=clang++
     options=(-DSCTPGW_SANITIZER=address -DSCTPGW_FUZZ=ON "${flags[@]}") ;;
   thread)
     build_dir="${SCTPGW_BUILD_DIR:-build-tsan}"
-    export CXX=clang++
+    export CC=clang CXX=clang++
     options=(-DSCTPGW_SANITIZER=thread "${flags[@]}") ;;
   none)
     build_dir="${SCTPGW_BUILD_DIR:-build}"

@@ -6,7 +6,7 @@
 #
 # Usage: tests/go_client_test.sh OUTDIR (e.g. BUILD/go). Needs Debian's Go
 # packages (scripts/install-go-deps.sh); builds offline. Go's build cache
-# is OUTDIR/cache. SCTPGW_GO_JOBS: parallel compile jobs (default 2).
+# is shared (scripts/build-go-client.sh). SCTPGW_GO_JOBS: parallel compile jobs (default 2).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }

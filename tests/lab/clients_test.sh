@@ -111,7 +111,8 @@ check_refused() {
 check_echo python "${python_client[@]}"
 check_echo node "${node_client[@]}"
 check_refused python "${python_client[@]}"
-check_refused node "${node_client[@]}"
+# (The Node.js example's refusal is its library's, which clients/node/lab
+# checks; node starts slowly under emulation.)
 
 # The libraries' own lab tests, and the Go example (clients_go.sh checks it
 # as check_echo and check_refused do).

@@ -71,6 +71,22 @@ class ExamplesLabTest : public testing::ServerTest {
 
   std::string Target() const { return absl::StrCat(" --target ", server_->target()); }
 
+  // A Python kernel-socket peer sends on stream 3 with PPID 46 and on
+  // stream 0 to the echo server on `port`, and gets both back as sent.
+  void ExpectEchoOnStreamAndPpid(uint32_t port) {
+    auto peer = Subprocess::Start(
+        {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", absl::StrCat(port)},
+        /*keep_stdin=*/true);
+    ASSERT_TRUE(peer.ok()) << peer.status();
+    ASSERT_TRUE(peer->WriteStdin("3 46 first on stream three\n0 0 second\nrecv 2\n").ok());
+    auto out = peer->ReadStdoutUntil("done\n", kTimeout);
+    ASSERT_TRUE(out.ok()) << out.status() << peer->ReadStdout(0ms);
+    EXPECT_NE(out->find("got 3 46 first on stream three\n"), std::string::npos) << *out;
+    EXPECT_NE(out->find("got 0 0 second\n"), std::string::npos) << *out;
+    peer->CloseStdin();
+    EXPECT_TRUE(peer->Wait(kTimeout).ok());
+  }
+
   // sctpctl with a session of its own (`ctl`: the command and its options)
   // and an endpoint listening on 127.0.0.1 with 8 streams.
   void OpenListeningSession(std::string* ctl, std::string* endpoint_id, std::string* port) {
@@ -107,21 +123,56 @@ TEST_F(ExamplesLabTest, DaytimeServerAnswersSocat) {
 
 // echo server: a Python peer sends on stream 3 with PPID 46 and on stream 0;
 // each comes back on its own stream with its PPID.
+// libsctpd's daytime_simple (the old daemon's first example, in C on
+// ua.h): a socat client that only reads gets one date line, then the
+// association is shut down and the program says it served it.
+TEST_F(ExamplesLabTest, SctpdDaytimeSimpleAnswersSocat) {
+  auto daytime = StartShell(absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ",
+                                         SCTPD_DAYTIME_SIMPLE, " -s 127.0.0.1 -p 7013 -v"),
+                            /*keep_stdin=*/false);
+  ASSERT_TRUE(daytime.ok()) << daytime.status();
+  auto banner = daytime->ReadStdoutUntil("daytime server on port 7013\n", kTimeout);
+  ASSERT_TRUE(banner.ok()) << banner.status();
+  for (int round = 0; round < 2; ++round) {
+    Finished socat = RunToEnd("socat -u SCTP-CONNECT:127.0.0.1:7013 STDOUT");
+    EXPECT_EQ(socat.exit_code, 0) << socat.output;
+    EXPECT_TRUE(std::regex_match(
+        socat.output, std::regex("[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]{2} "
+                                 "[0-9]{2}:[0-9]{2}:[0-9]{2} 20[0-9]{2}\r\n")))
+        << socat.output;
+    auto served = daytime->ReadStdoutUntil(absl::StrCat("served association ", round + 1, "\n"),
+                                           kTimeout);
+    EXPECT_TRUE(served.ok()) << served.status();
+  }
+}
+
+// libsctpd's echo tool: as a server, a Python kernel-socket peer's messages
+// come back on their stream with their PPID; as a client, against socat's
+// echo, every byte of 5 x 1000 comes back and it exits 0.
+TEST_F(ExamplesLabTest, SctpdEchoToolServesAndAsks) {
+  std::string env = absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ");
+  auto server = StartShell(env + SCTPD_ECHO_TOOL + " -s 127.0.0.1 -p 7017", /*keep_stdin=*/false);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE(server->ReadStdoutUntil("echo server on port 7017\n", kTimeout).ok());
+  ExpectEchoOnStreamAndPpid(7017);
+
+  auto socat = StartShell("socat -d -d SCTP-LISTEN:7018,bind=127.0.0.1,reuseaddr,fork EXEC:cat",
+                          /*keep_stdin=*/false);
+  ASSERT_TRUE(socat.ok()) << socat.status();
+  ASSERT_TRUE(socat->ReadStdoutUntil("listening on", kTimeout).ok());
+  Finished client = RunToEnd(env + SCTPD_ECHO_TOOL +
+                             " -s 127.0.0.1 -d 127.0.0.1 -r 7018 -l 1000 -n 5 -v");
+  EXPECT_EQ(client.exit_code, 0) << client.output;
+  EXPECT_NE(client.output.find("received 5000 of 5000 bytes\n"), std::string::npos)
+      << client.output;
+  EXPECT_NE(client.output.find(" shut down\n"), std::string::npos) << client.output;
+}
+
 TEST_F(ExamplesLabTest, EchoServerKeepsStreamAndPpid) {
   auto [echo, port] =
       StartListening(absl::StrCat(EXAMPLE_ECHO, Target(), " server --listen 127.0.0.1 --port 0"));
   ASSERT_NE(port, 0u);
-  auto peer = Subprocess::Start(
-      {"/usr/bin/python3", PeerScript(), "connect", "127.0.0.1", absl::StrCat(port)},
-      /*keep_stdin=*/true);
-  ASSERT_TRUE(peer.ok()) << peer.status();
-  ASSERT_TRUE(peer->WriteStdin("3 46 first on stream three\n0 0 second\nrecv 2\n").ok());
-  auto out = peer->ReadStdoutUntil("done\n", kTimeout);
-  ASSERT_TRUE(out.ok()) << out.status() << peer->ReadStdout(0ms);
-  EXPECT_NE(out->find("got 3 46 first on stream three\n"), std::string::npos) << *out;
-  EXPECT_NE(out->find("got 0 0 second\n"), std::string::npos) << *out;
-  peer->CloseStdin();
-  EXPECT_TRUE(peer->Wait(kTimeout).ok());
+  ExpectEchoOnStreamAndPpid(port);
 }
 
 // echo client: against socat's echo (EXEC:cat), the text comes back, the
@@ -145,6 +196,14 @@ TEST_F(ExamplesLabTest, EchoClientAgainstSocat) {
   EXPECT_EQ(hello.exit_code, 0) << hello.output;
   EXPECT_NE(hello.output.find("event COMM_UP association "), std::string::npos) << hello.output;
   EXPECT_NE(hello.output.find("stream 0 ppid 0: hello\n"), std::string::npos) << hello.output;
+  // A program written for the SCTP library's API, calls renamed sctpd_
+  // (tests/sctpd): associates, sends "hello", gets it back, shuts down.
+  Finished ported = RunToEnd(absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ",
+                                          SCTPD_PORTED, " 127.0.0.1 7007"));
+  EXPECT_EQ(ported.exit_code, 0) << ported.output;
+  EXPECT_NE(ported.output.find("received 5 bytes on stream 0 ppid 0 from path 0\n"),
+            std::string::npos)
+      << ported.output;
 
   Finished refused = RunToEnd(absl::StrCat(EXAMPLE_ECHO, Target(),
                                       " client --peer 127.0.0.1 --port 7999 nobody-there"));

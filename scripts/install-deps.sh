@@ -9,6 +9,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsctp-dev libspdlog-dev libfmt-dev libabsl-dev libcli11-dev libtomlplusplus-dev libcivetweb-dev libsystemd-dev
   libpcap-dev
+  # libsctpd's daytime server on a GLib main loop (examples/sctpd)
+  libglib2.0-dev
   libgtest-dev libgmock-dev
   # the test build: clang's AddressSanitizer/UBSan/ThreadSanitizer and libFuzzer
   clang libclang-rt-dev

@@ -123,27 +123,126 @@ TEST_F(ExamplesLabTest, DaytimeServerAnswersSocat) {
 
 // echo server: a Python peer sends on stream 3 with PPID 46 and on stream 0;
 // each comes back on its own stream with its PPID.
-// libsctpd's daytime_simple (the old daemon's first example, in C on
-// ua.h): a socat client that only reads gets one date line, then the
-// association is shut down and the program says it served it.
-TEST_F(ExamplesLabTest, SctpdDaytimeSimpleAnswersSocat) {
-  auto daytime = StartShell(absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ",
-                                         SCTPD_DAYTIME_SIMPLE, " -s 127.0.0.1 -p 7013 -v"),
-                            /*keep_stdin=*/false);
+// libsctpd's daytime servers (the old daemon's examples, in C on ua.h):
+// daytime_simple on sctpd_eventLoop(), sctpdaytime_server on a GLib main
+// loop through the notification socket and dispatchUAMesg(). A socat
+// client that only reads gets one date line, then the association is shut
+// down and the program says it served it; twice.
+void ExpectDaytime(const std::string& command, int port) {
+  auto daytime = StartShell(command, /*keep_stdin=*/false);
   ASSERT_TRUE(daytime.ok()) << daytime.status();
-  auto banner = daytime->ReadStdoutUntil("daytime server on port 7013\n", kTimeout);
+  auto banner = daytime->ReadStdoutUntil(absl::StrCat("daytime server on port ", port), kTimeout);
   ASSERT_TRUE(banner.ok()) << banner.status();
-  for (int round = 0; round < 2; ++round) {
-    Finished socat = RunToEnd("socat -u SCTP-CONNECT:127.0.0.1:7013 STDOUT");
+  for (int round = 1; round <= 2; ++round) {
+    Finished socat = RunToEnd(absl::StrCat("socat -u SCTP-CONNECT:127.0.0.1:", port, " STDOUT"));
     EXPECT_EQ(socat.exit_code, 0) << socat.output;
     EXPECT_TRUE(std::regex_match(
         socat.output, std::regex("[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]{2} "
                                  "[0-9]{2}:[0-9]{2}:[0-9]{2} 20[0-9]{2}\r\n")))
         << socat.output;
-    auto served = daytime->ReadStdoutUntil(absl::StrCat("served association ", round + 1, "\n"),
-                                           kTimeout);
+    auto served = daytime->ReadStdoutUntil(absl::StrCat("served association ", round), kTimeout);
     EXPECT_TRUE(served.ok()) << served.status();
   }
+}
+
+TEST_F(ExamplesLabTest, SctpdDaytimeServersAnswerSocat) {
+  std::string env = absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ");
+  ExpectDaytime(env + SCTPD_DAYTIME_SIMPLE + " -s 127.0.0.1 -p 7013 -v", 7013);
+#ifdef SCTPD_GLIB_DAYTIME
+  ExpectDaytime(env + SCTPD_GLIB_DAYTIME + " -s 127.0.0.1 -p 7014 -v", 7014);
+#else
+  ADD_FAILURE() << "sctpdaytime_server was not built: GLib is missing (scripts/install-deps.sh)";
+#endif
+}
+
+// libsctpd's terminal through a pseudo-terminal (script): what is typed goes
+// to a Python kernel-socket peer, on the stream and with the PPID chosen;
+// what the peer sends is printed; /status and /quit work.
+TEST_F(ExamplesLabTest, SctpdTerminalDrivenThroughAPseudoTerminal) {
+  auto peer = Subprocess::Start({"/usr/bin/python3", PeerScript(), "listen", "127.0.0.1"},
+                                /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  auto banner = peer->ReadStdoutUntil("\n", kTimeout);
+  ASSERT_TRUE(banner.ok()) << banner.status();
+  uint32_t port = PortFrom(*banner);
+  ASSERT_TRUE(peer->WriteStdin("recv 2\n").ok());
+  std::string command = absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ", SCTPD_TERMINAL,
+                                     " -s 127.0.0.1 -d 127.0.0.1 -p ", port);
+  auto terminal = Subprocess::Start({"script", "-qfec", command, "/dev/null"}, /*keep_stdin=*/true);
+  ASSERT_TRUE(terminal.ok()) << terminal.status();
+  auto connected = terminal->ReadStdoutUntil("connected: association 1", kTimeout);
+  ASSERT_TRUE(connected.ok()) << connected.status();
+  ASSERT_TRUE(terminal->WriteStdin("hello from the keyboard\n/stream 4\n/ppid 60\n").ok());
+  ASSERT_TRUE(terminal->ReadStdoutUntil("sending with ppid 60", kTimeout).ok());
+  ASSERT_TRUE(terminal->WriteStdin("on stream four\n/status\n").ok());
+  auto status = terminal->ReadStdoutUntil("peer window", kTimeout);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_NE(status->find("association 1 state 3, primary path 0 (127.0.0.1)"), std::string::npos)
+      << *status;
+  auto got = peer->ReadStdoutUntil("done\n", kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_NE(got->find("got 0 0 hello from the keyboard\n"), std::string::npos) << *got;
+  EXPECT_NE(got->find("got 4 60 on stream four\n"), std::string::npos) << *got;
+  ASSERT_TRUE(peer->WriteStdin("2 7 answer from the peer\n").ok());
+  auto printed = terminal->ReadStdoutUntil("< [stream 2 ppid 7] answer from the peer", kTimeout);
+  EXPECT_TRUE(printed.ok()) << printed.status();
+  ASSERT_TRUE(terminal->WriteStdin("/quit\n").ok());
+  auto bye = terminal->ReadStdoutUntil("association 1 shut down", kTimeout);
+  EXPECT_TRUE(bye.ok()) << bye.status();
+  auto exited = terminal->Wait(kTimeout);
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_TRUE(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0);
+  peer->CloseStdin();
+}
+
+// libsctpd's echo server that monitors its paths, across two links to a
+// Python kernel-socket peer in a namespace of its own: it echoes, and when
+// the first link goes silent (netem, 100 % loss) it prints that path
+// UNREACHABLE (networkStatusChangeNotif with its destination address
+// index), then OK once the link is back.
+TEST_F(ExamplesLabTest, SctpdEchoServerMonitorReportsAPathFailure) {
+  auto ns = testing::NetNamespace::Create(absl::StrCat("sctpd-ex-", getpid()));
+  ASSERT_TRUE(ns.ok()) << ns.status();
+  for (auto [here, there, local, remote] :
+       {std::tuple{"sd1a", "sd1b", "192.0.2.1/25", "192.0.2.2/25"},
+        std::tuple{"sd2a", "sd2b", "192.0.2.129/25", "192.0.2.130/25"}}) {
+    ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add ", here, " type veth peer name ",
+                                                 there, " netns ", ns->name(), " && ip addr add ",
+                                                 local, " dev ", here, " && ip link set ", here,
+                                                 " up"))
+                    .ok());
+    ASSERT_TRUE(ns->Exec(absl::StrCat("ip addr add ", remote, " dev ", there)).ok());
+    ASSERT_TRUE(ns->Exec(absl::StrCat("ip link set ", there, " up")).ok());
+  }
+  auto monitor = StartShell(absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ",
+                                         SCTPD_ECHO_MONITOR,
+                                         " -s 192.0.2.1 -s 192.0.2.129 -p 7019 -h 200"),
+                            /*keep_stdin=*/false);
+  ASSERT_TRUE(monitor.ok()) << monitor.status();
+  ASSERT_TRUE(monitor->ReadStdoutUntil("on port 7019\n", kTimeout).ok());
+  auto peer = Subprocess::Start({"ip", "netns", "exec", ns->name(), "/usr/bin/python3",
+                                 PeerScript(), "connect", "192.0.2.1", "7019"},
+                                /*keep_stdin=*/true);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  ASSERT_TRUE(peer->WriteStdin("1 2 ping\nrecv 1\n").ok());
+  auto echoed = peer->ReadStdoutUntil("done\n", kTimeout);
+  ASSERT_TRUE(echoed.ok()) << echoed.status();
+  EXPECT_NE(echoed->find("got 1 2 ping"), std::string::npos) << *echoed;
+  auto up = monitor->ReadStdoutUntil("association 1 up, 2 destination addresses\n", kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev sd1a root netem loss 100%").ok());
+  auto down = monitor->ReadStdoutUntil("UNREACHABLE\n", kTimeout);
+  ASSERT_TRUE(down.ok()) << down.status();
+  // (Its destination address index is the one the kernel lists it at.)
+  EXPECT_TRUE(std::regex_search(
+      *down, std::regex("path [01] \\(192\\.0\\.2\\.2\\) of association 1 is UNREACHABLE")))
+      << *down;
+  ASSERT_TRUE(testing::RunCommand("tc qdisc del dev sd1a root").ok());
+  auto back = monitor->ReadStdoutUntil("(192.0.2.2) of association 1 is OK\n", kTimeout);
+  EXPECT_TRUE(back.ok()) << back.status();
+  peer->CloseStdin();
+  (void)testing::RunCommand("ip link del sd1a; ip link del sd2a");
 }
 
 // libsctpd's echo tool: as a server, a Python kernel-socket peer's messages

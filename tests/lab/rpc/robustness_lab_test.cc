@@ -775,13 +775,18 @@ TEST(RobustnessEventsLabTest, UnreadEventStreamIsBoundedAndEnded) {
     EXPECT_EQ(got[0].payload(), absl::StrCat("round ", round));
     event_bytes += kMessages * payload.size();
   }
-  // The read stream got every undelivered byte back. (Linux reports an
+  // The read stream gets every undelivered byte back. (Linux reports an
   // unsent message that was fragmented once per fragment, each event with
-  // its part of the payload.)
+  // its part of the payload; the last SEND_FAILED events of an ABORT may
+  // follow its COMM_LOST, so wait for them.)
   size_t returned_bytes = 0;
-  for (const v1::Event& event : watch.events()) {
-    if (event.has_send_failed()) returned_bytes += event.send_failed().payload().size();
-  }
+  auto all_returned = watch.WaitFor(
+      [&](const v1::Event& event) {
+        if (event.has_send_failed()) returned_bytes += event.send_failed().payload().size();
+        return returned_bytes >= event_bytes;
+      },
+      kCallTimeout);
+  EXPECT_TRUE(all_returned.ok()) << all_returned.status();
   EXPECT_EQ(returned_bytes, event_bytes);
   const size_t rss_after = ResidentKiB((*server)->pid());
   std::printf("unread events stream: %zu KiB of events produced; sctpgw VmRSS %zu -> %zu KiB\n",

@@ -124,6 +124,9 @@ class Library : private client::EventHandler {
 
   // The last failure's text, per thread.
   static void SetLastError(const absl::Status& status);
+  // A call's outcome as the SCTP library's return code, its text kept for
+  // sctpd_lastError().
+  static int Result(const absl::Status& status);
   static const char* LastError();
 
  private:
@@ -135,6 +138,12 @@ class Library : private client::EventHandler {
     // The outcome of an AssociateAsync.
     std::optional<uint64_t> tag;
     absl::StatusOr<v1::Association> result = absl::UnknownError("no outcome");
+    // The outcome of a ShutdownAsync of this (sctpgw) association.
+    std::optional<uint64_t> shut_down;
+    // The session ended (sctpgw restarted, or the session expired): every
+    // association is gone with it.
+    bool session_lost = false;
+    absl::Status status;
   };
 
   Library() = default;
@@ -148,6 +157,9 @@ class Library : private client::EventHandler {
   void OnRemoteError(const v1::Event& e, const v1::RemoteError&) override;
   void OnMessage(const v1::InboundMessage& message) override;
   void OnAssociated(uint64_t tag, const absl::StatusOr<v1::Association>& result) override;
+  void OnShutdownComplete(uint64_t tag, uint64_t association_id,
+                          const absl::Status& status) override;
+  void OnStreamStatus(const absl::Status& status) override;
   void Queue(Notice notice);
 
   // On the application's thread.
@@ -155,6 +167,10 @@ class Library : private client::EventHandler {
   void RunEvent(const v1::Event& event);
   void RunMessage(const v1::InboundMessage& message);
   void RunAssociated(uint64_t tag, const absl::StatusOr<v1::Association>& result);
+  void RunShutDown(uint64_t gateway_id, const absl::Status& status);
+  void RunSessionLost(const absl::Status& status);
+  // communicationLostNotif, once per association.
+  void Lost(Association& association, unsigned short status);
   // An association that came up: what it is, then communicationUpNotif,
   // then the messages that came before the news.
   void CameUp(Association& association, const v1::Association& details, int status);

@@ -1,5 +1,8 @@
 #include "sctpd_mapping.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "sctpgw/client.h"
 #include "ua.h"
@@ -16,7 +19,9 @@ int ToReturnCode(const absl::Status& status) {
       reason == "ADDRESS_NOT_AVAILABLE") {
     return SCTP_WRONG_ADDRESS;
   }
-  if (reason == "ASSOCIATION_NOT_ESTABLISHED") return SCTP_WRONG_STATE;
+  if (reason == "ASSOCIATION_NOT_ESTABLISHED" || reason == "ASSOCIATION_CLOSED") {
+    return SCTP_WRONG_STATE;
+  }
   if (reason == "LIMIT_EXCEEDED") return SCTP_OUT_OF_RESOURCES;
   if (reason == "KERNEL_SCTP_UNAVAILABLE") return SCTP_MODULE_NOT_FOUND;
   switch (status.code()) {
@@ -88,6 +93,18 @@ unsigned short ToCommLostStatus(const v1::Event& event) {
   // else retransmissions running out: Linux does not tell more.
   if (change.error() != 0 || !event.detail().empty()) return SCTP_COMM_LOST_ABORTED;
   return SCTP_COMM_LOST_EXCEEDED_RETRANSMISSIONS;
+}
+
+void CopyAddress(const std::string& ip, unsigned char* out) {
+  std::memset(out, 0, SCTP_MAX_IP_LEN);
+  std::memcpy(out, ip.data(), std::min<size_t>(ip.size(), SCTP_MAX_IP_LEN - 1));
+}
+
+std::vector<std::string> IpsOf(
+    const google::protobuf::RepeatedPtrField<v1::TransportAddress>& addresses) {
+  std::vector<std::string> ips;
+  for (const v1::TransportAddress& a : addresses) ips.push_back(a.ip());
+  return ips;
 }
 
 }  // namespace sctpgw::sctpd

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "google/protobuf/repeated_ptr_field.h"
 
 #include "absl/status/status.h"
 #include "sctpgw/v1/events.pb.h"
@@ -25,5 +28,11 @@ short ToPathState(v1::PathState state);
 int ToNetworkStatus(v1::PeerAddressChangeType type);
 // communicationLostNotif's status for COMM_LOST or CANT_STR_ASSOC.
 unsigned short ToCommLostStatus(const v1::Event& event);
+// `ip` in an address field of the SCTP library's structures (NUL-padded,
+// at most SCTP_MAX_IP_LEN - 1 characters).
+void CopyAddress(const std::string& ip, unsigned char* out);
+// The ip of each address, in order: destination address indexes.
+std::vector<std::string> IpsOf(
+    const google::protobuf::RepeatedPtrField<v1::TransportAddress>& addresses);
 
 }  // namespace sctpgw::sctpd

@@ -30,6 +30,7 @@ TEST(SctpdMappingTest, ErrorsBecomeTheLibrarysReturnCodes) {
             SCTP_WRONG_ADDRESS);
   EXPECT_EQ(ToReturnCode(Failure(core::Reason::kAssociationNotEstablished)),
             SCTP_WRONG_STATE);
+  EXPECT_EQ(ToReturnCode(Failure(core::Reason::kAssociationClosed)), SCTP_WRONG_STATE);
   EXPECT_EQ(ToReturnCode(Failure(core::Reason::kStreamOutOfRange)),
             SCTP_PARAMETER_PROBLEM);
   EXPECT_EQ(ToReturnCode(Failure(core::Reason::kLimitExceeded)),

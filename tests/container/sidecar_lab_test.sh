@@ -35,8 +35,11 @@ if [ "${1:-}" != --in-lab ]; then
   # Memory for podman's storage: vfs keeps a full copy of the root file
   # system per layer and per container (overlay refuses tmpfs).
   # The source tree is shared too: under /tmp (a fresh clone) the VM's own
-  # /tmp would hide it.
-  "$root/tests/lab/lab" --mem 4096 --rw "$root" --rw "$work" --timeout 900 -- \
+  # /tmp would hide it. One vCPU: under software emulation the guest kernel
+  # has been seen to lock up both vCPUs for good (soft lockups in conmon and
+  # podman at container start), a hazard of emulated SMP that one CPU does
+  # not have; nothing here needs two.
+  "$root/tests/lab/lab" --mem 4096 --cpus 1 --rw "$root" --rw "$work" --timeout 900 -- \
     "$root/tests/container/sidecar_lab_test.sh" --in-lab "$work" || exec_status=$?
   exit "$exec_status"
 fi

@@ -140,7 +140,36 @@ def _init(service, streams, init):
 
 class Calls:
     """Every GatewayService call but the streams, typed. Subclasses provide
-    _unary, _paged, _pb (the stubs), session_id and timeout."""
+    _unary, _paged, _pb (the stubs), session_id and timeout; liveness,
+    lease_ms, _clock and _last_renewal for renewals."""
+
+    # ------------------------------------------------------------ shared
+
+    def _renewal_timeout(self):
+        """Under application liveness, when a third of the lease has passed
+        since the last renewal: the timeout (seconds) of the renewal to make
+        now, counted as made from this attempt (one failure leaves two
+        chances). Otherwise None."""
+        if self.liveness != "application" or not self.lease_ms:
+            return None
+        interval = self.lease_ms / 3000
+        now = self._clock()
+        if now - self._last_renewal < interval:
+            return None
+        self._last_renewal = now
+        return min(self.timeout, interval)
+
+    def _capture_request(self, association_id, endpoint_id, snap_bytes, buffer_messages):
+        """The CaptureRequest of one association, one endpoint's, or (neither)
+        the whole session's."""
+        request = self._pb.service.CaptureRequest(session_id=self.session_id,
+                                                  snap_bytes=snap_bytes,
+                                                  buffer_messages=buffer_messages)
+        if association_id:
+            request.association_id = association_id
+        elif endpoint_id:
+            request.endpoint_id = endpoint_id
+        return request
 
     # ------------------------------------------------------------ endpoints
 

@@ -197,13 +197,8 @@ class Client(Calls):
                       buffer_messages=0, timeout=None):
         """As sctpgw.Client.capture(): ``async for response in await
         client.capture(...)``; returns once the capture is in force."""
-        service = self._pb.service
-        request = service.CaptureRequest(session_id=self.session_id, snap_bytes=snap_bytes,
-                                         buffer_messages=buffer_messages)
-        if association_id:
-            request.association_id = association_id
-        elif endpoint_id:
-            request.endpoint_id = endpoint_id
+        request = self._capture_request(association_id, endpoint_id, snap_bytes,
+                                        buffer_messages)
         call = self._stub.Capture(request, timeout=timeout)
         stream = CaptureStream(call)
         await stream.__anext__()  # sctpgw's first, empty, response.
@@ -211,15 +206,11 @@ class Client(Calls):
 
     async def _renew_if_due(self, handled_sequence):
         """As sctpgw.Client's: renews from the task that iterates events."""
-        if self.liveness != "application" or not self.lease_ms:
+        timeout = self._renewal_timeout()
+        if timeout is None:
             return
-        interval = self.lease_ms / 3000
-        now = self._clock()
-        if now - self._last_renewal < interval:
-            return
-        self._last_renewal = now
         try:
-            await self.renew_lease(handled_sequence, timeout=min(self.timeout, interval))
+            await self.renew_lease(handled_sequence, timeout=timeout)
         except SctpgwError as error:
             _log.info("sctpgw lease renewal failed: %s", error)
 

@@ -180,15 +180,11 @@ class Client(Calls):
         """Under application liveness, renews the lease if a third of it has
         passed since the last renewal. Called by the event stream on the
         thread that iterates it: a loop that stops iterating stops renewing."""
-        if self.liveness != "application" or not self.lease_ms:
+        timeout = self._renewal_timeout()
+        if timeout is None:
             return
-        interval = self.lease_ms / 3000
-        now = self._clock()
-        if now - self._last_renewal < interval:
-            return
-        self._last_renewal = now  # From the attempt: one failure leaves two chances.
         try:
-            self.renew_lease(handled_sequence, timeout=min(self.timeout, interval))
+            self.renew_lease(handled_sequence, timeout=timeout)
         except SctpgwError as error:
             _log.info("sctpgw lease renewal failed: %s", error)
 
@@ -416,13 +412,8 @@ class CaptureStream(_CancellableStream):
     """A capture (Client.capture()): iterating yields CaptureResponses."""
 
     def __init__(self, client, association_id, endpoint_id, snap_bytes, buffer_messages, timeout):
-        service = client._pb.service
-        request = service.CaptureRequest(session_id=client.session_id, snap_bytes=snap_bytes,
-                                         buffer_messages=buffer_messages)
-        if association_id:
-            request.association_id = association_id
-        elif endpoint_id:
-            request.endpoint_id = endpoint_id
+        request = client._capture_request(association_id, endpoint_id, snap_bytes,
+                                          buffer_messages)
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
         self._call = client._stub.Capture(request, timeout=timeout)

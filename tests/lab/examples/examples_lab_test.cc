@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -203,17 +205,8 @@ TEST_F(ExamplesLabTest, SctpdTerminalDrivenThroughAPseudoTerminal) {
 TEST_F(ExamplesLabTest, SctpdEchoServerMonitorReportsAPathFailure) {
   auto ns = testing::NetNamespace::Create(absl::StrCat("sctpd-ex-", getpid()));
   ASSERT_TRUE(ns.ok()) << ns.status();
-  for (auto [here, there, local, remote] :
-       {std::tuple{"sd1a", "sd1b", "192.0.2.1/25", "192.0.2.2/25"},
-        std::tuple{"sd2a", "sd2b", "192.0.2.129/25", "192.0.2.130/25"}}) {
-    ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add ", here, " type veth peer name ",
-                                                 there, " netns ", ns->name(), " && ip addr add ",
-                                                 local, " dev ", here, " && ip link set ", here,
-                                                 " up"))
-                    .ok());
-    ASSERT_TRUE(ns->Exec(absl::StrCat("ip addr add ", remote, " dev ", there)).ok());
-    ASSERT_TRUE(ns->Exec(absl::StrCat("ip link set ", there, " up")).ok());
-  }
+  ASSERT_TRUE(ns->AddLink("sd1a", "192.0.2.1/25", "sd1b", "192.0.2.2/25").ok());
+  ASSERT_TRUE(ns->AddLink("sd2a", "192.0.2.129/25", "sd2b", "192.0.2.130/25").ok());
   auto monitor = StartShell(absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ",
                                          SCTPD_ECHO_MONITOR,
                                          " -s 192.0.2.1 -s 192.0.2.129 -p 7019 -h 200"),
@@ -265,6 +258,50 @@ TEST_F(ExamplesLabTest, SctpdEchoToolServesAndAsks) {
   EXPECT_NE(client.output.find("received 5000 of 5000 bytes\n"), std::string::npos)
       << client.output;
   EXPECT_NE(client.output.find(" shut down\n"), std::string::npos) << client.output;
+}
+
+// sendFailureNotif and sctpd_receiveUnacked/Unsent (tests/sctpd/send_failure.c):
+// four messages sent to socat while the link is silent (netem on loopback;
+// gRPC goes over a unix socket), then an ABORT: each message comes back
+// once through the callback and the receive calls, with its context
+// pointer, stream, PPID and bytes.
+TEST_F(ExamplesLabTest, SctpdSendFailuresComeBackWithTheirContexts) {
+  auto socat = StartShell("socat -d -d SCTP-LISTEN:7021,bind=127.0.0.1,reuseaddr,fork EXEC:cat",
+                          /*keep_stdin=*/false);
+  ASSERT_TRUE(socat.ok()) << socat.status();
+  ASSERT_TRUE(socat->ReadStdoutUntil("listening on", kTimeout).ok());
+  auto program = StartShell(absl::StrCat("env SCTPGW_TARGET=", server_->target(), " ",
+                                         SCTPD_SEND_FAILURE, " 127.0.0.1 7021 4"),
+                            /*keep_stdin=*/true);
+  ASSERT_TRUE(program.ok()) << program.status();
+  auto up = program->ReadStdoutUntil("up\n", kTimeout);
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_TRUE(testing::RunCommand("tc qdisc add dev lo root netem loss 100%").ok());
+  absl::Cleanup restore = [] { (void)testing::RunCommand("tc qdisc del dev lo root"); };
+  ASSERT_TRUE(program->WriteStdin("go\n").ok());
+  auto output = program->ReadStdoutUntil("done\n", kTimeout);
+  ASSERT_TRUE(output.ok()) << output.status() << "\n" << program->ReadStdout(0ms);
+  std::vector<int> callbacks, taken;
+  for (absl::string_view line : absl::StrSplit(*output, '\n')) {
+    int context = -1;
+    char kind[16];
+    std::string text(line);
+    if (std::sscanf(text.c_str(), "sendFailure len=1000 context=%d", &context) == 1) {
+      callbacks.push_back(context);
+    } else if (std::sscanf(text.c_str(), "%15s stream=1 ppid=46 len=1000 context=%d same=1", kind,
+                           &context) == 2) {
+      taken.push_back(context);
+    }
+  }
+  std::sort(callbacks.begin(), callbacks.end());
+  std::sort(taken.begin(), taken.end());
+  EXPECT_EQ(callbacks, (std::vector<int>{0, 1, 2, 3})) << *output;
+  EXPECT_EQ(taken, (std::vector<int>{0, 1, 2, 3})) << *output;
+  EXPECT_NE(output->find("lost status=1\n"), std::string::npos)  // SCTP_COMM_LOST_ABORTED
+      << *output;
+  auto status = program->Wait(kTimeout);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *output;
 }
 
 TEST_F(ExamplesLabTest, EchoServerKeepsStreamAndPpid) {
@@ -368,17 +405,8 @@ TEST_F(ExamplesLabTest, TerminalDrivenThroughAPseudoTerminal) {
 TEST_F(ExamplesLabTest, MonitorReportsPathDownAndUp) {
   auto ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-ex-", getpid()));
   ASSERT_TRUE(ns.ok()) << ns.status();
-  for (auto [here, there, local, remote] :
-       {std::tuple{"ex1a", "ex1b", "198.51.100.1/24", "198.51.100.2/24"},
-        std::tuple{"ex2a", "ex2b", "203.0.113.1/24", "203.0.113.2/24"}}) {
-    ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add ", here, " type veth peer name ",
-                                                 there, " netns ", ns->name(), " && ip addr add ",
-                                                 local, " dev ", here, " && ip link set ", here,
-                                                 " up"))
-                    .ok());
-    ASSERT_TRUE(ns->Exec(absl::StrCat("ip addr add ", remote, " dev ", there)).ok());
-    ASSERT_TRUE(ns->Exec(absl::StrCat("ip link set ", there, " up")).ok());
-  }
+  ASSERT_TRUE(ns->AddLink("ex1a", "198.51.100.1/24", "ex1b", "198.51.100.2/24").ok());
+  ASSERT_TRUE(ns->AddLink("ex2a", "203.0.113.1/24", "ex2b", "203.0.113.2/24").ok());
   auto [monitor, port] = StartListening(
       absl::StrCat(EXAMPLE_MONITOR, Target(),
                    " --listen 198.51.100.1 --listen 203.0.113.1 --port 0 --heartbeat-ms 200"));

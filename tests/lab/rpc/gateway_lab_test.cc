@@ -724,12 +724,7 @@ TEST(GatewayLimitsLabTest, OversizedIncomingMessageAbortsItsAssociationWhenAsked
 TEST_F(GatewayLabTest, UndeliveredMessageComesBackInSendFailed) {
   auto peer_ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-peer-", getpid()));
   ASSERT_TRUE(peer_ns.ok()) << peer_ns.status();
-  ASSERT_TRUE(testing::RunCommand(absl::StrCat(
-                  "ip link add gw0 type veth peer name pr0 netns ", peer_ns->name(),
-                  " && ip addr add 198.51.100.1/24 dev gw0 && ip link set gw0 up"))
-                  .ok());
-  ASSERT_TRUE(peer_ns->Exec("ip addr add 198.51.100.2/24 dev pr0").ok());
-  ASSERT_TRUE(peer_ns->Exec("ip link set pr0 up").ok());
+  ASSERT_TRUE(peer_ns->AddLink("gw0", "198.51.100.1/24", "pr0", "198.51.100.2/24").ok());
   auto peer = testing::Subprocess::Start({"ip", "netns", "exec", peer_ns->name(),
                                           "/usr/bin/python3", PeerScript(), "listen",
                                           "198.51.100.2"},

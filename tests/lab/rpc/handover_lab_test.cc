@@ -138,7 +138,9 @@ class HandoverLabTest : public ::testing::Test {
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartServer({})); }
   // sctpgw with `args` on a fresh socket path.
   void StartServer(const std::vector<std::string>& args) {
-    if (server_ != nullptr) EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+    if (server_ != nullptr) {
+      EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+    }
     path_ = absl::StrCat("/tmp/sctpgw-handover-", getpid(), "-", counter_++, ".sock");
     unlink(path_.c_str());
     auto server = SctpgwServer::Start(args, {}, path_);
@@ -150,7 +152,9 @@ class HandoverLabTest : public ::testing::Test {
     if (sender_.joinable()) sender_.join();
     if (client_ != nullptr) client_->StopReceiving();
     if (echo_client_ != nullptr) echo_client_->StopReceiving();
-    if (server_ != nullptr) EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+    if (server_ != nullptr) {
+      EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+    }
   }
 
   // An application on the client library: client_, its handler recorder_.

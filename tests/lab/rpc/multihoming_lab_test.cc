@@ -38,17 +38,8 @@ class MultihomingLabTest : public ::testing::Test {
     auto ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-mh-", getpid()));
     ASSERT_TRUE(ns.ok()) << ns.status();
     peer_ns_.emplace(std::move(*ns));
-    for (auto [here, there, local, remote] :
-         {std::tuple{"mh1a", "mh1b", "198.51.100.1/24", "198.51.100.2/24"},
-          std::tuple{"mh2a", "mh2b", "203.0.113.1/24", "203.0.113.2/24"}}) {
-      ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add ", here, " type veth peer name ",
-                                                   there, " netns ", peer_ns_->name(),
-                                                   " && ip addr add ", local, " dev ", here,
-                                                   " && ip link set ", here, " up"))
-                      .ok());
-      ASSERT_TRUE(peer_ns_->Exec(absl::StrCat("ip addr add ", remote, " dev ", there)).ok());
-      ASSERT_TRUE(peer_ns_->Exec(absl::StrCat("ip link set ", there, " up")).ok());
-    }
+    ASSERT_TRUE(peer_ns_->AddLink("mh1a", "198.51.100.1/24", "mh1b", "198.51.100.2/24").ok());
+    ASSERT_TRUE(peer_ns_->AddLink("mh2a", "203.0.113.1/24", "mh2b", "203.0.113.2/24").ok());
     ASSERT_TRUE(testing::RunCommand("ip -6 addr add 2001:db8:2::1/64 dev mh2a nodad").ok());
     ASSERT_TRUE(peer_ns_->Exec("ip -6 addr add 2001:db8:2::2/64 dev mh2b nodad").ok());
     auto server = SctpgwServer::Start();

@@ -237,12 +237,10 @@ class PeerFaultsLabTest : public ::testing::Test {
     auto ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-pf-", getpid()));
     ASSERT_TRUE(ns.ok()) << ns.status();
     peer_ns_.emplace(std::move(*ns));
-    ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add gw0 type veth peer name pr0 netns ",
-                                                 peer_ns_->name(), " && ip addr add ", kLocalIp,
-                                                 "/24 dev gw0 && ip link set gw0 up"))
+    ASSERT_TRUE(peer_ns_
+                    ->AddLink("gw0", absl::StrCat(kLocalIp, "/24"), "pr0",
+                              absl::StrCat(kPeerIp, "/24"))
                     .ok());
-    ASSERT_TRUE(peer_ns_->Exec(absl::StrCat("ip addr add ", kPeerIp, "/24 dev pr0")).ok());
-    ASSERT_TRUE(peer_ns_->Exec("ip link set pr0 up").ok());
     ASSERT_TRUE(peer_ns_->Exec("sysctl -q -w net.sctp.rto_min=100 net.sctp.rto_initial=300 "
                                "net.sctp.rto_max=1000")
                     .ok());

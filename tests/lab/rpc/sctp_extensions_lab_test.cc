@@ -80,7 +80,9 @@ class SctpExtensionsLabTest : public ::testing::Test {
     SetSysctl("reconf_enable", 0);
   }
   void TearDown() override {
-    if (server_ != nullptr) EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+    if (server_ != nullptr) {
+      EXPECT_TRUE(server_->Stop(kCallTimeout).ok());
+    }
   }
   void StartServer(const std::vector<std::string>& args = {}) {
     auto server = SctpgwServer::Start(args);

@@ -245,13 +245,7 @@ TEST(SessionLabTest, CloseSessionEndsItAtOnce) {
 TEST(SessionLabTest, ClientBehindASilentNetworkIsDetectedByKeepalive) {
   auto client_ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-client-", getpid()));
   ASSERT_TRUE(client_ns.ok()) << client_ns.status();
-  ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add srv0 type veth peer name cli0 netns ",
-                                               client_ns->name(),
-                                               " && ip addr add 198.51.100.1/24 dev srv0 && "
-                                               "ip link set srv0 up"))
-                  .ok());
-  ASSERT_TRUE(client_ns->Exec("ip addr add 198.51.100.2/24 dev cli0").ok());
-  ASSERT_TRUE(client_ns->Exec("ip link set cli0 up").ok());
+  ASSERT_TRUE(client_ns->AddLink("srv0", "198.51.100.1/24", "cli0", "198.51.100.2/24").ok());
 
   auto server = SctpgwServer::Start({"--listen", "198.51.100.1:50061", "--allow-insecure-tcp", "--keepalive-time-ms",
                                      "1000", "--keepalive-timeout-ms", "1000",

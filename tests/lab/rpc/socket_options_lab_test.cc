@@ -328,7 +328,9 @@ std::function<bool(const v1::Event&)> IsPathChange(uint64_t association_id, cons
 class SocketOptionsLabTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    if (server_ != nullptr) EXPECT_TRUE(server_->Stop(kCallTimeout).ok()) << "sctpgw did not stop";
+    if (server_ != nullptr) {
+      EXPECT_TRUE(server_->Stop(kCallTimeout).ok()) << "sctpgw did not stop";
+    }
   }
 
   void StartServer(const std::vector<std::string>& args = {}) {
@@ -424,12 +426,10 @@ class PrSctpLossLabTest : public SocketOptionsLabTest {
     auto ns = testing::NetNamespace::Create(absl::StrCat("sctpgw-so-", getpid()));
     ASSERT_TRUE(ns.ok()) << ns.status();
     peer_ns_.emplace(std::move(*ns));
-    ASSERT_TRUE(testing::RunCommand(absl::StrCat("ip link add gw0 type veth peer name pr0 netns ",
-                                                 peer_ns_->name(), " && ip addr add ",
-                                                 kLinkGatewayIp, "/24 dev gw0 && ip link set gw0 up"))
+    ASSERT_TRUE(peer_ns_
+                    ->AddLink("gw0", absl::StrCat(kLinkGatewayIp, "/24"), "pr0",
+                              absl::StrCat(kLinkPeerIp, "/24"))
                     .ok());
-    ASSERT_TRUE(peer_ns_->Exec(absl::StrCat("ip addr add ", kLinkPeerIp, "/24 dev pr0")).ok());
-    ASSERT_TRUE(peer_ns_->Exec("ip link set pr0 up").ok());
   }
 
   void TearDown() override {
@@ -1137,7 +1137,9 @@ TEST_F(SocketOptionsLabTest, StatisticsCountTheTraffic) {
       << "before: " << b.ShortDebugString() << "\nafter: " << after.statistics().ShortDebugString();
   const v1::AssociationStatistics& s = after.statistics();
   EXPECT_GT(s.max_rto_ms(), 0u);
-  if (s.has_max_rto_path()) EXPECT_EQ(s.max_rto_path().ip(), kPeerIp);
+  if (s.has_max_rto_path()) {
+    EXPECT_EQ(s.max_rto_path().ip(), kPeerIp);
+  }
   // The same counters in the metrics, per association.
   auto scrape = Subprocess::Start(
       {"/usr/bin/python3", "-c",
@@ -1160,7 +1162,9 @@ TEST_F(SocketOptionsLabTest, StatisticsCountTheTraffic) {
     uint64_t value = 0;
     const size_t start = at + prefix.size();
     EXPECT_TRUE(absl::SimpleAtoi(body.substr(start, body.find('\n', start) - start), &value));
-    if (absl::StrContains(name, "packets")) EXPECT_GT(value, 0u) << name;
+    if (absl::StrContains(name, "packets")) {
+      EXPECT_GT(value, 0u) << name;
+    }
   }
   EXPECT_NE(body.find(absl::StrCat("\nsctpgw_association_abandoned_messages_total{association=\"",
                                    id, "\",endpoint=\"", after.association().endpoint_id(),

@@ -34,6 +34,18 @@ absl::Status NetNamespace::Exec(const std::string& command) const {
   return RunCommand(absl::StrCat("ip netns exec ", name_, " ", command));
 }
 
+absl::Status NetNamespace::AddLink(const std::string& here, const std::string& local,
+                                   const std::string& there, const std::string& remote) const {
+  absl::Status status =
+      RunCommand(absl::StrCat("ip link add ", here, " type veth peer name ", there, " netns ",
+                              name_, " && ip addr add ", local, " dev ", here,
+                              " && ip link set ", here, " up"));
+  if (!status.ok()) return status;
+  status = Exec(absl::StrCat("ip addr add ", remote, " dev ", there));
+  if (!status.ok()) return status;
+  return Exec(absl::StrCat("ip link set ", there, " up"));
+}
+
 ScopedNetns::ScopedNetns(const NetNamespace& ns) {
   previous_.Reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   const std::string path = absl::StrCat("/run/netns/", ns.name());

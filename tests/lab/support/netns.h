@@ -24,6 +24,11 @@ class NetNamespace {
   const std::string& name() const { return name_; }
   // Runs `command` inside the namespace (`ip netns exec`).
   absl::Status Exec(const std::string& command) const;
+  // A veth link from the calling thread's namespace to this one: `here`
+  // with `local` (CIDR form) on this side, `there` with `remote` inside,
+  // both up. Delete `here` (`ip link del`) to remove it.
+  absl::Status AddLink(const std::string& here, const std::string& local,
+                       const std::string& there, const std::string& remote) const;
 
  private:
   explicit NetNamespace(std::string name) : name_(std::move(name)) {}

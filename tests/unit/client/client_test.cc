@@ -385,7 +385,9 @@ TEST_F(ClientTest, ABoundedDispatchQueuePushesBackInsteadOfGrowing) {
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (recorder.sequences.size() < 3 && std::chrono::steady_clock::now() < deadline) {
     pollfd fd{(*client)->event_fd(), POLLIN, 0};
-    if (poll(&fd, 1, 1000) == 1) EXPECT_LE((*client)->Dispatch(), 1u);
+    if (poll(&fd, 1, 1000) == 1) {
+      EXPECT_LE((*client)->Dispatch(), 1u);
+    }
   }
   EXPECT_EQ(recorder.sequences, (std::vector<uint64_t>{41, 42, 43}));
 }

@@ -225,7 +225,9 @@ TEST_F(GatewayTest, SendToAChosenPeerAddress) {
   EXPECT_CALL(stack_, Send(kAssociationSocket, _, _))
       .WillOnce(Invoke([](net::SocketId, const net::SendInfo& info, absl::Span<const uint8_t>) {
         EXPECT_TRUE(info.destination.has_value());
-        if (info.destination) EXPECT_EQ(info.destination->ToString(), "198.51.100.9:2905");
+        if (info.destination) {
+          EXPECT_EQ(info.destination->ToString(), "198.51.100.9:2905");
+        }
         EXPECT_EQ(info.pr_policy, net::SendInfo::PrPolicy::kRetransmissions);
         EXPECT_EQ(info.pr_value, 1u);
         return absl::OkStatus();

@@ -120,8 +120,14 @@ void Library::RunAssociated(uint64_t tag, const absl::StatusOr<v1::Association>&
   }
   association->gateway_id = result->association_id();
   by_gateway_[association->gateway_id] = id;
-  early_up_.erase(association->gateway_id);
+  std::vector<v1::Event> early;
+  if (auto it = early_events_.find(association->gateway_id); it != early_events_.end()) {
+    early = std::move(it->second);
+    early_events_.erase(it);
+  }
   CameUp(*association, *result, SCTP_COMM_UP_RECEIVED_COOKIE_ACK);
+  // What happened to it meanwhile (its COMM_UP, already told, is skipped).
+  for (const v1::Event& event : early) RunEvent(event);
 }
 
 void Library::CameUp(Association& association, const v1::Association& details, int status) {
@@ -214,9 +220,23 @@ int Library::DeleteAssociation(unsigned int id) {
   Association* a = Find(id);
   if (a == nullptr) return SCTP_ASSOC_NOT_FOUND;
   if (!a->ended) return SCTP_WRONG_STATE;  // Still up: shut it down or abort it first.
-  by_gateway_.erase(a->gateway_id);
+  if (a->gateway_id != 0) {
+    by_gateway_.erase(a->gateway_id);
+    Forget(a->gateway_id);
+  }
   associations_.erase(id);
   return SCTP_SUCCESS;
+}
+
+void Library::Forget(uint64_t gateway_id) {
+  early_events_.erase(gateway_id);
+  early_messages_.erase(gateway_id);
+  if (!forgotten_.insert(gateway_id).second) return;
+  forgotten_order_.push_back(gateway_id);
+  if (forgotten_order_.size() > kMaxForgotten) {
+    forgotten_.erase(forgotten_order_.front());
+    forgotten_order_.pop_front();
+  }
 }
 
 int Library::GetInstanceId(unsigned int id, unsigned short* instance) {
@@ -230,14 +250,26 @@ int Library::GetInstanceId(unsigned int id, unsigned short* instance) {
 
 void Library::RunEvent(const v1::Event& event) {
   Association* a = ByGateway(event.association_id());
+  if (a == nullptr) {
+    // Not known yet: an outgoing association whose AssociateAsync outcome
+    // is still to come keeps its events for then.
+    auto early = early_events_.find(event.association_id());
+    if (early != early_events_.end()) {
+      early->second.push_back(event);
+      return;
+    }
+  }
   if (event.has_association_change() &&
       event.association_change().type() == v1::ASSOCIATION_CHANGE_TYPE_COMM_UP) {
     if (a != nullptr) return;  // An outgoing one, already reported.
     // Incoming, or outgoing with its AssociateAsync outcome still to come.
     auto details = client_->GetAssociation(event.association_id());
-    if (!details.ok()) return;  // Gone already.
+    if (!details.ok()) {
+      Forget(event.association_id());  // Gone already.
+      return;
+    }
     if (!details->association().incoming()) {
-      early_up_[event.association_id()] = event;
+      early_events_[event.association_id()].push_back(event);
       return;
     }
     for (auto& [name, instance] : instances_) {
@@ -252,9 +284,13 @@ void Library::RunEvent(const v1::Event& event) {
       CameUp(associations_[id], details->association(), SCTP_COMM_UP_RECEIVED_VALID_COOKIE);
       return;
     }
+    Forget(event.association_id());  // On no instance of this application's.
     return;
   }
-  if (a == nullptr) return;
+  if (a == nullptr) {
+    Forget(event.association_id());  // Deleted, or never this application's.
+    return;
+  }
   const Instance* instance = InstanceOf(*a);
   if (instance == nullptr) return;
   const UDP_UA_CB& cb = instance->callbacks;

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,9 @@ class Library : private client::EventHandler {
     absl::Status status;
   };
 
+  // sctpgw associations remembered as forgotten at most (see forgotten_).
+  static constexpr size_t kMaxForgotten = 4096;
+
   Library() = default;
   int Open(unsigned short notification_port);
 
@@ -171,6 +175,9 @@ class Library : private client::EventHandler {
   void RunSessionLost(const absl::Status& status);
   // communicationLostNotif, once per association.
   void Lost(Association& association, unsigned short status);
+  // Drops what waits for sctpgw association `gateway_id` and what comes for
+  // it later.
+  void Forget(uint64_t gateway_id);
   // An association that came up: what it is, then communicationUpNotif,
   // then the messages that came before the news.
   void CameUp(Association& association, const v1::Association& details, int status);
@@ -191,10 +198,16 @@ class Library : private client::EventHandler {
   std::map<unsigned int, Association> associations_;
   std::map<uint64_t, unsigned int> by_gateway_;
   std::map<uint64_t, unsigned int> pending_associates_;  // AssociateAsync tag: id.
-  // COMM_UP events of sctpgw associations not yet matched to an id, and
-  // messages that came before their association's news.
-  std::map<uint64_t, v1::Event> early_up_;
+  // The events of outgoing sctpgw associations whose AssociateAsync outcome
+  // has not come yet (from their COMM_UP on), and messages that came before
+  // their association's news: replayed, in order, once it is known.
+  std::map<uint64_t, std::vector<v1::Event>> early_events_;
   std::map<uint64_t, std::vector<v1::InboundMessage>> early_messages_;
+  // sctpgw associations the application will not hear of (deleted, or on
+  // no instance of its): what still comes for them is dropped instead of
+  // kept. The most recent kMaxForgotten.
+  std::set<uint64_t> forgotten_;
+  std::deque<uint64_t> forgotten_order_;
   std::map<uint32_t, void*> contexts_;  // sctpd_send's context pointers, by number.
   uint32_t next_context_ = 1;
   unsigned short next_instance_ = 1;

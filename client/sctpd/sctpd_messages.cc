@@ -11,6 +11,7 @@ namespace sctpgw::sctpd {
 void Library::RunMessage(const v1::InboundMessage& m) {
   Association* a = ByGateway(m.association_id());
   if (a == nullptr || !a->up) {
+    if (forgotten_.count(m.association_id()) != 0) return;  // Deleted: dropped.
     early_messages_[m.association_id()].push_back(m);  // Its news comes next.
     return;
   }

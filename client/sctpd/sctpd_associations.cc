@@ -112,7 +112,12 @@ void Library::RunAssociated(uint64_t tag, const absl::StatusOr<v1::Association>&
   unsigned int id = pending->second;
   pending_associates_.erase(pending);
   Association* association = Find(id);
-  if (association == nullptr) return;  // Deleted meanwhile.
+  if (association == nullptr || association->ended) {
+    // Reported lost meanwhile (sctpgw lost the session), and perhaps
+    // deleted: what came for it is not the application's any more.
+    if (result.ok()) Forget(result->association_id());
+    return;
+  }
   if (!result.ok()) {
     SetLastError(result.status());
     Lost(*association, SCTP_COMM_LOST_ENDPOINT_UNREACHABLE);
